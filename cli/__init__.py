@@ -1,0 +1,1 @@
+"""The `story` command: a thin click layer over the archive application."""

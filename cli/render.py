@@ -1,0 +1,339 @@
+"""Rendering: archive results as text for people and JSON for scripts.
+
+The JSON shapes are a contract, documented in docs/json.md; change them only by adding.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+
+from domain.application import Appended, Imported, StorySummary
+from domain.diffing import StoryDiff, word_diff
+from domain.timeline import StoryVersion
+from domain.updates import MISSING, Update
+from domain.when import When
+
+WIDTH = 88
+
+
+def stamp(moment: datetime | None) -> str:
+    """A recorded time as people read it: UTC, to the second."""
+    if moment is None:
+        return "-"
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _json_value(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+# append / import
+
+
+def appended(result: Appended) -> str:
+    u = result.update
+    where = f"version {result.version} of {result.versions} of {u.story}"
+    if not result.new:
+        return f"Already present: {u.id} is {where} (nothing appended)"
+    return f"Appended {u.id}: {where} ({u.kind}, reported {u.reported_at})"
+
+
+def appended_json(result: Appended) -> dict[str, Any]:
+    return {
+        **_update_fields(result.update),
+        "version": result.version,
+        "versions": result.versions,
+        "new": result.new,
+    }
+
+
+def imported_file(name: str, result: Imported) -> str:
+    return f"{name}: {len(result.new)} new, {len(result.present)} already present"
+
+
+def imported_total(results: Sequence[tuple[str, Imported]]) -> str:
+    new = sum(len(r.new) for _, r in results)
+    present = sum(len(r.present) for _, r in results)
+    files = "file" if len(results) == 1 else "files"
+    return f"Imported {new} new updates ({present} already present) from {len(results)} {files}"
+
+
+def imported_json(results: Sequence[tuple[str, Imported]]) -> dict[str, Any]:
+    return {
+        "files": [
+            {
+                "file": name,
+                "new": [u.id for u in r.new],
+                "already_present": [u.id for u in r.present],
+            }
+            for name, r in results
+        ],
+        "new": sum(len(r.new) for _, r in results),
+        "already_present": sum(len(r.present) for _, r in results),
+    }
+
+
+# list / log
+
+
+def stories(summaries: Sequence[StorySummary]) -> str:
+    if not summaries:
+        return "No stories yet: add one with `story append` or `story import`."
+    width = max(len("STORY"), *(len(s.slug) for s in summaries))
+    lines = [f"{'STORY':<{width}}  UPDATES  FIRST       LAST"]
+    lines += [
+        f"{s.slug:<{width}}  {s.updates:>7}  {s.first_reported}  {s.last_reported}"
+        for s in summaries
+    ]
+    return "\n".join(lines)
+
+
+def summary_json(s: StorySummary) -> dict[str, Any]:
+    return {
+        "slug": s.slug,
+        "updates": s.updates,
+        "first_reported": s.first_reported,
+        "last_reported": s.last_reported,
+    }
+
+
+def log(timeline: Sequence[Update]) -> str:
+    kind_width = max(len(u.kind) for u in timeline)
+    reported_width = max(len(str(u.reported_at)) for u in timeline)
+    by_width = max(len(u.by) for u in timeline)
+    number_width = len(str(len(timeline)))
+    return "\n".join(
+        f"{n:>{number_width}}  {u.id}  {u.kind:<{kind_width}}  "
+        f"{u.reported_at!s:<{reported_width}}  {stamp(u.recorded_at)}  "
+        f"{u.by:<{by_width}}  {u.summary()}"
+        for n, u in enumerate(timeline, start=1)
+    )
+
+
+def log_json(timeline: Sequence[Update]) -> list[dict[str, Any]]:
+    return [
+        {"version": n, **_update_fields(u), "summary": u.summary(WIDTH)}
+        for n, u in enumerate(timeline, start=1)
+    ]
+
+
+# replay
+
+
+def version(v: StoryVersion, as_of: When | None, known_at: When | None) -> str:
+    moment = f"as of {as_of}" if as_of else "latest"
+    known = f", as known at {known_at}" if known_at else ""
+    out = [f"{v.slug} — {moment}{known} (version {v.version})", "=" * WIDTH]
+    if v.headline:
+        out += [click.style(v.headline, bold=True), ""]
+    out += [_wrap(p) + "\n" for p in v.paragraphs]
+    if v.statements:
+        out.append("Statements")
+        for s in v.statements:
+            issued = f", issued {s.issued_at}" if s.issued_at else ""
+            out.append(f"  {s.party}{issued} [{s.update_id}]:")
+            out += [_wrap(p, indent="    ") + "\n" for p in s.text.split("\n\n")]
+    if v.facts:
+        out.append("Facts")
+        key_width = max(len(k) for k in v.facts)
+        out += [f"  {k:<{key_width}}  {_json_value(val)}" for k, val in sorted(v.facts.items())]
+        out.append("")
+    out.append("Updates")
+    amended = {a.target: a for a in v.amendments}
+    for n, u in enumerate(v.updates, start=1):
+        mark = ""
+        if u.id in amended:
+            a = amended[u.id]
+            mark = f"  [{'corrected' if a.kind == 'correction' else 'retracted'} by {a.update_id}]"
+        out.append(f"  {n:>3}  {u.id}  {u.kind:<10}  {u.reported_at!s:<10}  {u.summary(48)}{mark}")
+    return "\n".join(out)
+
+
+def version_json(v: StoryVersion, as_of: When | None, known_at: When | None) -> dict[str, Any]:
+    return {
+        "slug": v.slug,
+        "as_of": str(as_of) if as_of else None,
+        "known_at": str(known_at) if known_at else None,
+        "version": v.version,
+        "headline": v.headline,
+        "text": v.text,
+        "paragraphs": list(v.paragraphs),
+        "statements": [
+            {"update": s.update_id, "party": s.party, "text": s.text, "issued_at": s.issued_at}
+            for s in v.statements
+        ],
+        "facts": v.facts,
+        "amendments": [
+            {"update": a.update_id, "kind": a.kind, "target": a.target, "note": a.note}
+            for a in v.amendments
+        ],
+        "updates": [_update_fields(u) for u in v.updates],
+    }
+
+
+def _wrap(paragraph: str, indent: str = "") -> str:
+    return textwrap.fill(paragraph, WIDTH, initial_indent=indent, subsequent_indent=indent)
+
+
+# diff
+
+
+def _ref(v: StoryVersion, ref: str) -> str:
+    return f"{ref} (version {v.version}, {v.last.id})"
+
+
+def diff(d: StoryDiff, old: str, new: str) -> str:
+    out = [f"{d.old.slug}: {_ref(d.old, old)} → {_ref(d.new, new)}"]
+    if d.unchanged:
+        return out[0] + "\nNo changes."
+    sections: dict[str, list[str]] = {}
+    for c in d.changes:
+        section, _, rest = c.path.partition(".")
+        sections.setdefault(section, []).append(_change(section, rest, c.action, c.old, c.new))
+    for section in ("headline", "statements", "facts"):
+        if section in sections:
+            out += ["", section.capitalize(), *sections[section]]
+    if d.text:
+        out += ["", "Text", *_colour_diff(d.text)]
+    return "\n".join(out)
+
+
+def _change(section: str, name: str, action: str, old: Any, new: Any) -> str:
+    if section == "headline":
+        lines = []
+        if old is not None:
+            lines.append(click.style(f"  - {old}", fg="red"))
+        if new is not None:
+            lines.append(click.style(f"  + {new}", fg="green"))
+        return "\n".join(lines)
+    if section == "statements":
+        return _statement_change(name, action, old, new)
+    label = name or section
+    if action == "added":
+        return click.style(f"  + {label} = {_json_value(new)}", fg="green")
+    if action == "removed":
+        return click.style(f"  - {label} (was {_json_value(old)})", fg="red")
+    return click.style(f"  ~ {label}: {_json_value(old)} → {_json_value(new)}", fg="yellow")
+
+
+def _statement_change(name: str, action: str, old: Any, new: Any) -> str:
+    if action in ("added", "removed") and isinstance(new if action == "added" else old, dict):
+        s = new if action == "added" else old
+        sign, colour = ("+", "green") if action == "added" else ("-", "red")
+        issued = f", issued {s['issued_at']}" if s.get("issued_at") else ""
+        head = " ".join(s["text"].split())
+        head = head if len(head) <= 60 else head[:59] + "…"
+        return click.style(f"  {sign} {s['party']}{issued} [{name}]: {head}", fg=colour)
+    return click.style(f"  ~ {name}: {_json_value(old)} → {_json_value(new)}", fg="yellow")
+
+
+def _colour_diff(lines: Sequence[str]) -> list[str]:
+    """Unified diff lines, coloured, with changed words highlighted in paired lines."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("-") and not line.startswith("---"):
+            minus = _run(lines, i, "-")
+            plus = _run(lines, i + len(minus), "+")
+            if len(minus) == len(plus):
+                for a, b in zip(minus, plus, strict=True):
+                    out += _word_pair(a[1:], b[1:])
+            else:
+                out += [click.style(x, fg="red") for x in minus]
+                out += [click.style(x, fg="green") for x in plus]
+            i += len(minus) + len(plus)
+            continue
+        if line.startswith("+") and not line.startswith("+++"):
+            out.append(click.style(line, fg="green"))
+        elif line.startswith("@@"):
+            out.append(click.style(line, fg="cyan"))
+        else:
+            out.append(line)
+        i += 1
+    return out
+
+
+def _run(lines: Sequence[str], start: int, sign: str) -> list[str]:
+    run = []
+    for line in lines[start:]:
+        if not line.startswith(sign) or line.startswith(sign * 3):
+            break
+        run.append(line)
+    return run
+
+
+def _word_pair(old: str, new: str) -> list[str]:
+    minus, plus = [click.style("-", fg="red")], [click.style("+", fg="green")]
+    for op, text in word_diff(old, new):
+        if op == " ":
+            minus.append(click.style(text, fg="red"))
+            plus.append(click.style(text, fg="green"))
+        elif op == "-":
+            minus.append(click.style(text, fg="red", reverse=True))
+        else:
+            plus.append(click.style(text, fg="green", reverse=True))
+    return ["".join(minus), "".join(plus)]
+
+
+def diff_json(d: StoryDiff, old: str, new: str) -> dict[str, Any]:
+    return {
+        "slug": d.old.slug,
+        "from": {"ref": old, "version": d.old.version, "update": d.old.last.id},
+        "to": {"ref": new, "version": d.new.version, "update": d.new.last.id},
+        "text": list(d.text),
+        "changes": [
+            {"path": c.path, "action": c.action, "old": c.old, "new": c.new} for c in d.changes
+        ],
+    }
+
+
+# show
+
+
+def _update_fields(u: Update) -> dict[str, Any]:
+    record = u.to_record()
+    record["recorded_at"] = u.recorded_at.isoformat() if u.recorded_at else None
+    return record
+
+
+def update(u: Update, position: int, amended_by: Sequence[Update]) -> str:
+    rows: list[tuple[str, Any]] = [
+        ("id", u.id),
+        ("story", u.story),
+        ("version", position),
+        ("kind", u.kind),
+        ("reported_at", u.reported_at),
+        ("recorded_at", u.recorded_at.isoformat() if u.recorded_at else "-"),
+        ("by", u.by),
+        ("source", u.source or "-"),
+        ("outlet", u.outlet or "-"),
+    ]
+    for name in ("headline", "party", "issued_at", "key", "target", "note"):
+        if getattr(u, name) is not None:
+            rows.append((name, getattr(u, name)))
+    if u.value is not MISSING:
+        rows.append(("value", _json_value(u.value)))
+    out = [f"{name:<12} {value}" for name, value in rows]
+    if u.text is not None:
+        out += ["text", *[_wrap(p, indent="  ") + "\n" for p in u.paragraphs]]
+    for a in amended_by:
+        out.append(
+            f"{a.kind + 'ed by' if a.kind == 'correction' else 'retracted by':<12} "
+            f"{a.id} (reported {a.reported_at}): {a.note}"
+        )
+    return "\n".join(out).rstrip()
+
+
+def update_json(u: Update, position: int, amended_by: Sequence[Update]) -> dict[str, Any]:
+    return {
+        **_update_fields(u),
+        "version": position,
+        "amended_by": [{"id": a.id, "kind": a.kind, "note": a.note} for a in amended_by],
+    }

@@ -1,0 +1,1 @@
+"""The story archive's domain: stories, their updates, and what they said as of a date."""

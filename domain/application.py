@@ -1,0 +1,230 @@
+"""The archive application: commands that append updates, queries that project them.
+
+Persistence is configuration: the event store comes from the eventsourcing environment,
+and the read-side index (one row per update, written in the same transaction as the
+event) is whatever implements :class:`Index`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, replace
+from datetime import tzinfo
+from typing import Any, Protocol
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+
+from domain.diffing import StoryDiff, diff
+from domain.errors import InvalidInput, UnknownStory, UnknownUpdate
+from domain.model import Story, story_id
+from domain.timeline import StoryVersion, as_of, at_update, ordered, visible
+from domain.updates import Update, check_slug
+from domain.when import When
+
+
+@dataclass(frozen=True)
+class StorySummary:
+    """A row of `story list`."""
+
+    slug: str
+    updates: int
+    first_reported: str
+    last_reported: str
+
+
+class IndexWriter(Protocol):
+    def add(self, update: Update) -> None: ...
+
+
+class Index(Protocol):
+    """The read side: recorded updates, queryable without replaying every event."""
+
+    def recording(self) -> AbstractContextManager[IndexWriter]:
+        """A transaction shared with the event store: events and rows commit together."""
+
+    def updates(
+        self,
+        slug: str | None,
+        as_of: When | None = None,
+        known_at: When | None = None,
+        tz: tzinfo | None = None,
+    ) -> list[Update]:
+        """Updates (of one story, or all), in recorded order; may include a few beyond as_of."""
+
+    def find(self, update_id: str) -> Update | None: ...
+
+    def has_story(self, slug: str) -> bool: ...
+
+    def stories(self) -> list[StorySummary]: ...
+
+    def counts(self) -> tuple[int, int]:
+        """(stories, updates)."""
+
+
+@dataclass(frozen=True)
+class Appended:
+    """What one append did: the update, and the version it made (or was already)."""
+
+    update: Update
+    version: int
+    versions: int
+    new: bool
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What one batch (one file) did."""
+
+    new: tuple[Update, ...]
+    present: tuple[Update, ...]
+
+
+class Archive(Application[UUID]):
+    """The story archive: append updates; replay, log and diff stories."""
+
+    name = "Archive"
+    snapshotting_intervals = {Story: 100}  # noqa: RUF012 - the library's own class attribute
+
+    def __init__(self, env: dict[str, str], index: Callable[[Archive], Index]) -> None:
+        super().__init__(env)
+        self.index = index(self)
+
+    # Commands
+
+    def append(self, update: Update, tz: tzinfo) -> Appended:
+        """Append one update; appending the same content again changes nothing."""
+        batch = self.record([update])
+        timeline = ordered(self.index.updates(update.story), tz)
+        position, recorded = next(
+            (i, u) for i, u in enumerate(timeline, start=1) if u.id == update.id
+        )
+        return Appended(recorded, position, len(timeline), bool(batch.new))
+
+    def record(self, updates: Iterable[Update]) -> Imported:
+        """Append a batch atomically: all of it is recorded, or (on any error) none of it."""
+        new: list[Update] = []
+        present: list[Update] = []
+        with self.index.recording() as writer:
+            stories: dict[str, Story] = {}
+            for update in updates:
+                story = stories.get(update.story) or self._story_for(update)
+                stories[update.story] = story
+                if story.has(update.id):
+                    present.append(update)
+                    continue
+                self._check_target_story(story, update)
+                story.record(update)
+                new.append(update)
+            recordings = self.save(*stories.values())
+            stamps = {
+                r.domain_event.update["id"]: r.domain_event.timestamp
+                for r in recordings
+                if isinstance(r.domain_event, Story.Updated)
+            }
+            new = [_recorded(u, stamps[u.id]) for u in new]
+            for update in new:
+                writer.add(update)
+        return Imported(tuple(new), tuple(present))
+
+    def _story_for(self, update: Update) -> Story:
+        try:
+            story: Story = self.repository.get(story_id(update.story))
+        except AggregateNotFoundError:
+            return Story(slug=update.story)
+        return story
+
+    def _check_target_story(self, story: Story, update: Update) -> None:
+        if update.target is None or story.has(update.target):
+            return
+        elsewhere = self.index.find(update.target)
+        if elsewhere is not None:
+            raise UnknownUpdate(
+                f"{update.kind} target {update.target} belongs to story {elsewhere.story!r}, "
+                f"not {story.slug!r}: amend it in its own story"
+            )
+
+    # Queries
+
+    def timeline(self, slug: str, tz: tzinfo, known_at: When | None = None) -> list[Update]:
+        """Every update of a story, in version order (reported, then recorded)."""
+        return visible(self._updates(slug, None, known_at, tz), tz, None, known_at)
+
+    def replay(
+        self, slug: str, tz: tzinfo, when: When | None, known_at: When | None = None
+    ) -> StoryVersion:
+        """The story as it stood at ``when``, as the archive knew it at ``known_at``."""
+        return as_of(slug, self._updates(slug, when, known_at, tz), tz, when, known_at)
+
+    def replay_all(
+        self, tz: tzinfo, when: When | None, known_at: When | None = None
+    ) -> list[StoryVersion]:
+        """Every story that existed at ``when``, each as it stood then."""
+        by_story: dict[str, list[Update]] = {}
+        for update in self.index.updates(None, when, known_at, tz):
+            by_story.setdefault(update.story, []).append(update)
+        versions = []
+        for slug in sorted(by_story):
+            timeline = visible(by_story[slug], tz, when, known_at)
+            if timeline:
+                versions.append(as_of(slug, timeline, tz, None))
+        return versions
+
+    def version(
+        self, slug: str, tz: tzinfo, ref: str, known_at: When | None = None
+    ) -> StoryVersion:
+        """A version named by an update id (right after it) or a date (as of it)."""
+        updates = self._updates(slug, None, known_at, tz)
+        if any(u.id == ref for u in updates):
+            return at_update(slug, updates, tz, ref, known_at)
+        try:
+            when = When.parse(ref, "version")
+        except InvalidInput:
+            raise UnknownUpdate(
+                f"{ref!r} is neither an update of story {slug!r} nor a date: "
+                f"give an id from `story log {slug}` or YYYY-MM-DD"
+            ) from None
+        return as_of(slug, updates, tz, when, known_at)
+
+    def diff(
+        self, slug: str, tz: tzinfo, old: str, new: str, known_at: When | None = None
+    ) -> StoryDiff:
+        """What changed between two versions of a story."""
+        return diff(self.version(slug, tz, old, known_at), self.version(slug, tz, new, known_at))
+
+    def show(self, slug: str, update_id: str, tz: tzinfo) -> tuple[Update, int, list[Update]]:
+        """One update, its version number, and the updates that amend it."""
+        timeline = self.timeline(slug, tz)
+        for position, update in enumerate(timeline, start=1):
+            if update.id == update_id:
+                return update, position, [u for u in timeline if u.target == update_id]
+        raise _unknown_update(slug, update_id, self.index.find(update_id))
+
+    def stories(self) -> list[StorySummary]:
+        return self.index.stories()
+
+    def counts(self) -> tuple[int, int]:
+        return self.index.counts()
+
+    def _updates(
+        self, slug: str, as_of: When | None, known_at: When | None, tz: tzinfo
+    ) -> list[Update]:
+        check_slug(slug)
+        updates = self.index.updates(slug, as_of, known_at, tz)
+        if not updates and not self.index.has_story(slug):
+            raise UnknownStory(f"no story {slug!r} in this archive: see `story list`")
+        return updates
+
+
+def _recorded(update: Update, stamp: Any) -> Update:
+    return replace(update, recorded_at=stamp)
+
+
+def _unknown_update(slug: str, update_id: str, found: Update | None) -> UnknownUpdate:
+    if found is not None:
+        return UnknownUpdate(
+            f"update {update_id} belongs to story {found.story!r}, not {slug!r}: "
+            f"try `story show {found.story} {update_id}`"
+        )
+    return UnknownUpdate(f"no update {update_id!r} in story {slug!r}: see `story log {slug}`")

@@ -1,0 +1,119 @@
+"""Diffs between two versions of a story, computed when read (never stored).
+
+The body gets a unified text diff; headline, statements and facts get a structured diff
+(deepdiff), turned into changes a person can read.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from domain.timeline import StoryVersion
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change to the headline, a statement or a fact."""
+
+    path: str
+    action: str  # "added", "removed" or "changed"
+    old: Any = None
+    new: Any = None
+
+
+@dataclass(frozen=True)
+class StoryDiff:
+    """What changed from one version of a story to another."""
+
+    old: StoryVersion
+    new: StoryVersion
+    text: tuple[str, ...]  # unified diff lines of the body, without line ends
+    changes: tuple[Change, ...]
+
+    @property
+    def unchanged(self) -> bool:
+        return not self.text and not self.changes
+
+
+def _structure(version: StoryVersion) -> dict[str, Any]:
+    return {
+        "headline": version.headline,
+        "statements": {
+            s.update_id: {"party": s.party, "text": s.text, "issued_at": s.issued_at}
+            for s in version.statements
+        },
+        "facts": dict(version.facts),
+    }
+
+
+def _body_lines(version: StoryVersion) -> list[str]:
+    lines: list[str] = []
+    for paragraph in version.paragraphs:
+        if lines:
+            lines.append("")
+        lines.extend(paragraph.splitlines())
+    return lines
+
+
+def text_diff(old: StoryVersion, new: StoryVersion, context: int = 1) -> tuple[str, ...]:
+    """The unified diff of the two bodies, one paragraph line per diff line."""
+    return tuple(
+        line.rstrip("\n")
+        for line in difflib.unified_diff(
+            _body_lines(old),
+            _body_lines(new),
+            fromfile=f"{old.slug}@{old.version}",
+            tofile=f"{new.slug}@{new.version}",
+            n=context,
+            lineterm="",
+        )
+    )
+
+
+def structured_changes(old: StoryVersion, new: StoryVersion) -> tuple[Change, ...]:
+    """Headline, statement and fact changes, in a stable order."""
+    before, after = _structure(old), _structure(new)
+    tree = DeepDiff(before, after, view="tree", verbose_level=2)
+    changes: list[Change] = []
+    for report_type, items in tree.items():
+        for item in items:
+            path = _readable(item.path(output_format="list"))
+            if report_type.endswith("_added"):
+                changes.append(Change(path, "added", new=item.t2))
+            elif report_type.endswith("_removed"):
+                changes.append(Change(path, "removed", old=item.t1))
+            else:
+                changes.append(Change(path, "changed", old=item.t1, new=item.t2))
+    return tuple(sorted(changes, key=lambda c: (c.path.split(".")[0] != "headline", c.path)))
+
+
+def _readable(parts: list[Any]) -> str:
+    return ".".join(str(part) for part in parts)
+
+
+def diff(old: StoryVersion, new: StoryVersion) -> StoryDiff:
+    """Everything that changed between two versions."""
+    return StoryDiff(old, new, text_diff(old, new), structured_changes(old, new))
+
+
+_TOKEN = re.compile(r"\s+|[^\s]+")
+
+
+def word_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """Word-level changes between two lines: (op, text) with op in ' ', '-', '+'."""
+    a, b = _TOKEN.findall(old), _TOKEN.findall(new)
+    segments: list[tuple[str, str]] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            segments.append((" ", "".join(a[i1:i2])))
+        else:
+            if i2 > i1:
+                segments.append(("-", "".join(a[i1:i2])))
+            if j2 > j1:
+                segments.append(("+", "".join(b[j1:j2])))
+    return segments

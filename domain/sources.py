@@ -1,0 +1,110 @@
+"""Reading updates from files: seed-style text captures and JSON Lines.
+
+These functions take the file's bytes and name, so every error can say which file and
+line to fix; nothing here touches the archive.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from domain.errors import InvalidInput, StoryError
+from domain.updates import CONTENT_FIELDS, MISSING, Update
+
+_SEED_FIRST_LINE = re.compile(r"^\s*date\s+(\S+)\s+(.+?)\s*$")
+_JSONL_FIELDS = frozenset({"id", "story", "kind", "reported_at", "source", "outlet", "by"}) | set(
+    CONTENT_FIELDS
+)
+
+
+def decode(data: bytes, name: str) -> str:
+    """The text of a file, or an error saying why it is not usable text."""
+    if not data.strip():
+        raise InvalidInput(f"{name}: the file is empty: give it at least one update")
+    if b"\x00" in data:
+        raise InvalidInput(f"{name}: this is a binary file, not text: import .txt or .jsonl files")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidInput(
+            f"{name}: not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}): "
+            "convert it to UTF-8, e.g. with iconv"
+        ) from None
+
+
+def slugify(headline: str, limit: int = 60) -> str:
+    """A slug from a headline: lower case, hyphenated, cut at a word boundary."""
+    words = re.findall(r"[a-z0-9]+", headline.lower())
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > limit:
+            break
+        slug = candidate
+    return slug or "story"
+
+
+def read_seed(text: str, name: str, story: str | None, by: str) -> Update:
+    """A seed-style capture (first line ``date YYYY-MM-DD Headline``) as a revision."""
+    first, _, body = text.lstrip("\ufeff").partition("\n")
+    match = _SEED_FIRST_LINE.match(first)
+    if not match:
+        raise InvalidInput(
+            f"{name}:1: the first line must be 'date YYYY-MM-DD Headline', found {first[:40]!r}"
+        )
+    reported_at, headline = match.groups()
+    try:
+        return Update.draft(
+            story or slugify(headline), "revision", reported_at, by, headline=headline, text=body
+        )
+    except StoryError as error:
+        line = 2 if "text" in str(error) else 1
+        raise InvalidInput(f"{name}:{line}: {error}") from None
+
+
+def read_jsonl(text: str, name: str, by: str) -> Iterator[Update]:
+    """Updates from JSON Lines, one object per line; blank lines are skipped."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield _from_object(json.loads(line), by)
+        except json.JSONDecodeError as error:
+            raise InvalidInput(f"{name}:{number}: not valid JSON ({error.msg})") from None
+        except StoryError as error:
+            raise InvalidInput(f"{name}:{number}: {error}") from None
+
+
+def _from_object(record: Any, by: str) -> Update:
+    if not isinstance(record, dict):
+        raise InvalidInput(f"expected a JSON object, found {type(record).__name__}")
+    for name in ("story", "kind", "reported_at"):
+        if name not in record:
+            raise InvalidInput(f"the record lacks the field {name!r}")
+    unknown = sorted(set(record) - _JSONL_FIELDS)
+    if unknown:
+        raise InvalidInput(
+            f"unknown field {unknown[0]!r}: the fields are {', '.join(sorted(_JSONL_FIELDS))}"
+        )
+    for name, value in record.items():
+        if name != "value" and value is not None and not isinstance(value, str):
+            raise InvalidInput(f"field {name!r} must be a string, found {type(value).__name__}")
+    fields = {
+        k: v for k, v in record.items() if k not in ("id", "story", "kind", "reported_at", "by")
+    }
+    if "value" in record:
+        fields["value"] = record["value"]
+    else:
+        fields["value"] = MISSING
+    update = Update.draft(
+        record["story"], record["kind"], record["reported_at"], record.get("by") or by, **fields
+    )
+    if record.get("id") not in (None, update.id):
+        raise InvalidInput(
+            f"id {record['id']!r} does not match the content (its id is {update.id}): "
+            "remove the id or restore the content"
+        )
+    return update

@@ -1,0 +1,252 @@
+"""Updates: the immutable news events a story is made of.
+
+An update's id is derived from its content (story, kind, dates, text, ...), never from
+when or by whom it was recorded: importing the same content twice finds the same id,
+and an id quoted in a report stays valid for ever.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from domain.errors import InvalidInput
+from domain.when import When
+
+KINDS = ("report", "statement", "fact", "correction", "retraction", "revision")
+# Kinds whose text a correction may replace, and whose contribution a retraction may withdraw.
+CORRECTABLE = frozenset({"report", "statement", "revision"})
+RETRACTABLE = frozenset({"report", "statement", "fact", "revision"})
+
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    "report": ("text",),
+    "statement": ("party", "text"),
+    "fact": ("key", "value"),
+    "correction": ("target", "text", "note"),
+    "retraction": ("target", "note"),
+    "revision": ("text",),
+}
+_ALLOWED: dict[str, frozenset[str]] = {
+    "report": frozenset({"text", "headline"}),
+    "statement": frozenset({"party", "text", "issued_at"}),
+    "fact": frozenset({"key", "value"}),
+    "correction": frozenset({"target", "text", "note", "headline"}),
+    "retraction": frozenset({"target", "note"}),
+    "revision": frozenset({"text", "headline"}),
+}
+CONTENT_FIELDS = ("headline", "text", "party", "issued_at", "key", "value", "target", "note")
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
+_FACT_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+ID_LENGTH = 12
+
+
+def check_slug(slug: str) -> str:
+    """A story slug: lower-case letters, digits and inner hyphens, at most 100 characters."""
+    if not _SLUG.match(slug):
+        raise InvalidInput(
+            f"story slug {slug!r} is not valid: use lower-case letters, digits and hyphens, "
+            "e.g. chicago-shotspotter"
+        )
+    return slug
+
+
+def paragraphs(text: str) -> tuple[str, ...]:
+    """The paragraphs of a text: blocks separated by blank lines, trimmed."""
+    blocks = re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return tuple(block.strip() for block in blocks if block.strip())
+
+
+class _Missing:
+    """Marks a fact value that was not given (None means 'remove the fact')."""
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+
+@dataclass(frozen=True)
+class Update:
+    """One immutable update to a story, as recorded by the archive."""
+
+    id: str
+    story: str
+    kind: str
+    reported_at: When
+    by: str
+    source: str | None = None
+    outlet: str | None = None
+    headline: str | None = None
+    text: str | None = None
+    party: str | None = None
+    issued_at: When | None = None
+    key: str | None = None
+    value: Any = MISSING
+    target: str | None = None
+    note: str | None = None
+    recorded_at: datetime | None = field(default=None, compare=False)
+
+    @classmethod
+    def draft(
+        cls, story: str, kind: str, reported_at: str | When | None, by: str, **fields: Any
+    ) -> Update:
+        """A checked, normalised update with its content id; raise InvalidInput if not."""
+        check_slug(story)
+        if kind not in KINDS:
+            raise InvalidInput(f"kind {kind!r} is unknown: use one of {', '.join(KINDS)}")
+        if reported_at is None or reported_at == "":
+            raise InvalidInput("reported_at is missing: give the date the update was published")
+        when = (
+            reported_at if isinstance(reported_at, When) else When.parse(reported_at, "reported_at")
+        )
+        if not by or not by.strip():
+            raise InvalidInput("by is empty: give the archivist's name")
+        source, outlet = fields.pop("source", None), fields.pop("outlet", None)
+        given = {k: v for k, v in fields.items() if v is not None or k == "value"}
+        if given.get("value", MISSING) is MISSING:
+            given.pop("value", None)
+        _check_fields(kind, given)
+        content = _normalise(given)
+        update = cls(
+            id="",
+            story=story,
+            kind=kind,
+            reported_at=when,
+            by=by.strip(),
+            source=_check_source(source),
+            outlet=(outlet or "").strip() or None,
+            **content,
+        )
+        return replace(update, id=update.content_id())
+
+    def content(self) -> dict[str, Any]:
+        """The fields that make the update what it is: the basis of its id."""
+        record: dict[str, Any] = {
+            "story": self.story,
+            "kind": self.kind,
+            "reported_at": str(self.reported_at),
+            "source": self.source,
+            "outlet": self.outlet,
+        }
+        for name in CONTENT_FIELDS:
+            value = getattr(self, name)
+            if name == "value":
+                if value is not MISSING:
+                    record[name] = value
+            elif value is not None:
+                record[name] = str(value)
+        return record
+
+    def content_id(self) -> str:
+        canonical = json.dumps(
+            self.content(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:ID_LENGTH]
+
+    def to_record(self) -> dict[str, Any]:
+        """Every field but recorded_at, as plain JSON values (stored in the event)."""
+        return {"id": self.id, "by": self.by, **self.content()}
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any], recorded_at: datetime | None = None) -> Update:
+        issued_at = record.get("issued_at")
+        return cls(
+            id=record["id"],
+            story=record["story"],
+            kind=record["kind"],
+            reported_at=When.parse(record["reported_at"]),
+            by=record["by"],
+            source=record.get("source"),
+            outlet=record.get("outlet"),
+            headline=record.get("headline"),
+            text=record.get("text"),
+            party=record.get("party"),
+            issued_at=When.parse(issued_at) if issued_at else None,
+            key=record.get("key"),
+            value=record.get("value", MISSING),
+            target=record.get("target"),
+            note=record.get("note"),
+            recorded_at=recorded_at,
+        )
+
+    @property
+    def paragraphs(self) -> tuple[str, ...]:
+        return paragraphs(self.text or "")
+
+    def summary(self, width: int = 60) -> str:
+        """One line that says what the update did, in the newsroom's words."""
+        if self.kind == "fact":
+            if self.value is None:
+                line = f"{self.key} removed"
+            else:
+                line = f"{self.key} = {json.dumps(self.value, ensure_ascii=False)}"
+        elif self.kind == "statement":
+            line = f"{self.party}: {self.text}"
+        elif self.kind in ("correction", "retraction"):
+            verb = "corrects" if self.kind == "correction" else "retracts"
+            line = f"{verb} {self.target}: {self.note}"
+        else:
+            line = self.headline or self.text or ""
+        line = " ".join(line.split())
+        return line if len(line) <= width else line[: width - 1].rstrip() + "…"
+
+
+def _check_fields(kind: str, given: dict[str, Any]) -> None:
+    for name in given:
+        if name not in _ALLOWED[kind]:
+            users = [k for k in KINDS if name in _ALLOWED[k]]
+            raise InvalidInput(
+                f"{name} does not apply to a {kind} update: it is for {' and '.join(users)} updates"
+            )
+    for name in _REQUIRED[kind]:
+        value = given.get(name, MISSING)
+        if value is MISSING or (isinstance(value, str) and not value.strip()):
+            raise InvalidInput(f"a {kind} update needs {name}: {_HINTS[name]}")
+
+
+_HINTS = {
+    "text": "give the text (--text, --file or - for standard input)",
+    "party": "name who made the statement (--party)",
+    "key": "name the fact (--key, e.g. contract.status)",
+    "value": "give the fact's JSON value (--value, e.g. '\"running\"'; null removes it)",
+    "target": "give the id of the update it amends (--target)",
+    "note": "say why (--note)",
+}
+
+
+def _normalise(given: dict[str, Any]) -> dict[str, Any]:
+    content: dict[str, Any] = {}
+    for name, value in given.items():
+        if name == "value":
+            content[name] = value
+        elif name == "issued_at":
+            content[name] = (
+                value if isinstance(value, When) else When.parse(str(value), "issued_at")
+            )
+        elif name == "text":
+            content[name] = "\n\n".join(paragraphs(str(value)))
+        elif name == "key":
+            if not _FACT_KEY.match(str(value)):
+                raise InvalidInput(
+                    f"fact key {value!r} is not valid: use letters, digits, '.', '_' and '-', "
+                    "e.g. contract.status"
+                )
+            content[name] = str(value)
+        else:
+            content[name] = " ".join(str(value).split())
+    return content
+
+
+def _check_source(source: str | None) -> str | None:
+    if source is None or not source.strip():
+        return None
+    parts = urlsplit(source.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidInput(f"source {source!r} is not a URL: give it as https://…")
+    return source.strip()

@@ -1,0 +1,87 @@
+"""The story's clock: parsing dates and datetimes, and turning them into instants.
+
+A date means a whole day in the archive's time zone: as a cut-off (``--as-of 2024-02-16``)
+it reaches through the end of that day; as the time an update was reported it is the
+start of that day. A datetime must carry a UTC offset, so it is exact everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from domain.errors import InvalidInput
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True, order=True)
+class When:
+    """A date or an offset-aware datetime, as a user or a source gave it."""
+
+    day: date
+    moment: datetime | None = None
+
+    @classmethod
+    def parse(cls, text: str, what: str = "date") -> When:
+        """Parse ``YYYY-MM-DD`` or an ISO 8601 datetime with offset (``Z`` allowed)."""
+        value = text.strip()
+        if _DATE.match(value):
+            try:
+                return cls(date.fromisoformat(value))
+            except ValueError:
+                raise InvalidInput(
+                    f"{what} {text!r} is not a real day: check the month and day"
+                ) from None
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise InvalidInput(
+                f"{what} {text!r} is not a date: use YYYY-MM-DD or 2024-02-16T18:30:00-06:00"
+            ) from None
+        if moment.tzinfo is None:
+            raise InvalidInput(
+                f"{what} {text!r} has no UTC offset: add one, e.g. {value}+00:00 or {value}-06:00"
+            )
+        return cls(moment.date(), moment)
+
+    @property
+    def is_date(self) -> bool:
+        return self.moment is None
+
+    def start(self, tz: tzinfo) -> datetime:
+        """The earliest instant this names: the start of the day for a date."""
+        if self.moment is not None:
+            return self.moment
+        return datetime.combine(self.day, time.min, tzinfo=tz)
+
+    def end(self, tz: tzinfo) -> datetime:
+        """The latest instant this names: the end of the day for a date."""
+        if self.moment is not None:
+            return self.moment
+        next_day = datetime.combine(self.day + timedelta(days=1), time.min, tzinfo=tz)
+        return next_day - timedelta(microseconds=1)
+
+    def __str__(self) -> str:
+        if self.moment is None:
+            return self.day.isoformat()
+        return self.moment.isoformat()
+
+
+def time_zone(name: str) -> tzinfo:
+    """The named IANA time zone, e.g. ``America/Chicago``; ``UTC`` for UTC."""
+    if name.upper() in ("UTC", "Z"):
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(
+            f"time zone {name!r} is unknown: use an IANA name such as UTC or America/Chicago"
+        ) from None
+
+
+def utc_text(moment: datetime) -> str:
+    """An instant in the archive's stored form: UTC, ISO 8601, microseconds."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")

@@ -1,0 +1,36 @@
+"""Opening an archive: the eventsourcing application on SQLAlchemy, with its index."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.application import Archive
+from domain.errors import ArchiveUnavailable
+from storage.index import SqlIndex
+from storage.locate import archive_url, display_url
+
+
+def _index(app: Archive) -> SqlIndex:
+    datastore: Any = app.recorder.datastore  # type: ignore[attr-defined]
+    return SqlIndex(datastore.engine, datastore.transaction)
+
+
+def open_archive(db: str | None) -> Archive:
+    """The archive at a path or URL (the default SQLite file when None)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    url = archive_url(db)
+    env = {"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": url}
+    try:
+        return Archive(env, index=_index)
+    except SQLAlchemyError as error:
+        raise ArchiveUnavailable(
+            f"cannot open archive {display_url(url)}: {reason(error)}"
+        ) from None
+
+
+def reason(error: Exception) -> str:
+    """The first line of a database error, without SQLAlchemy's boilerplate."""
+    original = getattr(error, "orig", None) or error
+    text = str(original).strip().splitlines()
+    return text[0] if text else type(original).__name__
