@@ -168,7 +168,7 @@ def version_json(v: StoryVersion, as_of: When | None, known_at: When | None) -> 
             {"update": s.update_id, "party": s.party, "text": s.text, "issued_at": s.issued_at}
             for s in v.statements
         ],
-        "facts": v.facts,
+        "facts": dict(sorted(v.facts.items())),
         "amendments": [
             {"update": a.update_id, "kind": a.kind, "target": a.target, "note": a.note}
             for a in v.amendments
@@ -324,10 +324,8 @@ def update(u: Update, position: int, amended_by: Sequence[Update]) -> str:
     if u.text is not None:
         out += ["text", *[_wrap(p, indent="  ") + "\n" for p in u.paragraphs]]
     for a in amended_by:
-        out.append(
-            f"{a.kind + 'ed by' if a.kind == 'correction' else 'retracted by':<12} "
-            f"{a.id} (reported {a.reported_at}): {a.note}"
-        )
+        label = "corrected by" if a.kind == "correction" else "retracted by"
+        out.append(f"{label} {a.id} (reported {a.reported_at}): {a.note}")
     return "\n".join(out).rstrip()
 
 

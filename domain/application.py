@@ -62,6 +62,9 @@ class Index(Protocol):
     def counts(self) -> tuple[int, int]:
         """(stories, updates)."""
 
+    def close(self) -> None:
+        """Release connections."""
+
 
 @dataclass(frozen=True)
 class Appended:
@@ -90,6 +93,10 @@ class Archive(Application[UUID]):
     def __init__(self, env: dict[str, str], index: Callable[[Archive], Index]) -> None:
         super().__init__(env)
         self.index = index(self)
+
+    def close(self) -> None:
+        super().close()
+        self.index.close()
 
     # Commands
 

@@ -81,6 +81,9 @@ class SqlIndex:
                     f"(reads {SCHEMA_VERSION}): upgrade story"
                 )
 
+    def close(self) -> None:
+        self.engine.dispose()
+
     @contextmanager
     def recording(self) -> Iterator[_Writer]:
         with self._transaction(commit=True) as session:

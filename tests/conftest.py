@@ -1,0 +1,85 @@
+"""Fixtures shared by every layer: an archive on each backend the project supports.
+
+PostgreSQL tests need STORY_TEST_POSTGRES_URL (e.g.
+postgresql+psycopg://postgres@127.0.0.1:5432/test); without it they are skipped.
+Each pytest process works in a database of its own, created and dropped here.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+POSTGRES_ENV = "STORY_TEST_POSTGRES_URL"
+BACKENDS = ["sqlite", "postgresql"]
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "shotspotter"
+SEED = (
+    Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "000_126f608e96277ead.txt"
+)
+STORY_TABLES = ("archive_events", "archive_snapshots", "story_updates", "story_meta")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A fresh PostgreSQL database for this pytest process; its URL."""
+    base = os.environ.get(POSTGRES_ENV)
+    if not base:
+        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV}")
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"story_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(make_url(base), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _empty_postgres(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP TABLE IF EXISTS {', '.join(STORY_TABLES)} CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty archive's --db value, once per backend."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "archive.db")
+        return
+    url = request.getfixturevalue("postgres_server")
+    _empty_postgres(url)
+    yield url
+    _empty_postgres(url)
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> str:
+    """An empty SQLite archive's path, for tests about SQLite itself."""
+    return str(tmp_path / "archive.db")
+
+
+@pytest.fixture
+def seed() -> Path:
+    """The seed story the project was created from."""
+    if not SEED.exists():
+        pytest.skip(f"the seed story is not at {SEED}")
+    return SEED
+
+
+@pytest.fixture
+def example() -> Path:
+    """The ShotSpotter example timeline folder."""
+    return EXAMPLE

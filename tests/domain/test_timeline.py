@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from domain.errors import NotYetReported, UnknownUpdate
+from domain.timeline import as_of, at_update
+from domain.updates import Update
+from domain.when import When, time_zone
+
+UTC_ZONE = time_zone("UTC")
+RECORDED = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+class Desk:
+    """Records updates as the archive would: in order, each a second after the last."""
+
+    def __init__(self) -> None:
+        self.updates: list[Update] = []
+
+    def add(self, kind: str, reported_at: str, **fields: Any) -> Update:
+        draft = Update.draft("s", kind, reported_at, "alice", **fields)
+        update = replace(draft, recorded_at=RECORDED + timedelta(seconds=len(self.updates)))
+        self.updates.append(update)
+        return update
+
+    def at(self, when: str, known_at: str | None = None) -> Any:
+        known = When.parse(known_at) if known_at else None
+        return as_of("s", self.updates, UTC_ZONE, When.parse(when), known)
+
+
+def test_reports_add_paragraphs_and_a_revision_replaces_the_body() -> None:
+    desk = Desk()
+    desk.add("report", "2024-02-12", text="One.", headline="First")
+    desk.add("report", "2024-02-13", text="Two.\n\nThree.")
+    desk.add("revision", "2024-02-14", text="Whole new text.", headline="Second")
+    assert desk.at("2024-02-13").paragraphs == ("One.", "Two.", "Three.")
+    assert desk.at("2024-02-13").headline == "First"
+    assert desk.at("2024-02-14").paragraphs == ("Whole new text.",)
+    assert desk.at("2024-02-14").headline == "Second"
+
+
+def test_an_update_reported_after_the_cut_off_is_never_shown() -> None:
+    desk = Desk()
+    desk.add("report", "2024-02-12", text="One.")
+    desk.add("report", "2024-02-16T00:00:00+00:00", text="Midnight.")
+    assert desk.at("2024-02-15").paragraphs == ("One.",)
+    assert desk.at("2024-02-16").version == 2
+
+
+def test_before_the_first_update_there_is_no_story() -> None:
+    desk = Desk()
+    desk.add("report", "2024-02-12", text="One.")
+    with pytest.raises(NotYetReported, match="had no update reported as of 2024-02-11"):
+        desk.at("2024-02-11")
+
+
+def test_a_late_back_fill_takes_its_place_in_reported_order() -> None:
+    desk = Desk()
+    first = desk.add("report", "2024-02-12", text="Monday.")
+    third = desk.add("report", "2024-02-14", text="Wednesday.")
+    second = desk.add("report", "2024-02-13", text="Tuesday.")
+    latest = desk.at("2024-02-20")
+    assert [u.id for u in latest.updates] == [first.id, second.id, third.id]
+    assert latest.paragraphs == ("Monday.", "Tuesday.", "Wednesday.")
+
+
+def test_known_at_hides_updates_recorded_later() -> None:
+    desk = Desk()
+    desk.add("report", "2024-02-12", text="Monday.")
+    desk.add("report", "2024-02-13", text="Tuesday.")
+    before_second = (RECORDED + timedelta(milliseconds=500)).isoformat()
+    assert desk.at("2024-02-20", known_at=before_second).paragraphs == ("Monday.",)
+
+
+def test_ties_in_reported_time_keep_recorded_order() -> None:
+    desk = Desk()
+    desk.add("fact", "2024-02-16", key="contract.status", value="ending")
+    desk.add("fact", "2024-02-16", key="contract.status", value="running")
+    assert desk.at("2024-02-16").facts == {"contract.status": "running"}
+
+
+def test_a_correction_changes_the_text_from_its_own_date_on() -> None:
+    desk = Desk()
+    wrong = desk.add("report", "2024-02-12", text="Johnson wants nine months.", headline="Plan")
+    desk.add(
+        "correction", "2024-02-14", target=wrong.id, text="Johnson wants six months.", note="months"
+    )
+    assert desk.at("2024-02-13").paragraphs == ("Johnson wants nine months.",)
+    assert desk.at("2024-02-14").paragraphs == ("Johnson wants six months.",)
+    assert desk.at("2024-02-14").headline == "Plan"
+    assert desk.at("2024-02-14").amendments[0].target == wrong.id
+
+
+def test_a_correction_can_fix_a_headline() -> None:
+    desk = Desk()
+    wrong = desk.add("report", "2024-02-12", text="x", headline="ShotSpoter")
+    desk.add(
+        "correction",
+        "2024-02-13",
+        target=wrong.id,
+        text="x",
+        headline="ShotSpotter",
+        note="spelling",
+    )
+    assert desk.at("2024-02-13").headline == "ShotSpotter"
+
+
+def test_a_retraction_withdraws_a_fact_and_the_previous_value_returns() -> None:
+    desk = Desk()
+    desk.add("fact", "2024-02-12", key="contract.status", value="running")
+    wrong = desk.add("fact", "2024-02-13", key="contract.status", value="ended")
+    desk.add("retraction", "2024-02-14", target=wrong.id, note="not confirmed")
+    assert desk.at("2024-02-13").facts == {"contract.status": "ended"}
+    assert desk.at("2024-02-14").facts == {"contract.status": "running"}
+
+
+def test_a_retracted_revision_restores_the_body_it_replaced() -> None:
+    desk = Desk()
+    desk.add("report", "2024-02-12", text="Original.", headline="Old")
+    revision = desk.add("revision", "2024-02-13", text="Rewritten.", headline="New")
+    desk.add("retraction", "2024-02-14", target=revision.id, note="wrong story")
+    latest = desk.at("2024-02-14")
+    assert (latest.headline, latest.paragraphs) == ("Old", ("Original.",))
+
+
+def test_a_fact_set_to_null_is_removed() -> None:
+    desk = Desk()
+    desk.add("fact", "2024-02-12", key="contract.ends_on", value="2024-02-16")
+    desk.add("fact", "2024-02-17", key="contract.ends_on", value=None)
+    assert desk.at("2024-02-17").facts == {}
+
+
+def test_statements_keep_their_party_and_date() -> None:
+    desk = Desk()
+    desk.add(
+        "statement",
+        "2024-02-15",
+        party="SoundThinking",
+        text="We stand ready.",
+        issued_at="2024-02-15",
+    )
+    (statement,) = desk.at("2024-02-16").statements
+    assert (statement.party, statement.text, statement.issued_at) == (
+        "SoundThinking",
+        "We stand ready.",
+        "2024-02-15",
+    )
+
+
+def test_the_version_after_an_update_is_the_prefix_through_it() -> None:
+    desk = Desk()
+    first = desk.add("report", "2024-02-12", text="One.")
+    desk.add("report", "2024-02-13", text="Two.")
+    assert at_update("s", desk.updates, UTC_ZONE, first.id).paragraphs == ("One.",)
+    with pytest.raises(UnknownUpdate):
+        at_update("s", desk.updates, UTC_ZONE, "000000000000")
+
+
+def test_the_archive_zone_decides_which_day_a_moment_falls_on() -> None:
+    desk = Desk()
+    desk.add("report", "2024-02-12", text="One.")
+    desk.add("report", "2024-02-17T03:00:00+00:00", text="Late Friday in Chicago.")
+    assert as_of("s", desk.updates, UTC_ZONE, When.parse("2024-02-16")).version == 1
+    chicago = as_of("s", desk.updates, time_zone("America/Chicago"), When.parse("2024-02-16"))
+    assert chicago.version == 2

@@ -1,0 +1,177 @@
+"""The archive application on real storage: the same suite on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from domain.application import Archive
+from domain.errors import ArchiveUnavailable, InvalidInput, UnknownStory, UnknownUpdate
+from domain.model import Story, story_id
+from domain.updates import Update
+from domain.when import When, time_zone
+from storage.archive import open_archive
+from storage.locate import archive_url
+
+UTC = time_zone("UTC")
+
+
+@pytest.fixture
+def archive(db: str) -> Iterator[Archive]:
+    app = open_archive(db)
+    yield app
+    app.close()
+
+
+def report(day: str, text: str, story: str = "shotspotter", **fields: Any) -> Update:
+    return Update.draft(story, "report", day, "alice", text=text, **fields)
+
+
+def count_rows(db: str, table: str) -> int:
+    engine = create_engine(archive_url(db))
+    with engine.connect() as connection:
+        found = connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+    engine.dispose()
+    return int(found)
+
+
+def test_an_appended_update_is_replayed_from_a_fresh_process(archive: Archive, db: str) -> None:
+    appended = archive.append(report("2024-02-12", "Johnson plans an extension."), UTC)
+    assert (appended.version, appended.versions, appended.new) == (1, 1, True)
+    assert appended.update.recorded_at is not None
+    reopened = open_archive(db)
+    try:
+        version = reopened.replay("shotspotter", UTC, When.parse("2024-02-16"))
+        assert version.paragraphs == ("Johnson plans an extension.",)
+        assert version.updates[0].recorded_at == appended.update.recorded_at
+    finally:
+        reopened.close()
+
+
+def test_the_same_content_twice_is_recorded_once(archive: Archive, db: str) -> None:
+    first = archive.record([report("2024-02-12", "One."), report("2024-02-12", "One.")])
+    again = archive.record([report("2024-02-12", "One."), report("2024-02-13", "Two.")])
+    assert (len(first.new), len(first.present)) == (1, 1)
+    assert (len(again.new), len(again.present)) == (1, 1)
+    assert archive.counts() == (1, 2)
+    assert count_rows(db, "archive_events") == 3  # Started + two updates
+
+
+def test_a_batch_with_one_bad_update_writes_nothing(archive: Archive, db: str) -> None:
+    archive.append(report("2024-02-12", "Kept."), UTC)
+    bad = Update.draft("shotspotter", "retraction", "2024-02-13", "a", target="0" * 12, note="x")
+    with pytest.raises(UnknownUpdate):
+        archive.record(
+            [report("2024-02-13", "Lost."), report("2024-02-13", "Other.", "other"), bad]
+        )
+    assert archive.counts() == (1, 1)
+    assert count_rows(db, "archive_events") == 2
+    assert [u.text for u in archive.timeline("shotspotter", UTC)] == ["Kept."]
+
+
+def test_events_and_index_rows_commit_together(
+    archive: Archive, db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storage import index
+
+    def fail(self: Any) -> None:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(index._Writer, "flush", fail)
+    with pytest.raises(RuntimeError):
+        archive.append(report("2024-02-12", "Never half-written."), UTC)
+    assert count_rows(db, "archive_events") == 0
+    assert count_rows(db, "story_updates") == 0
+
+
+def test_a_correction_of_another_storys_update_names_that_story(archive: Archive) -> None:
+    elsewhere = archive.append(report("2024-02-12", "Elsewhere.", "other"), UTC).update
+    archive.append(report("2024-02-12", "Here."), UTC)
+    correction = Update.draft(
+        "shotspotter", "correction", "2024-02-13", "a", target=elsewhere.id, text="x", note="y"
+    )
+    with pytest.raises(UnknownUpdate, match="belongs to story 'other', not 'shotspotter'"):
+        archive.append(correction, UTC)
+    assert archive.counts() == (2, 2)
+
+
+def test_a_back_fill_is_invisible_before_it_was_recorded(archive: Archive) -> None:
+    first = archive.append(report("2024-02-14", "Wednesday."), UTC).update
+    late = archive.append(report("2024-02-13", "Tuesday, back-filled."), UTC).update
+    assert first.recorded_at is not None
+    assert late.recorded_at is not None
+    assert first.recorded_at < late.recorded_at
+    before = When.parse(first.recorded_at.isoformat())
+    now = archive.replay("shotspotter", UTC, When.parse("2024-02-14"))
+    then = archive.replay("shotspotter", UTC, When.parse("2024-02-14"), known_at=before)
+    assert now.paragraphs == ("Tuesday, back-filled.", "Wednesday.")
+    assert then.paragraphs == ("Wednesday.",)
+
+
+def test_replay_of_every_story_shows_those_that_existed_then(archive: Archive) -> None:
+    archive.append(report("2024-02-12", "Early."), UTC)
+    archive.append(report("2024-02-20", "Late.", "later"), UTC)
+    assert [v.slug for v in archive.replay_all(UTC, When.parse("2024-02-16"))] == ["shotspotter"]
+    assert [v.slug for v in archive.replay_all(UTC, None)] == ["later", "shotspotter"]
+
+
+def test_versions_are_named_by_update_id_or_date(archive: Archive) -> None:
+    first = archive.append(report("2024-02-12", "One."), UTC).update
+    archive.append(report("2024-02-13", "Two."), UTC)
+    changes = archive.diff("shotspotter", UTC, first.id, "2024-02-13")
+    assert "+Two." in changes.text
+    with pytest.raises(UnknownUpdate, match="neither an update of story 'shotspotter' nor a date"):
+        archive.version("shotspotter", UTC, "nonsense")
+
+
+def test_unknown_stories_and_updates_are_errors(archive: Archive) -> None:
+    with pytest.raises(UnknownStory, match="no story 'missing'"):
+        archive.replay("missing", UTC, None)
+    other = archive.append(report("2024-02-12", "x", "other"), UTC).update
+    archive.append(report("2024-02-12", "y"), UTC)
+    with pytest.raises(UnknownUpdate, match="belongs to story 'other'"):
+        archive.show("shotspotter", other.id, UTC)
+
+
+def test_snapshots_keep_long_stories_cheap_and_correct(archive: Archive, db: str) -> None:
+    first = report("2024-01-01", "Paragraph 0.")
+    archive.record([first] + [report("2024-01-02", f"Paragraph {n}.") for n in range(1, 250)])
+    archive.append(
+        Update.draft("shotspotter", "retraction", "2024-01-03", "a", target=first.id, note="x"), UTC
+    )
+    assert count_rows(db, "archive_snapshots") >= 1
+    story = archive.repository.get(story_id("shotspotter"))
+    assert isinstance(story, Story)
+    assert story.has(first.id)
+    latest = archive.replay("shotspotter", UTC, None)
+    assert (latest.version, latest.paragraphs[0]) == (251, "Paragraph 1.")
+
+
+def test_an_archive_from_a_newer_story_is_refused(archive: Archive, db: str) -> None:
+    archive.close()
+    engine = create_engine(archive_url(db))
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE story_meta SET value = '99' WHERE name = 'schema_version'"))
+    engine.dispose()
+    with pytest.raises(ArchiveUnavailable, match="schema version 99, newer than this story"):
+        open_archive(db)
+
+
+def test_an_unreachable_postgresql_is_one_clear_error() -> None:
+    with pytest.raises(
+        ArchiveUnavailable, match=r"^cannot open archive postgresql\+psycopg://nobody@127.0.0.1:1/x"
+    ):
+        open_archive("postgresql://nobody@127.0.0.1:1/x")
+
+
+def test_a_folder_is_not_an_archive(tmp_path: Any) -> None:
+    with pytest.raises(ArchiveUnavailable, match="is a folder"):
+        open_archive(str(tmp_path))
+
+
+def test_updates_must_name_a_valid_story(archive: Archive) -> None:
+    with pytest.raises(InvalidInput, match="story slug"):
+        archive.timeline("Not A Slug", UTC)
