@@ -7,17 +7,26 @@ event) is whatever implements :class:`Index`.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
-from datetime import tzinfo
-from typing import Any, Protocol
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Protocol
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, PersistenceError
 
 from domain.diffing import StoryDiff, diff
-from domain.errors import InvalidInput, UnknownStory, UnknownUpdate
+from domain.errors import (
+    ArchiveUnavailable,
+    InvalidInput,
+    UnknownStory,
+    UnknownUpdate,
+    first_line,
+)
 from domain.model import Story, story_id
 from domain.timeline import StoryVersion, as_of, at_update, ordered, visible
 from domain.updates import Update, check_slug
@@ -84,6 +93,9 @@ class Imported:
     present: tuple[Update, ...]
 
 
+CONFLICT_PATIENCE = 60.0  # seconds a writer keeps retrying a conflict before giving up
+
+
 class Archive(Application[UUID]):
     """The story archive: append updates; replay, log and diff stories."""
 
@@ -110,12 +122,39 @@ class Archive(Application[UUID]):
         return Appended(recorded, position, len(timeline), bool(batch.new))
 
     def record(self, updates: Iterable[Update]) -> Imported:
-        """Append a batch atomically: all of it is recorded, or (on any error) none of it."""
+        """Append a batch atomically: all of it is recorded, or (on any error) none of it.
+
+        A conflict with another writer (the same story, or the same update, recorded
+        meanwhile) is retried from fresh state; the user never sees it.
+        """
+        batch = list(updates)
+        self._check_not_in_future(batch)
+        deadline = time.monotonic() + CONFLICT_PATIENCE
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._record_once(batch)
+            except IntegrityError:
+                if time.monotonic() > deadline:
+                    raise ArchiveUnavailable(
+                        f"other writers kept changing these stories ({attempt} tries in "
+                        f"{CONFLICT_PATIENCE:.0f} s): nothing was written; run the command again"
+                    ) from None
+                # Randomised exponential back-off, so that competing writers spread out.
+                time.sleep(random.uniform(0, min(0.25, 0.002 * 2**attempt)))
+            except PersistenceError as error:
+                raise ArchiveUnavailable(
+                    f"the archive could not record the updates ({first_line(error)}): "
+                    "nothing was written"
+                ) from None
+
+    def _record_once(self, batch: list[Update]) -> Imported:
         new: list[Update] = []
         present: list[Update] = []
         with self.index.recording() as writer:
             stories: dict[str, Story] = {}
-            for update in updates:
+            for update in batch:
                 story = stories.get(update.story) or self._story_for(update)
                 stories[update.story] = story
                 if story.has(update.id):
@@ -130,10 +169,20 @@ class Archive(Application[UUID]):
                 for r in recordings
                 if isinstance(r.domain_event, Story.Updated)
             }
-            new = [_recorded(u, stamps[u.id]) for u in new]
+            new = [replace(u, recorded_at=stamps[u.id]) for u in new]
             for update in new:
                 writer.add(update)
         return Imported(tuple(new), tuple(present))
+
+    @staticmethod
+    def _check_not_in_future(batch: list[Update]) -> None:
+        horizon = datetime.now(UTC) + timedelta(days=1)
+        for update in batch:
+            if update.reported_at.start(UTC) > horizon:
+                raise InvalidInput(
+                    f"reported_at {update.reported_at} is in the future: check the date "
+                    "(reported_at is when the update was published)"
+                )
 
     def _story_for(self, update: Update) -> Story:
         try:
@@ -222,10 +271,6 @@ class Archive(Application[UUID]):
         if not updates and not self.index.has_story(slug):
             raise UnknownStory(f"no story {slug!r} in this archive: see `story list`")
         return updates
-
-
-def _recorded(update: Update, stamp: Any) -> Update:
-    return replace(update, recorded_at=stamp)
 
 
 def _unknown_update(slug: str, update_id: str, found: Update | None) -> UnknownUpdate:

@@ -25,3 +25,13 @@ class NotYetReported(StoryError):
 
 class ArchiveUnavailable(StoryError):
     """The archive cannot be opened or written."""
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of an underlying (database, driver) error, for a one-line message."""
+    cause = error
+    while cause.__cause__ is not None:
+        cause = cause.__cause__
+    cause = getattr(cause, "orig", None) or cause
+    lines = str(cause).strip().splitlines()
+    return lines[0] if lines else type(cause).__name__

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.application import Archive
-from domain.errors import ArchiveUnavailable
+from domain.errors import ArchiveUnavailable, first_line
 from storage.index import SqlIndex
 from storage.locate import archive_url, display_url
 
@@ -25,12 +25,5 @@ def open_archive(db: str | None) -> Archive:
         return Archive(env, index=_index)
     except SQLAlchemyError as error:
         raise ArchiveUnavailable(
-            f"cannot open archive {display_url(url)}: {reason(error)}"
+            f"cannot open archive {display_url(url)}: {first_line(error)}"
         ) from None
-
-
-def reason(error: Exception) -> str:
-    """The first line of a database error, without SQLAlchemy's boilerplate."""
-    original = getattr(error, "orig", None) or error
-    text = str(original).strip().splitlines()
-    return text[0] if text else type(original).__name__

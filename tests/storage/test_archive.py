@@ -175,3 +175,9 @@ def test_a_folder_is_not_an_archive(tmp_path: Any) -> None:
 def test_updates_must_name_a_valid_story(archive: Archive) -> None:
     with pytest.raises(InvalidInput, match="story slug"):
         archive.timeline("Not A Slug", UTC)
+
+
+def test_an_update_reported_in_the_future_is_refused(archive: Archive) -> None:
+    with pytest.raises(InvalidInput, match="reported_at 2142-02-16 is in the future"):
+        archive.append(report("2142-02-16", "A typo in the year."), UTC)
+    assert archive.counts() == (0, 0)

@@ -1,0 +1,56 @@
+"""Several archivists at once: real processes, real databases, nothing lost or doubled."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from domain.when import time_zone
+from storage.archive import open_archive
+
+WRITER = """
+import sys
+from domain.updates import Update
+from domain.when import time_zone
+from storage.archive import open_archive
+
+db, who, count, shared = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "shared"
+archive = open_archive(db)
+slug = "shared" if shared else f"story-{who}"
+for n in range(count):
+    text = f"Update {n} from writer {who}."
+    archive.append(Update.draft(slug, "report", "2024-02-16", who, text=text), time_zone("UTC"))
+archive.close()
+"""
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("shared", [True, False], ids=["same-story", "own-stories"])
+def test_four_writers_at_once_record_every_update_exactly_once(db: str, shared: bool) -> None:
+    open_archive(db).close()  # create the tables before the race
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, db, who, "50", "shared" if shared else "own"],
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for who in "abcd"
+    ]
+    errors = [w.communicate(timeout=120)[1] for w in writers]
+    assert [w.returncode for w in writers] == [0, 0, 0, 0], errors
+
+    archive = open_archive(db)
+    try:
+        slugs = ["shared"] if shared else [f"story-{who}" for who in "abcd"]
+        texts = [u.text or "" for slug in slugs for u in archive.timeline(slug, time_zone("UTC"))]
+        assert archive.counts() == (len(slugs), 200)
+        expected = {who: [f"Update {n} from writer {who}." for n in range(50)] for who in "abcd"}
+        assert sorted(texts) == sorted(t for mine in expected.values() for t in mine)
+        for who, mine in expected.items():  # same reported day: recorded order, as written
+            assert [t for t in texts if t.endswith(f"writer {who}.")] == mine
+    finally:
+        archive.close()
