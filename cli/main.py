@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from domain.errors import InvalidInput, StoryError
+from domain.errors import InvalidInput, NotYetReported, StoryError
 from domain.when import When, time_zone
 
 if TYPE_CHECKING:
@@ -347,11 +347,12 @@ def replay(
     versions = (
         [archive.replay(slug, zone, when, known)] if slug else archive.replay_all(zone, when, known)
     )
+    if not versions:
+        moment = f"as of {when}" if when else "yet"
+        raise NotYetReported(f"no story had been reported {moment}: choose a later date")
     if as_json:
         data = [render.version_json(v, when, known) for v in versions]
         _emit(data[0] if slug else data)
-    elif not versions:
-        raise InvalidInput(f"no story had been reported as of {when}: choose a later date")
     else:
         click.echo("\n\n".join(render.version(v, when, known) for v in versions))
 
