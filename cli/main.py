@@ -349,7 +349,8 @@ def replay(
     )
     if not versions:
         moment = f"as of {when}" if when else "yet"
-        raise NotYetReported(f"no story had been reported {moment}: choose a later date")
+        recorded = f" and recorded by {known}" if known else ""
+        raise NotYetReported(f"no story had been reported {moment}{recorded}: choose a later date")
     if as_json:
         data = [render.version_json(v, when, known) for v in versions]
         _emit(data[0] if slug else data)

@@ -23,6 +23,7 @@ from domain.diffing import StoryDiff, diff
 from domain.errors import (
     ArchiveUnavailable,
     InvalidInput,
+    NotYetReported,
     UnknownStory,
     UnknownUpdate,
     first_line,
@@ -205,7 +206,13 @@ class Archive(Application[UUID]):
 
     def timeline(self, slug: str, tz: tzinfo, known_at: When | None = None) -> list[Update]:
         """Every update of a story, in version order (reported, then recorded)."""
-        return visible(self._updates(slug, None, known_at, tz), tz, None, known_at)
+        timeline = visible(self._updates(slug, None, known_at, tz), tz, None, known_at)
+        if not timeline:
+            raise NotYetReported(
+                f"story {slug!r} had no update recorded by {known_at}: "
+                "choose a later --known-at"
+            )
+        return timeline
 
     def replay(
         self, slug: str, tz: tzinfo, when: When | None, known_at: When | None = None

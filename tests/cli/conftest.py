@@ -1,0 +1,19 @@
+"""Fixtures for the CLI tests: `cli`, bound to an empty archive on each backend."""
+
+from __future__ import annotations
+
+import pytest
+from cli_helpers import Cli
+
+
+@pytest.fixture
+def cli(db: str) -> Cli:
+    """`story` on an empty archive of its own, once per backend."""
+    return Cli(db)
+
+
+@pytest.fixture
+def example(cli: Cli) -> Cli:
+    """`story` on an archive holding the ShotSpotter example."""
+    cli.import_example()
+    return cli
