@@ -29,7 +29,7 @@ from domain.errors import (
     first_line,
 )
 from domain.model import Story, story_id
-from domain.timeline import StoryVersion, as_of, at_update, ordered, visible
+from domain.timeline import StoryVersion, as_of, at_update, position, visible
 from domain.updates import Update, check_slug
 from domain.when import When
 
@@ -64,6 +64,9 @@ class Index(Protocol):
         """Updates (of one story, or all), in recorded order; may include a few beyond as_of."""
 
     def find(self, update_id: str) -> Update | None: ...
+
+    def reported(self, slug: str) -> list[tuple[str, When]]:
+        """(update id, reported_at) of a story's updates, in recorded order."""
 
     def has_story(self, slug: str) -> bool: ...
 
@@ -119,11 +122,10 @@ class Archive(Application[UUID]):
     def append(self, update: Update, tz: tzinfo) -> Appended:
         """Append one update; appending the same content again changes nothing."""
         batch = self.record([update])
-        timeline = ordered(self.index.updates(update.story), tz)
-        position, recorded = next(
-            (i, u) for i, u in enumerate(timeline, start=1) if u.id == update.id
-        )
-        return Appended(recorded, position, len(timeline), bool(batch.new))
+        recorded = batch.new[0] if batch.new else self.index.find(update.id)
+        assert recorded is not None
+        reported = self.index.reported(update.story)
+        return Appended(recorded, position(reported, tz, update.id), len(reported), bool(batch.new))
 
     def record(self, updates: Iterable[Update]) -> Imported:
         """Append a batch atomically: all of it is recorded, or (on any error) none of it.
@@ -220,8 +222,7 @@ class Archive(Application[UUID]):
         timeline = visible(self._updates(slug, None, known_at, tz), tz, None, known_at)
         if not timeline:
             raise NotYetReported(
-                f"story {slug!r} had no update recorded by {known_at}: "
-                "choose a later --known-at"
+                f"story {slug!r} had no update recorded by {known_at}: choose a later --known-at"
             )
         return timeline
 
@@ -249,7 +250,22 @@ class Archive(Application[UUID]):
         self, slug: str, tz: tzinfo, ref: str, known_at: When | None = None
     ) -> StoryVersion:
         """A version named by an update id (right after it) or a date (as of it)."""
+        return self._version(slug, self._updates(slug, None, known_at, tz), tz, ref, known_at)
+
+    def diff(
+        self, slug: str, tz: tzinfo, old: str, new: str, known_at: When | None = None
+    ) -> StoryDiff:
+        """What changed between two versions of a story."""
         updates = self._updates(slug, None, known_at, tz)
+        return diff(
+            self._version(slug, updates, tz, old, known_at),
+            self._version(slug, updates, tz, new, known_at),
+        )
+
+    @staticmethod
+    def _version(
+        slug: str, updates: list[Update], tz: tzinfo, ref: str, known_at: When | None
+    ) -> StoryVersion:
         if any(u.id == ref for u in updates):
             return at_update(slug, updates, tz, ref, known_at)
         try:
@@ -261,18 +277,12 @@ class Archive(Application[UUID]):
             ) from None
         return as_of(slug, updates, tz, when, known_at)
 
-    def diff(
-        self, slug: str, tz: tzinfo, old: str, new: str, known_at: When | None = None
-    ) -> StoryDiff:
-        """What changed between two versions of a story."""
-        return diff(self.version(slug, tz, old, known_at), self.version(slug, tz, new, known_at))
-
     def show(self, slug: str, update_id: str, tz: tzinfo) -> tuple[Update, int, list[Update]]:
         """One update, its version number, and the updates that amend it."""
         timeline = self.timeline(slug, tz)
-        for position, update in enumerate(timeline, start=1):
+        for number, update in enumerate(timeline, start=1):
             if update.id == update_id:
-                return update, position, [u for u in timeline if u.target == update_id]
+                return update, number, [u for u in timeline if u.target == update_id]
         raise _unknown_update(slug, update_id, self.index.find(update_id))
 
     def stories(self) -> list[StorySummary]:

@@ -64,6 +64,12 @@ def ordered(updates: Iterable[Update], tz: tzinfo) -> list[Update]:
     return sorted(updates, key=lambda u: u.reported_at.start(tz))
 
 
+def position(reported: Sequence[tuple[str, When]], tz: tzinfo, update_id: str) -> int:
+    """The version an update makes: its place in reported order (ties in recorded order)."""
+    ranked = sorted(range(len(reported)), key=lambda n: reported[n][1].start(tz))
+    return next(rank for rank, n in enumerate(ranked, start=1) if reported[n][0] == update_id)
+
+
 def visible(
     updates: Iterable[Update], tz: tzinfo, as_of: When | None, known_at: When | None
 ) -> list[Update]:
@@ -96,23 +102,32 @@ def state(slug: str, timeline: Sequence[Update]) -> StoryVersion:
         elif update.kind == "retraction" and update.target:
             retracted.add(update.target)
 
+    # Text before the last revision in force cannot show: only its headlines matter.
+    start = next(
+        (
+            n
+            for n in range(len(timeline) - 1, -1, -1)
+            if timeline[n].kind == "revision" and timeline[n].id not in retracted
+        ),
+        0,
+    )
     headline: str | None = None
     body: list[str] = []
     statements: list[Statement] = []
     facts: dict[str, Any] = {}
     amendments: list[Amendment] = []
-    for update in timeline:
+    for n, update in enumerate(timeline):
         if update.id in retracted:
             continue
         fix = corrections.get(update.id)
-        text = fix.paragraphs if fix else update.paragraphs
-        new_headline = (fix.headline if fix and fix.headline else None) or update.headline
         if update.kind in ("report", "revision"):
-            headline = new_headline or headline
-            body = list(text) if update.kind == "revision" else body + list(text)
+            headline = (fix.headline if fix else None) or update.headline or headline
+            if n >= start:
+                body.extend(fix.paragraphs if fix else update.paragraphs)
         elif update.kind == "statement":
+            text = (fix or update).text or ""
             issued = str(update.issued_at) if update.issued_at else None
-            statements.append(Statement(update.id, update.party or "", "\n\n".join(text), issued))
+            statements.append(Statement(update.id, update.party or "", text, issued))
         elif update.kind == "fact" and update.key:
             if update.value is None:
                 facts.pop(update.key, None)

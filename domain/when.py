@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.errors import InvalidInput
@@ -27,25 +28,7 @@ class When:
     @classmethod
     def parse(cls, text: str, what: str = "date") -> When:
         """Parse ``YYYY-MM-DD`` or an ISO 8601 datetime with offset (``Z`` allowed)."""
-        value = text.strip()
-        if _DATE.match(value):
-            try:
-                return cls(date.fromisoformat(value))
-            except ValueError:
-                raise InvalidInput(
-                    f"{what} {text!r} is not a real day: check the month and day"
-                ) from None
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            raise InvalidInput(
-                f"{what} {text!r} is not a date: use YYYY-MM-DD or 2024-02-16T18:30:00-06:00"
-            ) from None
-        if moment.tzinfo is None:
-            raise InvalidInput(
-                f"{what} {text!r} has no UTC offset: add one, e.g. {value}+00:00 or {value}-06:00"
-            )
-        return cls(moment.date(), moment)
+        return _parse(text, what)
 
     @property
     def is_date(self) -> bool:
@@ -68,6 +51,29 @@ class When:
         if self.moment is None:
             return self.day.isoformat()
         return self.moment.isoformat()
+
+
+@lru_cache(maxsize=65536)  # replays parse the same stored dates over and over
+def _parse(text: str, what: str) -> When:
+    value = text.strip()
+    if _DATE.match(value):
+        try:
+            return When(date.fromisoformat(value))
+        except ValueError:
+            raise InvalidInput(
+                f"{what} {text!r} is not a real day: check the month and day"
+            ) from None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            f"{what} {text!r} is not a date: use YYYY-MM-DD or 2024-02-16T18:30:00-06:00"
+        ) from None
+    if moment.tzinfo is None:
+        raise InvalidInput(
+            f"{what} {text!r} has no UTC offset: add one, e.g. {value}+00:00 or {value}-06:00"
+        )
+    return When(moment.date(), moment)
 
 
 def time_zone(name: str) -> tzinfo:

@@ -43,6 +43,7 @@ updates_table = Table(
     Column("story", String(100), nullable=False),
     Column("update_id", String(12), nullable=False, unique=True),
     Column("kind", String(16), nullable=False),
+    Column("reported_at", String(40), nullable=False),
     Column("reported_day", String(10), nullable=False),
     Column("recorded_at", String(32), nullable=False),
     Column("record", Text, nullable=False),
@@ -120,6 +121,12 @@ class SqlIndex:
             ).first()
         return _update(row[0], row[1]) if row else None
 
+    def reported(self, slug: str) -> list[tuple[str, When]]:
+        t = updates_table
+        query = select(t.c.update_id, t.c.reported_at).where(t.c.story == slug).order_by(t.c.seq)
+        with self.engine.connect() as connection:
+            return [(uid, When.parse(at)) for uid, at in connection.execute(query)]
+
     def has_story(self, slug: str) -> bool:
         t = updates_table
         with self.engine.connect() as connection:
@@ -161,6 +168,7 @@ class _Writer:
                 "story": update.story,
                 "update_id": update.id,
                 "kind": update.kind,
+                "reported_at": str(update.reported_at),
                 "reported_day": update.reported_at.day.isoformat(),
                 "recorded_at": utc_text(update.recorded_at),
                 "record": json.dumps(update.to_record(), ensure_ascii=False, sort_keys=True),
