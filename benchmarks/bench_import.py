@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from datetime import UTC
 from pathlib import Path
 
 from benchlib import (
@@ -106,7 +105,7 @@ def story_record(path: Path, updates: Sequence[Update], batch: int) -> float:
 def story_append(path: Path, updates: Sequence[Update]) -> float:
     archive = open_archive(str(path))
     try:
-        return timed(lambda: [archive.append(u, UTC) for u in updates])
+        return timed(lambda: [archive.append(u) for u in updates])
     finally:
         archive.close()
 
@@ -124,7 +123,7 @@ def main() -> None:
             print(f"--- profile: Archive.record, one batch of {N:,}")
             profile(lambda: archive.record(story))
             print(f"--- profile: Archive.append x {LATE_APPENDS} onto {N:,} updates")
-            profile(lambda: [archive.append(u, UTC) for u in late])
+            profile(lambda: [archive.append(u) for u in late])
             archive.close()
         return
 

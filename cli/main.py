@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -76,10 +77,11 @@ def known_at_option(f: F) -> F:
     )(f)
 
 
-def _archive(db: str | None) -> Archive:
+def _archive(db: str | None, tz: str | None = None) -> Archive:
+    """The archive; a new one takes its zone from --tz / STORY_TZ (UTC by default)."""
     from storage.archive import open_archive
 
-    return open_archive(db)
+    return open_archive(db, tz or os.environ.get("STORY_TZ") or "UTC")
 
 
 def _when(value: str | None, option: str) -> When | None:
@@ -169,12 +171,12 @@ def append(
 
     if not kind:
         raise InvalidInput(f"--kind is missing: use one of {', '.join(KINDS)}")
-    zone = time_zone(tz)
+    time_zone(tz)  # checked before anything is read or written
     body = _text(text, text_file, stdin)
     update = Update.draft(
         slug, kind, reported_at, by or _user(), text=body, value=_json_value(value), **fields
     )
-    appended = _archive(db).append(update, zone)
+    appended = _archive(db, tz).append(update)
     if as_json:
         _emit(render.appended_json(appended))
     else:
@@ -305,7 +307,7 @@ def log(slug: str, known_at: str | None, db: str | None, tz: str, as_json: bool)
     """
     from cli import render
 
-    timeline = _archive(db).timeline(slug, time_zone(tz), _when(known_at, "--known-at"))
+    timeline = _archive(db, tz).timeline(slug, time_zone(tz), _when(known_at, "--known-at"))
     if as_json:
         _emit(render.log_json(timeline))
     else:
@@ -343,7 +345,7 @@ def replay(
     from cli import render
 
     zone, when, known = time_zone(tz), _when(as_of, "--as-of"), _when(known_at, "--known-at")
-    archive = _archive(db)
+    archive = _archive(db, tz)
     versions = (
         [archive.replay(slug, zone, when, known)] if slug else archive.replay_all(zone, when, known)
     )
@@ -388,7 +390,8 @@ def diff(
     """
     from cli import render
 
-    archive, zone = _archive(db), time_zone(tz)
+    zone = time_zone(tz)
+    archive = _archive(db, tz)
     known = _when(known_at, "--known-at")
     target = new or archive.timeline(slug, zone, known)[-1].id
     result = archive.diff(slug, zone, old, target, known)
@@ -413,7 +416,7 @@ def show(slug: str, update_id: str, db: str | None, tz: str, as_json: bool) -> N
     """
     from cli import render
 
-    update, version, amended_by = _archive(db).show(slug, update_id, time_zone(tz))
+    update, version, amended_by = _archive(db, tz).show(slug, update_id)
     if as_json:
         _emit(render.update_json(update, version, amended_by))
     else:
@@ -430,11 +433,13 @@ def info(db: str | None, as_json: bool) -> None:
     Example:
       STORY_DB=/tmp/test.db story info
     """
+    from domain.when import zone_name
     from storage.locate import archive_url, display_url
 
     url = display_url(archive_url(db))
-    stories, updates = _archive(db).counts()
+    archive = _archive(db)
+    (stories, updates), zone = archive.counts(), zone_name(archive.index.zone)
     if as_json:
-        _emit({"archive": url, "stories": stories, "updates": updates})
+        _emit({"archive": url, "zone": zone, "stories": stories, "updates": updates})
     else:
-        click.echo(f"archive  {url}\nstories  {stories}\nupdates  {updates}")
+        click.echo(f"archive  {url}\nzone     {zone}\nstories  {stories}\nupdates  {updates}")

@@ -144,14 +144,14 @@ def version(v: StoryVersion, as_of: When | None, known_at: When | None) -> str:
         key_width = max(len(k) for k in v.facts)
         out += [f"  {k:<{key_width}}  {_json_value(val)}" for k, val in sorted(v.facts.items())]
         out.append("")
-    out.append("Updates")
+    out.append("Made by")
     amended = {a.target: a for a in v.amendments}
-    for n, u in enumerate(v.updates, start=1):
+    for u in v.updates:
         mark = ""
         if u.id in amended:
             a = amended[u.id]
             mark = f"  [{'corrected' if a.kind == 'correction' else 'retracted'} by {a.update_id}]"
-        out.append(f"  {n:>3}  {u.id}  {u.kind:<10}  {u.reported_at!s:<10}  {u.summary(48)}{mark}")
+        out.append(f"  {u.id}  {u.kind:<10}  {u.reported_at!s:<10}  {u.summary(52)}{mark}")
     return "\n".join(out)
 
 

@@ -29,7 +29,7 @@ from domain.errors import (
     first_line,
 )
 from domain.model import Story, story_id
-from domain.timeline import StoryVersion, as_of, at_update, position, visible
+from domain.timeline import Cut, StoryVersion, not_yet_reported, ordered, state, timeline
 from domain.updates import Update, check_slug
 from domain.when import When
 
@@ -51,22 +51,24 @@ class IndexWriter(Protocol):
 class Index(Protocol):
     """The read side: recorded updates, queryable without replaying every event."""
 
+    zone: tzinfo  # places date-only reported_at on the timeline; fixed per archive
+
     def recording(self) -> AbstractContextManager[IndexWriter]:
         """A transaction shared with the event store: events and rows commit together."""
 
-    def updates(
-        self,
-        slug: str | None,
-        as_of: When | None = None,
-        known_at: When | None = None,
-        tz: tzinfo | None = None,
-    ) -> list[Update]:
-        """Updates (of one story, or all), in recorded order; may include a few beyond as_of."""
+    def updates(self, slug: str | None, cut: Cut | None = None) -> list[Update]:
+        """The updates (of one story, or all) a cut admits, in recorded order."""
+
+    def relevant(self, slug: str, cut: Cut, through: str | None = None) -> tuple[int, list[Update]]:
+        """(version number, the updates whose content can still show), in version order."""
 
     def find(self, update_id: str) -> Update | None: ...
 
-    def reported(self, slug: str) -> list[tuple[str, When]]:
-        """(update id, reported_at) of a story's updates, in recorded order."""
+    def place(self, update_id: str) -> tuple[int, int]:
+        """(the version an update makes, how many versions its story has)."""
+
+    def amending(self, update_id: str) -> list[Update]:
+        """The corrections and retractions of an update."""
 
     def has_story(self, slug: str) -> bool: ...
 
@@ -119,13 +121,12 @@ class Archive(Application[UUID]):
 
     # Commands
 
-    def append(self, update: Update, tz: tzinfo) -> Appended:
+    def append(self, update: Update) -> Appended:
         """Append one update; appending the same content again changes nothing."""
         batch = self.record([update])
         recorded = batch.new[0] if batch.new else self.index.find(update.id)
         assert recorded is not None
-        reported = self.index.reported(update.story)
-        return Appended(recorded, position(reported, tz, update.id), len(reported), bool(batch.new))
+        return Appended(recorded, *self.index.place(update.id), new=bool(batch.new))
 
     def record(self, updates: Iterable[Update]) -> Imported:
         """Append a batch atomically: all of it is recorded, or (on any error) none of it.
@@ -219,55 +220,45 @@ class Archive(Application[UUID]):
 
     def timeline(self, slug: str, tz: tzinfo, known_at: When | None = None) -> list[Update]:
         """Every update of a story, in version order (reported, then recorded)."""
-        timeline = visible(self._updates(slug, None, known_at, tz), tz, None, known_at)
-        if not timeline:
+        cut = Cut(tz, None, known_at)
+        seen = timeline(self._updates(slug, cut), self.index.zone, cut)
+        if not seen:
             raise NotYetReported(
                 f"story {slug!r} had no update recorded by {known_at}: choose a later --known-at"
             )
-        return timeline
+        return seen
 
     def replay(
         self, slug: str, tz: tzinfo, when: When | None, known_at: When | None = None
     ) -> StoryVersion:
         """The story as it stood at ``when``, as the archive knew it at ``known_at``."""
-        return as_of(slug, self._updates(slug, when, known_at, tz), tz, when, known_at)
+        return self._version(slug, Cut(tz, when, known_at))
 
     def replay_all(
         self, tz: tzinfo, when: When | None, known_at: When | None = None
     ) -> list[StoryVersion]:
         """Every story that existed at ``when``, each as it stood then."""
         by_story: dict[str, list[Update]] = {}
-        for update in self.index.updates(None, when, known_at, tz):
+        for update in self.index.updates(None, Cut(tz, when, known_at)):
             by_story.setdefault(update.story, []).append(update)
-        versions = []
-        for slug in sorted(by_story):
-            timeline = visible(by_story[slug], tz, when, known_at)
-            if timeline:
-                versions.append(as_of(slug, timeline, tz, None))
-        return versions
+        zone = self.index.zone
+        return [state(slug, ordered(by_story[slug], zone)) for slug in sorted(by_story)]
 
     def version(
         self, slug: str, tz: tzinfo, ref: str, known_at: When | None = None
     ) -> StoryVersion:
         """A version named by an update id (right after it) or a date (as of it)."""
-        return self._version(slug, self._updates(slug, None, known_at, tz), tz, ref, known_at)
-
-    def diff(
-        self, slug: str, tz: tzinfo, old: str, new: str, known_at: When | None = None
-    ) -> StoryDiff:
-        """What changed between two versions of a story."""
-        updates = self._updates(slug, None, known_at, tz)
-        return diff(
-            self._version(slug, updates, tz, old, known_at),
-            self._version(slug, updates, tz, new, known_at),
-        )
-
-    @staticmethod
-    def _version(
-        slug: str, updates: list[Update], tz: tzinfo, ref: str, known_at: When | None
-    ) -> StoryVersion:
-        if any(u.id == ref for u in updates):
-            return at_update(slug, updates, tz, ref, known_at)
+        check_slug(slug)
+        cut = Cut(tz, None, known_at)
+        found = self.index.find(ref)
+        if found is not None and found.story != slug:
+            raise _unknown_update(slug, ref, found)
+        if found is not None:
+            if not cut.admits(found):
+                raise UnknownUpdate(
+                    f"update {ref} was recorded after {known_at}: choose a later --known-at"
+                )
+            return self._version(slug, cut, through=ref)
         try:
             when = When.parse(ref, "version")
         except InvalidInput:
@@ -275,15 +266,22 @@ class Archive(Application[UUID]):
                 f"{ref!r} is neither an update of story {slug!r} nor a date: "
                 f"give an id from `story log {slug}` or YYYY-MM-DD"
             ) from None
-        return as_of(slug, updates, tz, when, known_at)
+        return self._version(slug, Cut(tz, when, known_at))
 
-    def show(self, slug: str, update_id: str, tz: tzinfo) -> tuple[Update, int, list[Update]]:
+    def diff(
+        self, slug: str, tz: tzinfo, old: str, new: str, known_at: When | None = None
+    ) -> StoryDiff:
+        """What changed between two versions of a story."""
+        return diff(self.version(slug, tz, old, known_at), self.version(slug, tz, new, known_at))
+
+    def show(self, slug: str, update_id: str) -> tuple[Update, int, list[Update]]:
         """One update, its version number, and the updates that amend it."""
-        timeline = self.timeline(slug, tz)
-        for number, update in enumerate(timeline, start=1):
-            if update.id == update_id:
-                return update, number, [u for u in timeline if u.target == update_id]
-        raise _unknown_update(slug, update_id, self.index.find(update_id))
+        check_slug(slug)
+        update = self.index.find(update_id)
+        if update is None or update.story != slug:
+            self._updates(slug, None)  # an unknown story is the better message
+            raise _unknown_update(slug, update_id, update)
+        return update, self.index.place(update_id)[0], self.index.amending(update_id)
 
     def stories(self) -> list[StorySummary]:
         return self.index.stories()
@@ -291,11 +289,18 @@ class Archive(Application[UUID]):
     def counts(self) -> tuple[int, int]:
         return self.index.counts()
 
-    def _updates(
-        self, slug: str, as_of: When | None, known_at: When | None, tz: tzinfo
-    ) -> list[Update]:
+    def _version(self, slug: str, cut: Cut, through: str | None = None) -> StoryVersion:
         check_slug(slug)
-        updates = self.index.updates(slug, as_of, known_at, tz)
+        version, updates = self.index.relevant(slug, cut, through)
+        if not version:
+            if not self.index.has_story(slug):
+                raise UnknownStory(f"no story {slug!r} in this archive: see `story list`")
+            raise not_yet_reported(slug, cut)
+        return state(slug, updates, version)
+
+    def _updates(self, slug: str, cut: Cut | None) -> list[Update]:
+        check_slug(slug)
+        updates = self.index.updates(slug, cut)
         if not updates and not self.index.has_story(slug):
             raise UnknownStory(f"no story {slug!r} in this archive: see `story list`")
         return updates

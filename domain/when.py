@@ -88,6 +88,11 @@ def time_zone(name: str) -> tzinfo:
         ) from None
 
 
+def zone_name(zone: tzinfo) -> str:
+    """The IANA name of a zone (``UTC`` for UTC)."""
+    return str(getattr(zone, "key", None) or zone.tzname(None) or zone)
+
+
 def utc_text(moment: datetime) -> str:
     """An instant in the archive's stored form: UTC, ISO 8601, microseconds."""
     return moment.astimezone(UTC).isoformat(timespec="microseconds")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from domain.application import Archive
@@ -10,20 +11,25 @@ from storage.index import SqlIndex
 from storage.locate import archive_url, display_url
 
 
-def _index(app: Archive) -> SqlIndex:
+def _index(zone: str, app: Archive) -> SqlIndex:
     datastore: Any = app.recorder.datastore  # type: ignore[attr-defined]
-    return SqlIndex(datastore.engine, datastore.transaction)
+    return SqlIndex(datastore.engine, datastore.transaction, zone)
 
 
-def open_archive(db: str | None) -> Archive:
-    """The archive at a path or URL (the default SQLite file when None)."""
+def open_archive(db: str | None, zone: str = "UTC") -> Archive:
+    """The archive at a path or URL (the default SQLite file when None).
+
+    ``zone`` is the archive's time zone if this call creates it; an existing archive
+    keeps the zone it was created with.
+    """
+    from eventsourcing.persistence import PersistenceError
     from sqlalchemy.exc import SQLAlchemyError
 
     url = archive_url(db)
     env = {"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": url}
     try:
-        return Archive(env, index=_index)
-    except SQLAlchemyError as error:
+        return Archive(env, index=partial(_index, zone))
+    except (SQLAlchemyError, PersistenceError) as error:
         raise ArchiveUnavailable(
             f"cannot open archive {display_url(url)}: {first_line(error)}"
         ) from None

@@ -1,7 +1,11 @@
 """The read-side index: one row per update, written in the event's own transaction.
 
-Queries read these rows instead of replaying events: a story's updates come back in one
-indexed query, already filtered (a little generously) by reported day and recorded time.
+Queries read these rows instead of replaying events. Each update's place on the timeline
+(`sort_utc`, then `seq`) is fixed when it is written, in the archive's zone, so a version
+is a range of rows. Replaying a version reads only the rows whose content can still
+show: the amendments in force, the last revision and the reports after it, statements,
+the latest value of each fact and the latest headline. ``domain.timeline.state`` folds
+those into the same story as all the rows would give.
 """
 
 from __future__ import annotations
@@ -9,28 +13,40 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Column,
+    ColumnElement,
     Engine,
     Index,
     Integer,
     MetaData,
+    Row,
+    Select,
     String,
     Table,
     Text,
+    and_,
+    false,
     func,
     insert,
+    or_,
     select,
+    true,
+    union_all,
 )
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from domain.application import StorySummary
-from domain.errors import ArchiveUnavailable
-from domain.updates import Update
-from domain.when import When, utc_text
+from domain.errors import ArchiveUnavailable, first_line
+from domain.timeline import Cut
+from domain.updates import MISSING, Update
+from domain.when import When, time_zone, utc_text
 
 SCHEMA_VERSION = 1
 
@@ -45,9 +61,23 @@ updates_table = Table(
     Column("kind", String(16), nullable=False),
     Column("reported_at", String(40), nullable=False),
     Column("reported_day", String(10), nullable=False),
+    Column("reported_is_date", Boolean, nullable=False),
+    Column("sort_utc", String(32), nullable=False),
     Column("recorded_at", String(32), nullable=False),
-    Column("record", Text, nullable=False),
-    Index("story_updates_by_story", "story", "reported_day"),
+    Column("by", String(200), nullable=False),
+    Column("source", Text),
+    Column("outlet", Text),
+    Column("headline", Text),
+    Column("text", Text),
+    Column("party", Text),
+    Column("issued_at", String(40)),
+    Column("fact_key", String(200)),
+    Column("fact_value", Text),  # JSON; "null" when the fact was removed
+    Column("target", String(12)),
+    Column("note", Text),
+    Index("story_updates_timeline", "story", "sort_utc", "seq"),
+    Index("story_updates_by_kind", "story", "kind", "sort_utc", "seq"),
+    Index("story_updates_target", "target"),
 )
 
 meta_table = Table(
@@ -57,83 +87,156 @@ meta_table = Table(
     Column("value", String(200), nullable=False),
 )
 
+_FIELDS = (
+    "update_id", "story", "kind", "reported_at", "by", "source", "outlet", "headline", "text",
+    "party", "issued_at", "fact_key", "fact_value", "target", "note", "recorded_at", "sort_utc",
+    "seq",
+)  # fmt: skip
+_COLUMNS = [updates_table.c[name] for name in _FIELDS]
+
 
 class SqlIndex:
     """The Index port on SQLAlchemy: SQLite and PostgreSQL alike."""
 
-    def __init__(self, engine: Engine, transaction: Any) -> None:
+    def __init__(self, engine: Engine, transaction: Any, zone: str) -> None:
         self.engine = engine
         self._transaction = transaction  # the event store's: rows commit with events
         metadata.create_all(engine, checkfirst=True)
-        self._check_schema()
+        self.zone: tzinfo = time_zone(self._settle_meta(zone))
 
-    def _check_schema(self) -> None:
+    def _settle_meta(self, zone: str) -> str:
+        """Check the schema version; the archive's zone (set once, at creation)."""
+        wanted = {"schema_version": str(SCHEMA_VERSION), "time_zone": zone}
         with self.engine.begin() as connection:
-            found = connection.execute(
-                select(meta_table.c.value).where(meta_table.c.name == "schema_version")
-            ).scalar()
-            if found is None:
-                connection.execute(
-                    insert(meta_table).values(name="schema_version", value=str(SCHEMA_VERSION))
-                )
-            elif int(found) > SCHEMA_VERSION:
+            rows = connection.execute(select(meta_table.c.name, meta_table.c.value)).all()
+            found: dict[str, str] = {str(row[0]): str(row[1]) for row in rows}
+            if int(found.get("schema_version", SCHEMA_VERSION)) > SCHEMA_VERSION:
                 raise ArchiveUnavailable(
-                    f"this archive has schema version {found}, newer than this story "
-                    f"(reads {SCHEMA_VERSION}): upgrade story"
+                    f"this archive has schema version {found['schema_version']}, newer than "
+                    f"this story (reads {SCHEMA_VERSION}): upgrade story"
                 )
+            missing = [{"name": k, "value": v} for k, v in wanted.items() if k not in found]
+            if missing:
+                connection.execute(insert(meta_table), missing)
+        return found.get("time_zone", zone)
 
     def close(self) -> None:
         self.engine.dispose()
 
     @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        """A connection for queries; a database failure becomes one clear error."""
+        try:
+            with self.engine.connect() as connection:
+                yield connection
+        except SQLAlchemyError as error:
+            raise ArchiveUnavailable(f"cannot read the archive: {first_line(error)}") from None
+
+    @contextmanager
     def recording(self) -> Iterator[_Writer]:
         with self._transaction(commit=True) as session:
-            writer = _Writer(session)
+            writer = _Writer(session, self.zone)
             yield writer
             writer.flush()
 
-    def updates(
-        self,
-        slug: str | None,
-        as_of: When | None = None,
-        known_at: When | None = None,
-        tz: tzinfo | None = None,
-    ) -> list[Update]:
+    # Whole stories
+
+    def updates(self, slug: str | None, cut: Cut | None = None) -> list[Update]:
         t = updates_table
-        query = select(t.c.record, t.c.recorded_at).order_by(t.c.seq)
+        query = select(*_COLUMNS).where(_admits(cut)).order_by(t.c.seq)
         if slug is not None:
             query = query.where(t.c.story == slug)
-        if as_of is not None and tz is not None:
-            # A day's start in any zone falls before the end of the next UTC day.
-            last_day = (as_of.end(tz).astimezone(UTC).date() + timedelta(days=1)).isoformat()
-            query = query.where(t.c.reported_day <= last_day)
-        if known_at is not None and tz is not None:
-            query = query.where(t.c.recorded_at <= utc_text(known_at.end(tz)))
-        with self.engine.connect() as connection:
-            rows = connection.execute(query).all()
-        return [_update(record, recorded_at) for record, recorded_at in rows]
+        return self._updates(query)
+
+    # One version
+
+    def relevant(self, slug: str, cut: Cut, through: str | None = None) -> tuple[int, list[Update]]:
+        """(version number, the updates whose content can show) for a cut of a story."""
+        t = updates_table
+        with self._reading() as connection:
+            bound = None
+            if through is not None:
+                bound = connection.execute(
+                    select(t.c.sort_utc, t.c.seq).where(t.c.update_id == through)
+                ).one()
+            seen = _seen(t, slug, cut, bound)
+            version = connection.execute(select(func.count()).where(seen)).scalar_one()
+            if not version:
+                return 0, []
+            retracted = select(t.c.target).where(seen, t.c.kind == "retraction")
+            live = and_(seen, t.c.update_id.not_in(retracted.scalar_subquery()))
+            revision = connection.execute(
+                _latest(live, t.c.kind == "revision").with_only_columns(t.c.sort_utc, t.c.seq)
+            ).first()
+            reports = and_(live, t.c.kind == "report")
+            if revision is not None:
+                reports = and_(reports, _after(revision.sort_utc, revision.seq))
+            # The headline is the latest one in force: the latest own headline, unless a
+            # later update took one from a correction (only the fold knows which
+            # correction of an update is the last, so all their targets go along).
+            headline = _latest(
+                live, t.c.kind.in_(("report", "revision")), t.c.headline.is_not(None)
+            )
+            fix = updates_table.alias("fix")
+            headlined = (
+                select(*_COLUMNS)
+                .join(fix, fix.c.target == t.c.update_id)
+                .where(_seen(fix, slug, cut, bound), fix.c.kind == "correction")
+                .where(fix.c.headline.is_not(None), seen)
+            )
+            facts = select(
+                t.c.seq, func.row_number().over(
+                    partition_by=t.c.fact_key, order_by=(t.c.sort_utc.desc(), t.c.seq.desc())
+                ).label("rank"),
+            ).where(live, t.c.kind == "fact").subquery()  # fmt: skip
+            # One indexed select per part, instead of one scan testing every part.
+            parts = [
+                and_(seen, t.c.kind.in_(("correction", "retraction"))),
+                and_(live, t.c.kind == "statement"),
+                reports,
+                t.c.seq.in_(select(facts.c.seq).where(facts.c.rank == 1).scalar_subquery()),
+                t.c.seq.in_(headline.with_only_columns(t.c.seq).scalar_subquery()),
+            ]
+            if revision is not None:
+                parts.append(t.c.seq == revision.seq)
+            selects = [select(*_COLUMNS).where(part) for part in parts]
+            found = connection.execute(union_all(*selects, headlined))
+            unique = {row.seq: row for row in found}  # a row can answer to two parts
+        rows = sorted(unique.values(), key=lambda row: (row.sort_utc, row.seq))
+        return version, [_update(row) for row in rows]
+
+    # One update
 
     def find(self, update_id: str) -> Update | None:
-        t = updates_table
-        with self.engine.connect() as connection:
-            row = connection.execute(
-                select(t.c.record, t.c.recorded_at).where(t.c.update_id == update_id)
-            ).first()
-        return _update(row[0], row[1]) if row else None
+        rows = self._updates(select(*_COLUMNS).where(updates_table.c.update_id == update_id))
+        return rows[0] if rows else None
 
-    def reported(self, slug: str) -> list[tuple[str, When]]:
+    def place(self, update_id: str) -> tuple[int, int]:
+        """(the version an update makes, how many versions its story has), all recorded."""
         t = updates_table
-        query = select(t.c.update_id, t.c.reported_at).where(t.c.story == slug).order_by(t.c.seq)
-        with self.engine.connect() as connection:
-            return [(uid, When.parse(at)) for uid, at in connection.execute(query)]
+        with self._reading() as connection:
+            row = connection.execute(
+                select(t.c.story, t.c.sort_utc, t.c.seq).where(t.c.update_id == update_id)
+            ).one()
+            before = _after(row.sort_utc, row.seq)
+            version, total = connection.execute(
+                select(func.count().filter(~before), func.count()).where(t.c.story == row.story)
+            ).one()
+        return int(version), int(total)
+
+    def amending(self, update_id: str) -> list[Update]:
+        t = updates_table
+        return self._updates(
+            select(*_COLUMNS).where(t.c.target == update_id).order_by(t.c.sort_utc, t.c.seq)
+        )
+
+    # The archive
 
     def has_story(self, slug: str) -> bool:
         t = updates_table
-        with self.engine.connect() as connection:
-            return (
-                connection.execute(select(t.c.seq).where(t.c.story == slug).limit(1)).first()
-                is not None
-            )
+        with self._reading() as connection:
+            found = connection.execute(select(t.c.seq).where(t.c.story == slug).limit(1)).first()
+        return found is not None
 
     def stories(self) -> list[StorySummary]:
         t = updates_table
@@ -142,38 +245,72 @@ class SqlIndex:
             .group_by(t.c.story)
             .order_by(t.c.story)
         )
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             return [StorySummary(*row) for row in connection.execute(query)]
 
     def counts(self) -> tuple[int, int]:
         t = updates_table
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             stories, updates = connection.execute(
                 select(func.count(func.distinct(t.c.story)), func.count())
             ).one()
         return int(stories), int(updates)
 
+    def _updates(self, query: Select[Any]) -> list[Update]:
+        with self._reading() as connection:
+            return [_update(row) for row in connection.execute(query)]
+
+
+def _seen(t: Any, slug: str, cut: Cut, bound: Row[Any] | None) -> ColumnElement[bool]:
+    """A story's rows a cut admits, up to a bound (sort_utc, seq) on the timeline."""
+    condition = and_(t.c.story == slug, _admits(cut, t))
+    if bound is None:
+        return condition
+    upto = or_(
+        t.c.sort_utc < bound.sort_utc, and_(t.c.sort_utc == bound.sort_utc, t.c.seq <= bound.seq)
+    )
+    return and_(condition, upto)
+
+
+def _admits(cut: Cut | None, t: Any = updates_table) -> ColumnElement[bool]:
+    """The rows a cut admits: the SQL twin of ``Cut.admits``."""
+    if cut is None:
+        return true()
+    condition: ColumnElement[bool] = true()
+    limit, last_day, known = cut.reported_by, cut.last_day, cut.recorded_by
+    if limit is not None and last_day is not None:
+        condition = or_(
+            and_(t.c.reported_is_date, t.c.reported_day <= last_day.isoformat()),
+            and_(t.c.reported_is_date == false(), t.c.sort_utc <= utc_text(limit)),
+        )
+    if known is not None:
+        condition = and_(condition, t.c.recorded_at <= utc_text(known))
+    return condition
+
+
+def _after(sort_utc: str, seq: int) -> ColumnElement[bool]:
+    t = updates_table
+    return or_(t.c.sort_utc > sort_utc, and_(t.c.sort_utc == sort_utc, t.c.seq > seq))
+
+
+def _latest(*conditions: ColumnElement[bool]) -> Select[Any]:
+    t = updates_table
+    return (
+        select(*_COLUMNS).where(*conditions).order_by(t.c.sort_utc.desc(), t.c.seq.desc()).limit(1)
+    )
+
 
 class _Writer:
     """Collects index rows during a recording and inserts them in one statement."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, zone: tzinfo) -> None:
         self.session = session
+        self.zone = zone
         self.rows: list[dict[str, Any]] = []
 
     def add(self, update: Update) -> None:
         assert update.recorded_at is not None
-        self.rows.append(
-            {
-                "story": update.story,
-                "update_id": update.id,
-                "kind": update.kind,
-                "reported_at": str(update.reported_at),
-                "reported_day": update.reported_at.day.isoformat(),
-                "recorded_at": utc_text(update.recorded_at),
-                "record": json.dumps(update.to_record(), ensure_ascii=False, sort_keys=True),
-            }
-        )
+        self.rows.append(row_of(update, self.zone))
 
     def flush(self) -> None:
         if self.rows:
@@ -181,5 +318,51 @@ class _Writer:
             self.rows = []
 
 
-def _update(record: str, recorded_at: str) -> Update:
-    return Update.from_record(json.loads(record), datetime.fromisoformat(recorded_at))
+def row_of(update: Update, zone: tzinfo) -> dict[str, Any]:
+    """An update as an index row; its place on the timeline fixed in the archive's zone."""
+    assert update.recorded_at is not None
+    reported = update.reported_at
+    return {
+        "story": update.story,
+        "update_id": update.id,
+        "kind": update.kind,
+        "reported_at": str(reported),
+        "reported_day": reported.day.isoformat(),
+        "reported_is_date": reported.is_date,
+        "sort_utc": utc_text(reported.start(zone)),
+        "recorded_at": utc_text(update.recorded_at),
+        "by": update.by,
+        "source": update.source,
+        "outlet": update.outlet,
+        "headline": update.headline,
+        "text": update.text,
+        "party": update.party,
+        "issued_at": str(update.issued_at) if update.issued_at else None,
+        "fact_key": update.key,
+        "fact_value": None
+        if update.value is MISSING
+        else json.dumps(update.value, ensure_ascii=False),
+        "target": update.target,
+        "note": update.note,
+    }
+
+
+def _update(row: Row[Any]) -> Update:
+    return Update(
+        id=row.update_id,
+        story=row.story,
+        kind=row.kind,
+        reported_at=When.parse(row.reported_at),
+        by=row.by,
+        source=row.source,
+        outlet=row.outlet,
+        headline=row.headline,
+        text=row.text,
+        party=row.party,
+        issued_at=When.parse(row.issued_at) if row.issued_at else None,
+        key=row.fact_key,
+        value=MISSING if row.fact_value is None else json.loads(row.fact_value),
+        target=row.target,
+        note=row.note,
+        recorded_at=datetime.fromisoformat(row.recorded_at),
+    )

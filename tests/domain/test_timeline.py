@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from domain.errors import NotYetReported, UnknownUpdate
-from domain.timeline import as_of, at_update
+from domain.timeline import Cut, as_of, at_update
 from domain.updates import Update
 from domain.when import When, time_zone
 
@@ -29,7 +29,7 @@ class Desk:
 
     def at(self, when: str, known_at: str | None = None) -> Any:
         known = When.parse(known_at) if known_at else None
-        return as_of("s", self.updates, UTC_ZONE, When.parse(when), known)
+        return as_of("s", self.updates, UTC_ZONE, Cut(UTC_ZONE, When.parse(when), known))
 
 
 def test_reports_add_paragraphs_and_a_revision_replaces_the_body() -> None:
@@ -155,15 +155,52 @@ def test_the_version_after_an_update_is_the_prefix_through_it() -> None:
     desk = Desk()
     first = desk.add("report", "2024-02-12", text="One.")
     desk.add("report", "2024-02-13", text="Two.")
-    assert at_update("s", desk.updates, UTC_ZONE, first.id).paragraphs == ("One.",)
+    assert at_update("s", desk.updates, UTC_ZONE, first.id, Cut(UTC_ZONE)).paragraphs == ("One.",)
     with pytest.raises(UnknownUpdate):
-        at_update("s", desk.updates, UTC_ZONE, "000000000000")
+        at_update("s", desk.updates, UTC_ZONE, "000000000000", Cut(UTC_ZONE))
 
 
-def test_the_archive_zone_decides_which_day_a_moment_falls_on() -> None:
+def test_the_readers_zone_decides_which_day_a_moment_falls_on() -> None:
     desk = Desk()
     desk.add("report", "2024-02-12", text="One.")
     desk.add("report", "2024-02-17T03:00:00+00:00", text="Late Friday in Chicago.")
-    assert as_of("s", desk.updates, UTC_ZONE, When.parse("2024-02-16")).version == 1
-    chicago = as_of("s", desk.updates, time_zone("America/Chicago"), When.parse("2024-02-16"))
-    assert chicago.version == 2
+    chicago = time_zone("America/Chicago")
+    friday = When.parse("2024-02-16")
+    assert as_of("s", desk.updates, UTC_ZONE, Cut(UTC_ZONE, friday)).version == 1
+    assert as_of("s", desk.updates, UTC_ZONE, Cut(chicago, friday)).version == 2
+
+
+def test_a_date_only_update_is_visible_from_its_day_in_the_readers_zone() -> None:
+    desk = Desk()
+    desk.add("report", "2024-02-15", text="Thursday.")
+    desk.add("report", "2024-02-16", text="Friday.")
+    chicago = time_zone("America/Chicago")
+    assert as_of("s", desk.updates, UTC_ZONE, Cut(chicago, When.parse("2024-02-15"))).version == 1
+    morning = When.parse("2024-02-16T00:30:00-06:00")
+    assert as_of("s", desk.updates, UTC_ZONE, Cut(chicago, morning)).version == 2
+
+
+def test_the_archive_zone_places_date_only_updates_among_timed_ones() -> None:
+    desk = Desk()
+    desk.add("report", "2024-02-16", text="Friday, no time given.")
+    desk.add("report", "2024-02-15T23:00:00-06:00", text="Thursday night in Chicago.")
+    chicago = time_zone("America/Chicago")
+    latest = Cut(UTC_ZONE)
+    in_chicago = as_of("s", desk.updates, chicago, latest).paragraphs
+    in_utc = as_of("s", desk.updates, UTC_ZONE, latest).paragraphs
+    assert in_chicago == ("Thursday night in Chicago.", "Friday, no time given.")
+    assert in_utc == ("Friday, no time given.", "Thursday night in Chicago.")
+
+
+def test_a_version_lists_only_the_updates_whose_content_shows() -> None:
+    desk = Desk()
+    early = desk.add("report", "2024-02-12", text="Replaced.", headline="Old")
+    desk.add("fact", "2024-02-12", key="contract.status", value="ending")
+    status = desk.add("fact", "2024-02-13", key="contract.status", value="running")
+    revision = desk.add("revision", "2024-02-14", text="Whole.", headline="New")
+    gone = desk.add("fact", "2024-02-14", key="gone", value=None)
+    version = desk.at("2024-02-14")
+    assert version.version == 5
+    assert [u.id for u in version.updates] == [status.id, revision.id]
+    assert early.id not in [u.id for u in version.updates]
+    assert gone.id not in [u.id for u in version.updates]

@@ -39,7 +39,7 @@ def count_rows(db: str, table: str) -> int:
 
 
 def test_an_appended_update_is_replayed_from_a_fresh_process(archive: Archive, db: str) -> None:
-    appended = archive.append(report("2024-02-12", "Johnson plans an extension."), UTC)
+    appended = archive.append(report("2024-02-12", "Johnson plans an extension."))
     assert (appended.version, appended.versions, appended.new) == (1, 1, True)
     assert appended.update.recorded_at is not None
     reopened = open_archive(db)
@@ -61,7 +61,7 @@ def test_the_same_content_twice_is_recorded_once(archive: Archive, db: str) -> N
 
 
 def test_a_batch_with_one_bad_update_writes_nothing(archive: Archive, db: str) -> None:
-    archive.append(report("2024-02-12", "Kept."), UTC)
+    archive.append(report("2024-02-12", "Kept."))
     bad = Update.draft("shotspotter", "retraction", "2024-02-13", "a", target="0" * 12, note="x")
     with pytest.raises(UnknownUpdate):
         archive.record(
@@ -82,25 +82,25 @@ def test_events_and_index_rows_commit_together(
 
     monkeypatch.setattr(index._Writer, "flush", fail)
     with pytest.raises(RuntimeError):
-        archive.append(report("2024-02-12", "Never half-written."), UTC)
+        archive.append(report("2024-02-12", "Never half-written."))
     assert count_rows(db, "archive_events") == 0
     assert count_rows(db, "story_updates") == 0
 
 
 def test_a_correction_of_another_storys_update_names_that_story(archive: Archive) -> None:
-    elsewhere = archive.append(report("2024-02-12", "Elsewhere.", "other"), UTC).update
-    archive.append(report("2024-02-12", "Here."), UTC)
+    elsewhere = archive.append(report("2024-02-12", "Elsewhere.", "other")).update
+    archive.append(report("2024-02-12", "Here."))
     correction = Update.draft(
         "shotspotter", "correction", "2024-02-13", "a", target=elsewhere.id, text="x", note="y"
     )
     with pytest.raises(UnknownUpdate, match="belongs to story 'other', not 'shotspotter'"):
-        archive.append(correction, UTC)
+        archive.append(correction)
     assert archive.counts() == (2, 2)
 
 
 def test_a_back_fill_is_invisible_before_it_was_recorded(archive: Archive) -> None:
-    first = archive.append(report("2024-02-14", "Wednesday."), UTC).update
-    late = archive.append(report("2024-02-13", "Tuesday, back-filled."), UTC).update
+    first = archive.append(report("2024-02-14", "Wednesday.")).update
+    late = archive.append(report("2024-02-13", "Tuesday, back-filled.")).update
     assert first.recorded_at is not None
     assert late.recorded_at is not None
     assert first.recorded_at < late.recorded_at
@@ -112,15 +112,15 @@ def test_a_back_fill_is_invisible_before_it_was_recorded(archive: Archive) -> No
 
 
 def test_replay_of_every_story_shows_those_that_existed_then(archive: Archive) -> None:
-    archive.append(report("2024-02-12", "Early."), UTC)
-    archive.append(report("2024-02-20", "Late.", "later"), UTC)
+    archive.append(report("2024-02-12", "Early."))
+    archive.append(report("2024-02-20", "Late.", "later"))
     assert [v.slug for v in archive.replay_all(UTC, When.parse("2024-02-16"))] == ["shotspotter"]
     assert [v.slug for v in archive.replay_all(UTC, None)] == ["later", "shotspotter"]
 
 
 def test_versions_are_named_by_update_id_or_date(archive: Archive) -> None:
-    first = archive.append(report("2024-02-12", "One."), UTC).update
-    archive.append(report("2024-02-13", "Two."), UTC)
+    first = archive.append(report("2024-02-12", "One.")).update
+    archive.append(report("2024-02-13", "Two."))
     changes = archive.diff("shotspotter", UTC, first.id, "2024-02-13")
     assert "+Two." in changes.text
     with pytest.raises(UnknownUpdate, match="neither an update of story 'shotspotter' nor a date"):
@@ -130,17 +130,17 @@ def test_versions_are_named_by_update_id_or_date(archive: Archive) -> None:
 def test_unknown_stories_and_updates_are_errors(archive: Archive) -> None:
     with pytest.raises(UnknownStory, match="no story 'missing'"):
         archive.replay("missing", UTC, None)
-    other = archive.append(report("2024-02-12", "x", "other"), UTC).update
-    archive.append(report("2024-02-12", "y"), UTC)
+    other = archive.append(report("2024-02-12", "x", "other")).update
+    archive.append(report("2024-02-12", "y"))
     with pytest.raises(UnknownUpdate, match="belongs to story 'other'"):
-        archive.show("shotspotter", other.id, UTC)
+        archive.show("shotspotter", other.id)
 
 
 def test_snapshots_keep_long_stories_cheap_and_correct(archive: Archive, db: str) -> None:
     first = report("2024-01-01", "Paragraph 0.")
     archive.record([first] + [report("2024-01-02", f"Paragraph {n}.") for n in range(1, 250)])
     archive.append(
-        Update.draft("shotspotter", "retraction", "2024-01-03", "a", target=first.id, note="x"), UTC
+        Update.draft("shotspotter", "retraction", "2024-01-03", "a", target=first.id, note="x")
     )
     assert count_rows(db, "archive_snapshots") >= 1
     story = archive.repository.get(story_id("shotspotter"))
@@ -179,5 +179,5 @@ def test_updates_must_name_a_valid_story(archive: Archive) -> None:
 
 def test_an_update_reported_in_the_future_is_refused(archive: Archive) -> None:
     with pytest.raises(InvalidInput, match="reported_at 2142-02-16 is in the future"):
-        archive.append(report("2142-02-16", "A typo in the year."), UTC)
+        archive.append(report("2142-02-16", "A typo in the year."))
     assert archive.counts() == (0, 0)

@@ -14,7 +14,6 @@ from storage.archive import open_archive
 WRITER = """
 import sys
 from domain.updates import Update
-from domain.when import time_zone
 from storage.archive import open_archive
 
 db, who, count, shared = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "shared"
@@ -22,7 +21,7 @@ archive = open_archive(db)
 slug = "shared" if shared else f"story-{who}"
 for n in range(count):
     text = f"Update {n} from writer {who}."
-    archive.append(Update.draft(slug, "report", "2024-02-16", who, text=text), time_zone("UTC"))
+    archive.append(Update.draft(slug, "report", "2024-02-16", who, text=text))
 archive.close()
 """
 ROOT = Path(__file__).resolve().parents[2]
