@@ -14,6 +14,8 @@ from typing import Any
 import click
 
 from domain.application import Appended, Imported, StorySummary
+from domain.audit import Verification
+from domain.checkpoints import Checkpoint
 from domain.diffing import StoryDiff, word_diff
 from domain.timeline import StoryVersion
 from domain.updates import MISSING, Update
@@ -111,7 +113,7 @@ def log(timeline: Sequence[Update]) -> str:
     return "\n".join(
         f"{n:>{number_width}}  {u.id}  {u.kind:<{kind_width}}  "
         f"{u.reported_at!s:<{reported_width}}  {stamp(u.recorded_at)}  "
-        f"{u.by:<{by_width}}  {u.summary()}"
+        f"{u.by:<{by_width}}  {(u.digest or '-')[:12]}  {u.summary()}"
         for n, u in enumerate(timeline, start=1)
     )
 
@@ -300,6 +302,7 @@ def diff_json(d: StoryDiff, old: str, new: str) -> dict[str, Any]:
 def _update_fields(u: Update) -> dict[str, Any]:
     record = u.to_record()
     record["recorded_at"] = u.recorded_at.isoformat() if u.recorded_at else None
+    record["digest"] = u.digest
     return record
 
 
@@ -312,6 +315,7 @@ def update(u: Update, position: int, amended_by: Sequence[Update]) -> str:
         ("reported_at", u.reported_at),
         ("recorded_at", u.recorded_at.isoformat() if u.recorded_at else "-"),
         ("by", u.by),
+        ("digest", u.digest or "-"),
         ("source", u.source or "-"),
         ("outlet", u.outlet or "-"),
     ]
@@ -334,4 +338,43 @@ def update_json(u: Update, position: int, amended_by: Sequence[Update]) -> dict[
         **_update_fields(u),
         "version": position,
         "amended_by": [{"id": a.id, "kind": a.kind, "note": a.note} for a in amended_by],
+    }
+
+
+# verify
+
+
+def verification(result: Verification, checkpoint: Checkpoint | None, slug: str | None) -> str:
+    if not result.ok:
+        return "\n".join(str(finding) for finding in result.findings)
+    stories = "story" if result.stories == 1 else "stories"
+    chains = "its story chain" if slug else "every story chain and the archive chain"
+    lines = [
+        f"Verified {result.updates} updates in {result.stories} {stories}: "
+        f"every digest, {chains} check out."
+    ]
+    if slug is None:
+        lines.append(f"Head: {result.updates} updates, {result.head}")
+    if checkpoint is not None:
+        signed = f", signed by key {checkpoint.signer}" if checkpoint.signer else " (unsigned)"
+        lines.append(
+            f"It extends the checkpoint made {checkpoint.document.get('made_at', '?')} "
+            f"({checkpoint.updates} updates, head {checkpoint.head[:12]}){signed}."
+        )
+    return "\n".join(lines)
+
+
+def verification_json(result: Verification, checkpoint: Checkpoint | None) -> dict[str, Any]:
+    return {
+        "ok": result.ok,
+        "stories": result.stories,
+        "updates": result.updates,
+        "head": result.head,
+        "findings": [
+            {"story": f.story, "update": f.update_id, "what": f.what, "detail": f.detail}
+            for f in result.findings
+        ],
+        "checkpoint": None
+        if checkpoint is None
+        else {"updates": checkpoint.updates, "head": checkpoint.head, "signer": checkpoint.signer},
     }

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, PersistenceError
+from eventsourcing.utils import TopicError
 
+from domain import checkpoints
+from domain.audit import ChainRow, Finding, StoredUpdate, Verification, verify
 from domain.diffing import StoryDiff, diff
 from domain.errors import (
     ArchiveUnavailable,
@@ -31,7 +34,7 @@ from domain.errors import (
 from domain.model import Story, story_id
 from domain.timeline import Cut, StoryVersion, not_yet_reported, ordered, state, timeline
 from domain.updates import Update, check_slug
-from domain.when import When
+from domain.when import When, utc_text
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,9 @@ class StorySummary:
 
 class IndexWriter(Protocol):
     def add(self, update: Update) -> None: ...
+
+    def chain(self, links: list[tuple[str, str, str]]) -> None:
+        """Extend the archive's chain with (update id, story, digest), in recorded order."""
 
 
 class Index(Protocol):
@@ -71,6 +77,9 @@ class Index(Protocol):
         """The corrections and retractions of an update."""
 
     def has_story(self, slug: str) -> bool: ...
+
+    def chain_rows(self) -> list[ChainRow]:
+        """The archive's chain table, in position order."""
 
     def stories(self) -> list[StorySummary]: ...
 
@@ -114,6 +123,7 @@ class Archive(Application[UUID]):
     def __init__(self, env: dict[str, str], index: Callable[[Archive], Index]) -> None:
         super().__init__(env)
         self.index = index(self)
+        self._loaded_at: dict[str, int] = {}  # story -> version read by the last attempt
 
     def close(self) -> None:
         super().close()
@@ -142,7 +152,12 @@ class Archive(Application[UUID]):
             attempt += 1
             try:
                 return self._record_once(batch)
-            except IntegrityError:
+            except IntegrityError as error:
+                if not self._others_wrote():
+                    raise ArchiveUnavailable(
+                        f"the archive refused the updates ({first_line(error)}): "
+                        "nothing was written; run `story verify`"
+                    ) from None
                 if time.monotonic() > deadline:
                     raise ArchiveUnavailable(
                         f"other writers kept changing these stories ({attempt} tries in "
@@ -156,12 +171,23 @@ class Archive(Application[UUID]):
                     "nothing was written"
                 ) from None
 
+    def _others_wrote(self) -> bool:
+        """Whether a story of the failed attempt has moved on since it was read."""
+        for slug, version in self._loaded_at.items():
+            try:
+                if self.repository.get(story_id(slug)).version != version:
+                    return True
+            except AggregateNotFoundError:
+                continue  # still not started: nobody else wrote it
+        return False
+
     def _record_once(self, batch: list[Update]) -> Imported:
         new: list[Update] = []
         present: list[Update] = []
+        self._loaded_at = {}
         with self.index.recording() as writer:
             stories: dict[str, Story] = {}
-            loaded_at: dict[str, int] = {}
+            loaded_at = self._loaded_at
             for update in batch:
                 story = stories.get(update.story) or self._story_for(update)
                 if update.story not in stories:
@@ -175,14 +201,17 @@ class Archive(Application[UUID]):
                 new.append(update)
             recordings = self.save(*stories.values())
             self._snapshot(s for s in stories.values() if _crossed(loaded_at[s.slug], s.version))
-            stamps = {
-                r.domain_event.update["id"]: r.domain_event.timestamp
-                for r in recordings
-                if isinstance(r.domain_event, Story.Updated)
-            }
-            new = [replace(u, recorded_at=stamps[u.id]) for u in new]
+            events = [
+                r.domain_event for r in recordings if isinstance(r.domain_event, Story.Updated)
+            ]
+            stamps = {e.update["id"]: e for e in events}
+            new = [
+                replace(u, recorded_at=stamps[u.id].timestamp, digest=stamps[u.id].digest)
+                for u in new
+            ]
             for update in new:
                 writer.add(update)
+            writer.chain([(e.update["id"], e.update["story"], e.digest) for e in events])
         return Imported(tuple(new), tuple(present))
 
     def _snapshot(self, stories: Iterable[Story]) -> None:
@@ -282,6 +311,59 @@ class Archive(Application[UUID]):
             self._updates(slug, None)  # an unknown story is the better message
             raise _unknown_update(slug, update_id, update)
         return update, self.index.place(update_id)[0], self.index.amending(update_id)
+
+    def verify(self, slug: str | None = None) -> Verification:
+        """Recompute every digest and both chains from the stored events."""
+        if slug is not None:
+            check_slug(slug)
+            if not self.index.has_story(slug):
+                raise UnknownStory(f"no story {slug!r} in this archive: see `story list`")
+        index = {u.id: u for u in self.index.updates(slug)}
+        return verify(self._stored_updates(), self.index.chain_rows(), index, slug)
+
+    def checkpoint(self, archive: str) -> dict[str, Any]:
+        """The archive's head, as a checkpoint document; only of an archive that verifies."""
+        result = self.verify()
+        if not result.ok:
+            raise ArchiveUnavailable(
+                f"the archive does not verify ({len(result.findings)} problems): "
+                "run `story verify`; a checkpoint would vouch for altered history"
+            )
+        made_at = utc_text(datetime.now(UTC))
+        return checkpoints.make(archive, made_at, result.stories, result.updates, result.head)
+
+    def _stored_updates(self) -> Iterator[StoredUpdate | Finding]:
+        """Every update event, read raw from the event store in recorded order."""
+        slugs: dict[UUID, str] = {}
+        start, page = 1, 2000
+        while True:
+            notifications = self.recorder.select_notifications(start, page)
+            for notification in notifications:
+                try:
+                    event = self.mapper.to_domain_event(notification)
+                except (ValueError, KeyError, TypeError, TopicError) as error:
+                    yield Finding(
+                        str(notification.originator_id),
+                        None,
+                        "changed content",
+                        f"event {notification.id} cannot be read: {first_line(error)}",
+                    )
+                    continue
+                if isinstance(event, Story.Started):
+                    slugs[event.originator_id] = event.slug
+                elif isinstance(event, Story.Updated):
+                    yield StoredUpdate(
+                        notification.id,
+                        slugs.get(event.originator_id, str(event.update.get("story"))),
+                        event.originator_version,
+                        event.update,
+                        utc_text(event.timestamp),
+                        event.digest,
+                        event.previous,
+                    )
+            if len(notifications) < page:
+                return
+            start = notifications[-1].id + 1
 
     def stories(self) -> list[StorySummary]:
         return self.index.stories()

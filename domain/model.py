@@ -11,8 +11,10 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.digests import GENESIS, update_digest
 from domain.errors import InvalidInput, UnknownUpdate
 from domain.updates import CORRECTABLE, RETRACTABLE, Update
+from domain.when import utc_text
 
 STORY_NAMESPACE = uuid5(NAMESPACE_URL, "https://story.invalid/stories/")
 
@@ -29,20 +31,30 @@ class Story(Aggregate):
     def create_id(slug: str) -> UUID:
         return story_id(slug)
 
-    @event("Started")
+    class Started(Aggregate.Created):
+        """A story was started by its first update."""
+
+        slug: str
+
+    @event(Started)
     def __init__(self, slug: str) -> None:
         self.slug = slug
         # id -> [kind, reported_at]: enough to check targets; full records live in events.
         self.known: dict[str, list[str]] = {}
+        self.head = GENESIS  # the digest of the latest update
 
     class Updated(Aggregate.Event):
-        """Base of the six update events: each carries the update's whole record."""
+        """Base of the six update events: each carries the update's whole record,
+        its digest and the digest of the story's previous update (domain.digests)."""
 
         update: dict[str, Any]
+        digest: str
+        previous: str
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Story)
             aggregate.known[self.update["id"]] = [self.update["kind"], self.update["reported_at"]]
+            aggregate.head = self.digest
 
     class Reported(Updated):
         """A development was reported."""
@@ -71,7 +83,15 @@ class Story(Aggregate):
             raise InvalidInput(f"update for {update.story!r} cannot go in story {self.slug!r}")
         if update.target is not None:
             self._check_target(update)
-        self.trigger_event(EVENTS[update.kind], update=update.to_record())
+        recorded_at = Story.Updated.create_timestamp()
+        record = update.to_record()
+        self.trigger_event(
+            EVENTS[update.kind],
+            timestamp=recorded_at,
+            update=record,
+            digest=update_digest(record, utc_text(recorded_at), self.head),
+            previous=self.head,
+        )
 
     def _check_target(self, update: Update) -> None:
         assert update.target is not None

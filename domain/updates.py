@@ -91,6 +91,7 @@ class Update:
     target: str | None = None
     note: str | None = None
     recorded_at: datetime | None = field(default=None, compare=False)
+    digest: str | None = field(default=None, compare=False)  # see domain.digests
 
     @classmethod
     def draft(

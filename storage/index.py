@@ -43,10 +43,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from domain.application import StorySummary
+from domain.audit import ChainRow
+from domain.digests import GENESIS, chain_digest
 from domain.errors import ArchiveUnavailable, first_line
 from domain.timeline import Cut
 from domain.updates import MISSING, Update
 from domain.when import When, time_zone, utc_text
+from storage import guard
 
 SCHEMA_VERSION = 1
 
@@ -75,9 +78,20 @@ updates_table = Table(
     Column("fact_value", Text),  # JSON; "null" when the fact was removed
     Column("target", String(12)),
     Column("note", Text),
+    Column("digest", String(64), nullable=False),
     Index("story_updates_timeline", "story", "sort_utc", "seq"),
     Index("story_updates_by_kind", "story", "kind", "sort_utc", "seq"),
     Index("story_updates_target", "target"),
+)
+
+chain_table = Table(
+    "story_chain",
+    metadata,
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("update_id", String(12), nullable=False, unique=True),
+    Column("story", String(100), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("chain", String(64), nullable=False),
 )
 
 meta_table = Table(
@@ -90,7 +104,7 @@ meta_table = Table(
 _FIELDS = (
     "update_id", "story", "kind", "reported_at", "by", "source", "outlet", "headline", "text",
     "party", "issued_at", "fact_key", "fact_value", "target", "note", "recorded_at", "sort_utc",
-    "seq",
+    "seq", "digest",
 )  # fmt: skip
 _COLUMNS = [updates_table.c[name] for name in _FIELDS]
 
@@ -102,6 +116,7 @@ class SqlIndex:
         self.engine = engine
         self._transaction = transaction  # the event store's: rows commit with events
         metadata.create_all(engine, checkfirst=True)
+        guard.install(engine)
         self.zone: tzinfo = time_zone(self._settle_meta(zone))
 
     def _settle_meta(self, zone: str) -> str:
@@ -238,6 +253,12 @@ class SqlIndex:
             found = connection.execute(select(t.c.seq).where(t.c.story == slug).limit(1)).first()
         return found is not None
 
+    def chain_rows(self) -> list[ChainRow]:
+        c = chain_table.c
+        query = select(c.position, c.update_id, c.story, c.digest, c.chain).order_by(c.position)
+        with self._reading() as connection:
+            return [ChainRow(*row) for row in connection.execute(query)]
+
     def stories(self) -> list[StorySummary]:
         t = updates_table
         query = (
@@ -307,15 +328,36 @@ class _Writer:
         self.session = session
         self.zone = zone
         self.rows: list[dict[str, Any]] = []
+        self.links: list[tuple[str, str, str]] = []
 
     def add(self, update: Update) -> None:
         assert update.recorded_at is not None
         self.rows.append(row_of(update, self.zone))
 
+    def chain(self, links: list[tuple[str, str, str]]) -> None:
+        self.links.extend(links)
+
     def flush(self) -> None:
         if self.rows:
             self.session.execute(insert(updates_table), self.rows)
             self.rows = []
+        if self.links:
+            # Read the head inside the transaction that holds the write lock: writers
+            # that raced to the same position conflict on its key and are retried.
+            c = chain_table.c
+            head = self.session.execute(
+                select(c.position, c.chain).order_by(c.position.desc()).limit(1)
+            ).first()
+            position, previous = (head.position, head.chain) if head else (0, GENESIS)
+            rows = []
+            for update_id, story, digest in self.links:
+                position, previous = position + 1, chain_digest(previous, digest)
+                rows.append(
+                    {"position": position, "update_id": update_id, "story": story,
+                     "digest": digest, "chain": previous}
+                )  # fmt: skip
+            self.session.execute(insert(chain_table), rows)
+            self.links = []
 
 
 def row_of(update: Update, zone: tzinfo) -> dict[str, Any]:
@@ -344,6 +386,7 @@ def row_of(update: Update, zone: tzinfo) -> dict[str, Any]:
         else json.dumps(update.value, ensure_ascii=False),
         "target": update.target,
         "note": update.note,
+        "digest": update.digest,
     }
 
 
@@ -365,4 +408,5 @@ def _update(row: Row[Any]) -> Update:
         target=row.target,
         note=row.note,
         recorded_at=datetime.fromisoformat(row.recorded_at),
+        digest=row.digest,
     )

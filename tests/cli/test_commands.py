@@ -202,27 +202,31 @@ def test_list_shows_each_story_with_its_update_count_and_reported_days(example: 
 
 
 def test_log_prints_version_id_kind_reported_recorded_by_and_summary(example: Cli) -> None:
-    recorded = [stamp(u["recorded_at"]) for u in example.json("log", "shotspotter")]
+    log = example.json("log", "shotspotter")
+    recorded = [stamp(u["recorded_at"]) for u in log]
+    digest = [u["digest"][:12] for u in log]
 
     assert example.lines("log", "shotspotter") == [
-        f"1  dac7ab932221  fact       2024-02-12  {recorded[0]}  {BY}  "
+        f"1  dac7ab932221  fact       2024-02-12  {recorded[0]}  {BY}  {digest[0]}  "
         'contract.ends_on = "2024-02-16"',
-        f"2  5af00ae05320  report     2024-02-12  {recorded[1]}  {BY}  "
+        f"2  5af00ae05320  report     2024-02-12  {recorded[1]}  {BY}  {digest[1]}  "
         "Mayor Johnson announces a ShotSpotter decommission plan",
-        f"3  3f3429aff8e4  fact       2024-02-12  {recorded[2]}  {BY}  "
+        f"3  3f3429aff8e4  fact       2024-02-12  {recorded[2]}  {BY}  {digest[2]}  "
         'city.extension_through = "2024-09-22"',
-        f"4  3505fe888773  statement  2024-02-15  {recorded[3]}  {BY}  "
+        f"4  3505fe888773  statement  2024-02-15  {recorded[3]}  {BY}  {digest[3]}  "
         "SoundThinking: ShotSpotter has been deployed in the City of…",
-        f"5  7c205d306ad4  report     2024-02-15  {recorded[4]}  {BY}  "
+        f"5  7c205d306ad4  report     2024-02-15  {recorded[4]}  {BY}  {digest[4]}  "
         "Chicago ShotSpotter use could end early after company rejec…",
-        f"6  d3ba59caa150  fact       2024-02-15  {recorded[5]}  {BY}  "
+        f"6  d3ba59caa150  fact       2024-02-15  {recorded[5]}  {BY}  {digest[5]}  "
         "soundthinking.minimum_extension_months = 12",
-        f"7  c0fe46a40a38  revision   2024-02-16  {recorded[6]}  {BY}  "
+        f"7  c0fe46a40a38  revision   2024-02-16  {recorded[6]}  {BY}  {digest[6]}  "
         "Chicago ShotSpotter technology will not be turned off Frida…",
-        f'8  2ff7f8292fca  fact       2024-02-16  {recorded[7]}  {BY}  contract.status = "running"',
-        f"9  c1ac78d23477  fact       2024-02-16  {recorded[8]}  {BY}  "
+        f"8  2ff7f8292fca  fact       2024-02-16  {recorded[7]}  {BY}  {digest[7]}  "
+        'contract.status = "running"',
+        f"9  c1ac78d23477  fact       2024-02-16  {recorded[8]}  {BY}  {digest[8]}  "
         'negotiations.status = "continuing"',
     ]
+    assert len(set(digest)) == 9
 
 
 # replay
@@ -441,7 +445,7 @@ def test_a_fact_valued_null_is_removed_from_its_reported_date_on(cli: Cli) -> No
 
     assert cli.json("replay", "budget", "--as-of", "2024-03-01")["facts"] == {"budget.total": 100}
     assert cli.json("replay", "budget", "--as-of", "2024-03-02")["facts"] == {}
-    assert cli.lines("log", "budget")[1].endswith(f"{BY}  budget.total removed")
+    assert cli.lines("log", "budget")[1].endswith(f"{removal['digest'][:12]}  budget.total removed")
     assert removal["value"] is None
 
 
@@ -477,6 +481,7 @@ def test_show_prints_every_field_of_a_statement(cli: Cli) -> None:
         "reported_at  2024-03-02",
         f"recorded_at  {statement['recorded_at']}",
         f"by           {BY}",
+        f"digest       {statement['digest']}",
         "source       https://example.com/council",
         "outlet       City Desk",
         "party        City Council",
@@ -500,7 +505,7 @@ def test_show_prints_a_fact_and_the_correction_fields(cli: Cli) -> None:
     fix_lines = cli.lines("show", "budget", fix["id"])
 
     assert fact_lines[-2:] == ["key          budget.total", 'value        {"usd": 100}']
-    assert fix_lines[9:] == [
+    assert fix_lines[10:] == [
         "headline     Budget set",
         f"target       {report['id']}",
         "note         Wrong month",

@@ -6,7 +6,17 @@ from datetime import datetime, timedelta
 
 from cli_helpers import BY, EXAMPLE, EXAMPLE_FILE, EXAMPLE_IDS, Cli
 
-UPDATE_KEYS = {"id", "story", "kind", "reported_at", "recorded_at", "by", "source", "outlet"}
+UPDATE_KEYS = {
+    "id",
+    "story",
+    "kind",
+    "reported_at",
+    "recorded_at",
+    "by",
+    "source",
+    "outlet",
+    "digest",
+}
 
 
 def is_utc(value: str) -> bool:
@@ -214,6 +224,7 @@ def test_show_json_is_the_update_with_its_version_and_amendments(cli: Cli) -> No
         "reported_at": "2024-03-01",
         "recorded_at": report["recorded_at"],
         "by": BY,
+        "digest": report["digest"],
         "source": None,
         "outlet": None,
         "headline": "Budget",

@@ -1,0 +1,73 @@
+"""Append-only in the database itself: triggers that refuse to rewrite history.
+
+Even a careless script with the database's password cannot UPDATE or DELETE a recorded
+event, snapshot or link of the archive's chain: the database refuses with a message
+that says why. (Someone who drops the triggers first can; `story verify` finds that.)
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, text
+
+GUARDED = ("archive_events", "archive_snapshots", "story_chain")
+
+_PG_FUNCTION = """
+CREATE FUNCTION story_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'story: % is append-only: recorded history cannot be %',
+        TG_TABLE_NAME, lower(TG_OP) || 'd';
+END $$
+"""
+
+
+def install(engine: Engine) -> None:
+    """Create the triggers that are missing (each archive gets them when first opened)."""
+    if engine.dialect.name == "postgresql":
+        _install_postgresql(engine)
+    elif engine.dialect.name == "sqlite":
+        _install_sqlite(engine)
+
+
+def _install_sqlite(engine: Engine) -> None:
+    with engine.begin() as connection:
+        for table in GUARDED:
+            for action, past in (("UPDATE", "updated"), ("DELETE", "deleted")):
+                connection.execute(
+                    text(
+                        f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} "
+                        f"BEFORE {action} ON {table} BEGIN SELECT RAISE(ABORT, "
+                        f"'story: {table} is append-only: recorded history cannot be {past}'); END"
+                    )
+                )
+
+
+def _install_postgresql(engine: Engine) -> None:
+    with engine.begin() as connection:
+        have = set(
+            connection.execute(
+                text("SELECT tgname FROM pg_trigger WHERE tgname LIKE '%\\_append\\_only'")
+            ).scalars()
+        )
+        wanted = [t for t in GUARDED if f"{t}_append_only" not in have]
+        if not wanted:
+            return
+        # Serialise first-time set-up between processes opening a new archive at once.
+        connection.execute(text("SELECT pg_advisory_xact_lock(727371)"))
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_proc WHERE proname = 'story_append_only'")
+        ).first()
+        if exists is None:
+            connection.execute(text(_PG_FUNCTION))
+        for table in wanted:
+            connection.execute(
+                text(
+                    f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE "
+                    f"ON {table} FOR EACH ROW EXECUTE FUNCTION story_append_only()"
+                )
+            )
+            connection.execute(
+                text(
+                    f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE "
+                    f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION story_append_only()"
+                )
+            )
