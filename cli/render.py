@@ -17,7 +17,7 @@ from domain.application import Appended, Imported, StorySummary
 from domain.audit import Verification
 from domain.checkpoints import Checkpoint
 from domain.diffing import StoryDiff, word_diff
-from domain.timeline import StoryVersion
+from domain.timeline import Amendment, StoryVersion
 from domain.updates import MISSING, Update
 from domain.when import When
 
@@ -134,7 +134,14 @@ def version(v: StoryVersion, as_of: When | None, known_at: When | None) -> str:
     out = [f"{v.slug} — {moment}{known} (version {v.version})", "=" * WIDTH]
     if v.headline:
         out += [click.style(v.headline, bold=True), ""]
-    out += [_wrap(p) + "\n" for p in v.paragraphs]
+    notes = {
+        n: [note.amendment for note in v.notes if note.at == n]
+        for n in range(len(v.paragraphs) + 1)
+    }
+    for n, paragraph in enumerate(v.paragraphs):
+        out += [_note(a) + "\n" for a in notes[n]]
+        out.append(_wrap(paragraph) + "\n")
+    out += [_note(a) + "\n" for a in notes[len(v.paragraphs)]]
     if v.statements:
         out.append("Statements")
         for s in v.statements:
@@ -157,6 +164,11 @@ def version(v: StoryVersion, as_of: When | None, known_at: When | None) -> str:
     return "\n".join(out)
 
 
+def _note(a: Amendment) -> str:
+    verb = "Corrected" if a.kind == "correction" else "Retracted"
+    return click.style(_wrap(f"[{verb} {a.reported_at} by {a.update_id}: {a.note}]"), dim=True)
+
+
 def version_json(v: StoryVersion, as_of: When | None, known_at: When | None) -> dict[str, Any]:
     return {
         "slug": v.slug,
@@ -171,11 +183,19 @@ def version_json(v: StoryVersion, as_of: When | None, known_at: When | None) -> 
             for s in v.statements
         ],
         "facts": dict(sorted(v.facts.items())),
-        "amendments": [
-            {"update": a.update_id, "kind": a.kind, "target": a.target, "note": a.note}
-            for a in v.amendments
-        ],
+        "amendments": [_amendment_json(a) for a in v.amendments],
+        "notes": [{"before_paragraph": n.at, **_amendment_json(n.amendment)} for n in v.notes],
         "updates": [_update_fields(u) for u in v.updates],
+    }
+
+
+def _amendment_json(a: Amendment) -> dict[str, Any]:
+    return {
+        "update": a.update_id,
+        "kind": a.kind,
+        "target": a.target,
+        "note": a.note,
+        "reported_at": a.reported_at,
     }
 
 

@@ -40,6 +40,16 @@ class Amendment:
     kind: str
     target: str
     note: str
+    reported_at: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """Where corrected or retracted text stands (or stood) in the body: before paragraph
+    ``at`` (``at == len(paragraphs)``: after the last one)."""
+
+    at: int
+    amendment: Amendment
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,7 @@ class StoryVersion:
     facts: dict[str, Any]
     updates: tuple[Update, ...]
     amendments: tuple[Amendment, ...]
+    notes: tuple[Note, ...] = ()
 
     @property
     def text(self) -> str:
@@ -133,41 +144,47 @@ def state(slug: str, updates: Sequence[Update], version: int | None = None) -> S
     ``storage.index``): the result is the same, given the true ``version`` number.
     """
     corrections: dict[str, Update] = {}
-    retracted: set[str] = set()
+    retractions: dict[str, Update] = {}
     for update in updates:
         if update.kind == "correction" and update.target:
             corrections[update.target] = update
         elif update.kind == "retraction" and update.target:
-            retracted.add(update.target)
+            retractions[update.target] = update
 
     # Text before the last revision in force cannot show: only its headlines matter.
     start = next(
         (
             n
             for n in range(len(updates) - 1, -1, -1)
-            if updates[n].kind == "revision" and updates[n].id not in retracted
+            if updates[n].kind == "revision" and updates[n].id not in retractions
         ),
         0,
     )
     headline: str | None = None
     headline_from: str | None = None
     body: list[str] = []
+    notes: list[Note] = []
     made_by: set[str] = set()
     statements: list[Statement] = []
     facts: dict[str, Any] = {}
     fact_from: dict[str, str] = {}
     amendments: list[Amendment] = []
     for n, update in enumerate(updates):
-        if update.id in retracted:
+        in_body = update.kind in ("report", "revision") and n >= start
+        if update.id in retractions:
+            if in_body:  # a note where the withdrawn text stood
+                notes.append(Note(len(body), _amendment(retractions[update.id])))
             continue
         fix = corrections.get(update.id)
         if update.kind in ("report", "revision"):
             new_headline = (fix.headline if fix else None) or update.headline
             if new_headline:
                 headline, headline_from = new_headline, update.id
-            if n >= start:
+            if in_body:
                 body.extend(fix.paragraphs if fix else update.paragraphs)
                 made_by.add(update.id)
+                if fix:
+                    notes.append(Note(len(body), _amendment(fix)))
         elif update.kind == "statement":
             text = (fix or update).text or ""
             issued = str(update.issued_at) if update.issued_at else None
@@ -177,9 +194,7 @@ def state(slug: str, updates: Sequence[Update], version: int | None = None) -> S
             facts[update.key] = update.value
             fact_from[update.key] = update.id
         else:
-            amendments.append(
-                Amendment(update.id, update.kind, update.target or "", update.note or "")
-            )
+            amendments.append(_amendment(update))
             made_by.add(update.id)
     facts = {key: value for key, value in facts.items() if value is not None}
     made_by.update(fact_from[key] for key in facts)
@@ -194,6 +209,13 @@ def state(slug: str, updates: Sequence[Update], version: int | None = None) -> S
         facts=facts,
         updates=tuple(u for u in updates if u.id in made_by),
         amendments=tuple(amendments),
+        notes=tuple(notes),
+    )
+
+
+def _amendment(update: Update) -> Amendment:
+    return Amendment(
+        update.id, update.kind, update.target or "", update.note or "", str(update.reported_at)
     )
 
 

@@ -183,7 +183,9 @@ class SqlIndex:
             revision = connection.execute(
                 _latest(live, t.c.kind == "revision").with_only_columns(t.c.sort_utc, t.c.seq)
             ).first()
-            reports = and_(live, t.c.kind == "report")
+            # Reports after the last revision in force, and the retracted reports and
+            # revisions among them too: the fold notes where withdrawn text stood.
+            reports = and_(seen, t.c.kind.in_(("report", "revision")))
             if revision is not None:
                 reports = and_(reports, _after(revision.sort_utc, revision.seq))
             # The headline is the latest one in force: the latest own headline, unless a

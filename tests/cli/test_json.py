@@ -95,7 +95,7 @@ def test_replay_json_is_the_story_as_of_the_date(example: Cli) -> None:
 
     assert set(replay) == {
         "slug", "as_of", "known_at", "version", "headline", "text", "paragraphs",
-        "statements", "facts", "amendments", "updates",
+        "statements", "facts", "amendments", "notes", "updates",
     }  # fmt: skip
     assert replay["slug"] == "shotspotter"
     assert (replay["as_of"], replay["known_at"], replay["version"]) == ("2024-02-16", None, 9)
@@ -168,9 +168,15 @@ def test_replay_json_lists_corrections_and_retractions_in_force(cli: Cli) -> Non
     replay = cli.json("replay", "budget")
 
     assert replay["text"] == "In June."
-    assert replay["amendments"] == [
-        {"update": fix["id"], "kind": "correction", "target": report["id"], "note": "Month"}
-    ]
+    amendment = {
+        "update": fix["id"],
+        "kind": "correction",
+        "target": report["id"],
+        "note": "Month",
+        "reported_at": "2024-03-02",
+    }
+    assert replay["amendments"] == [amendment]
+    assert replay["notes"] == [{"before_paragraph": 1, **amendment}]
 
 
 def test_diff_json_gives_both_ends_the_text_diff_and_structured_changes(example: Cli) -> None:

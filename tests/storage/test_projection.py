@@ -81,6 +81,7 @@ def same(left: StoryVersion, right: StoryVersion) -> None:
     assert left.statements == right.statements
     assert left.facts == right.facts
     assert left.amendments == right.amendments
+    assert left.notes == right.notes
     assert [u.id for u in left.updates] == [u.id for u in right.updates]
 
 
