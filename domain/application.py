@@ -32,6 +32,7 @@ from domain.errors import (
     first_line,
 )
 from domain.model import Story, story_id
+from domain.provenance import Blame, Sighting, blame, trace, trivial_updates
 from domain.timeline import Cut, StoryVersion, not_yet_reported, ordered, state, timeline
 from domain.updates import Update, check_slug
 from domain.when import When, utc_text
@@ -298,10 +299,55 @@ class Archive(Application[UUID]):
         return self._version(slug, Cut(tz, when, known_at))
 
     def diff(
-        self, slug: str, tz: tzinfo, old: str, new: str, known_at: When | None = None
+        self,
+        slug: str,
+        tz: tzinfo,
+        old: str,
+        new: str,
+        known_at: When | None = None,
+        ignore_trivial: bool = False,
     ) -> StoryDiff:
         """What changed between two versions of a story."""
-        return diff(self.version(slug, tz, old, known_at), self.version(slug, tz, new, known_at))
+        before = self.version(slug, tz, old, known_at)
+        return diff(before, self.version(slug, tz, new, known_at), ignore_trivial)
+
+    def history(
+        self, slug: str, tz: tzinfo, when: When | None = None, known_at: When | None = None
+    ) -> list[tuple[Update, StoryVersion]]:
+        """The story after each of its updates, in version order, through ``when``.
+
+        Each version is folded afresh: fine for stories of hundreds of updates.
+        """
+        cut = Cut(tz, when, known_at)
+        seen = timeline(self._updates(slug, cut), self.index.zone, cut)
+        if not seen:
+            raise not_yet_reported(slug, cut)
+        return [(update, state(slug, seen[:n])) for n, update in enumerate(seen, start=1)]
+
+    def blame(
+        self,
+        slug: str,
+        tz: tzinfo,
+        when: When | None = None,
+        known_at: When | None = None,
+        ignore_trivial: bool = False,
+    ) -> tuple[StoryVersion, Blame]:
+        """The story as of ``when``, each sentence with the update that introduced it."""
+        history = self.history(slug, tz, when, known_at)
+        return history[-1][1], blame(history, ignore_trivial)
+
+    def trace(
+        self, slugs: list[str] | None, phrase: str, tz: tzinfo, ignore_case: bool = False
+    ) -> dict[str, list[Sighting]]:
+        """Every change in a phrase's presence, per story (all stories when None)."""
+        if not phrase.strip():
+            raise InvalidInput('the phrase is empty: give the words to trace, e.g. "extension"')
+        names = slugs if slugs is not None else [s.slug for s in self.index.stories()]
+        return {slug: trace(self.history(slug, tz), phrase, ignore_case) for slug in names}
+
+    def trivial_updates(self, slug: str, tz: tzinfo, known_at: When | None = None) -> set[str]:
+        """Updates that changed only whitespace or punctuation."""
+        return trivial_updates(self.history(slug, tz, None, known_at))
 
     def show(self, slug: str, update_id: str) -> tuple[Update, int, list[Update]]:
         """One update, its version number, and the updates that amend it."""

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from domain.text import loosely, trivial_key
 from domain.timeline import StoryVersion
 
 
@@ -32,6 +33,7 @@ class StoryDiff:
     new: StoryVersion
     text: tuple[str, ...]  # unified diff lines of the body, without line ends
     changes: tuple[Change, ...]
+    hidden: int = 0  # trivial changes left out (whitespace or punctuation only)
 
     @property
     def unchanged(self) -> bool:
@@ -58,13 +60,18 @@ def _body_lines(version: StoryVersion) -> list[str]:
     return lines
 
 
-def text_diff(old: StoryVersion, new: StoryVersion, context: int = 1) -> tuple[str, ...]:
+def text_diff(
+    old: StoryVersion, new: StoryVersion, context: int = 1, ignore_trivial: bool = False
+) -> tuple[str, ...]:
     """The unified diff of the two bodies, one paragraph line per diff line."""
+    a, b = _body_lines(old), _body_lines(new)
+    if ignore_trivial:
+        a, b = loosely(a), loosely(b)
     return tuple(
-        line.rstrip("\n")
+        str(line).rstrip("\n")
         for line in difflib.unified_diff(
-            _body_lines(old),
-            _body_lines(new),
+            a,
+            b,
             fromfile=f"{old.slug}@{old.version}",
             tofile=f"{new.slug}@{new.version}",
             n=context,
@@ -96,9 +103,29 @@ def _readable(parts: list[Any]) -> str:
     return ".".join(str(part) for part in parts)
 
 
-def diff(old: StoryVersion, new: StoryVersion) -> StoryDiff:
-    """Everything that changed between two versions."""
-    return StoryDiff(old, new, text_diff(old, new), structured_changes(old, new))
+def diff(old: StoryVersion, new: StoryVersion, ignore_trivial: bool = False) -> StoryDiff:
+    """Everything that changed between two versions (trivial changes left out if asked)."""
+    text = text_diff(old, new, ignore_trivial=ignore_trivial)
+    changes = structured_changes(old, new)
+    if not ignore_trivial:
+        return StoryDiff(old, new, text, changes)
+
+    def trivial(c: Change) -> bool:
+        return (
+            c.action == "changed"
+            and isinstance(c.old, str)
+            and isinstance(c.new, str)
+            and trivial_key(c.old) == trivial_key(c.new)
+        )
+
+    kept = tuple(c for c in changes if not trivial(c))
+    full = text_diff(old, new)
+    hidden = len(changes) - len(kept) + _changed_lines(full) - _changed_lines(text)
+    return StoryDiff(old, new, text, kept, hidden)
+
+
+def _changed_lines(lines: tuple[str, ...]) -> int:
+    return sum(1 for line in lines if line[:1] == "+" and not line.startswith("+++"))
 
 
 _TOKEN = re.compile(r"\s+|[^\s]+")

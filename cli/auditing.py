@@ -1,0 +1,125 @@
+"""Commands for auditors: verify, checkpoint, keygen, blame, trace."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from cli.options import (
+    archive_at,
+    db_option,
+    emit,
+    json_option,
+    read,
+)
+from domain.errors import InvalidInput
+
+
+@click.command()
+@click.argument("slug", required=False)
+@click.option(
+    "--against", metavar="CHECKPOINT", help="Also prove the archive extends this checkpoint."
+)
+@click.option(
+    "--public-key", metavar="PEM", help="Require the checkpoint to be signed by this key."
+)
+@db_option
+@json_option
+def verify(
+    slug: str | None, against: str | None, public_key: str | None, db: str | None, as_json: bool
+) -> None:
+    """Prove the archive is intact: recompute every digest and both chains.
+
+    Reads the raw stored events, not the index, and says exactly what is wrong: which
+    story, which update, and what was found (changed content, missing update, reordered,
+    forged insertion, broken chain). With --against, also proves that nothing before the
+    checkpoint was rewritten. Exits 1 when anything is wrong.
+
+    \b
+    Example:
+      story verify
+      story checkpoint --key auditor.pem > head.json
+      story verify --against head.json --public-key auditor.pem.pub
+    """
+    from cli import render
+    from domain import checkpoints
+
+    checkpoint = None
+    if against is not None:
+        if slug is not None:
+            raise InvalidInput("--against checks the whole archive: leave out the story")
+        checkpoint = checkpoints.read(_decode_file(Path(against)), against)
+        if public_key is not None:
+            checkpoints.check_signer(checkpoint, read(Path(public_key)), against, public_key)
+    elif public_key is not None:
+        raise InvalidInput("--public-key checks a checkpoint's signer: give --against too")
+    result = archive_at(db).verify(slug)
+    if checkpoint is not None:
+        result.check_against(checkpoint)
+    if as_json:
+        emit(render.verification_json(result, checkpoint))
+    else:
+        click.echo(render.verification(result, checkpoint, slug))
+    if not result.ok:
+        raise click.ClickException(
+            f"{len(result.findings)} problem(s) found: the archive was changed outside story"
+        )
+
+
+@click.command()
+@click.option("--key", metavar="PEM", help="Sign with this Ed25519 private key (see story keygen).")
+@db_option
+def checkpoint(key: str | None, db: str | None) -> None:
+    """Print the archive's head (update count and chain digest) as a checkpoint.
+
+    Keep it somewhere the archive's administrators cannot change; later, `story verify
+    --against` proves the archive only grew since. The archive must verify first.
+
+    \b
+    Example:
+      story checkpoint --key auditor.pem > checkpoints/2024-02-16.json
+    """
+    from domain import checkpoints
+    from storage.locate import archive_url, display_url
+
+    private = read(Path(key)) if key else None
+    document = archive_at(db).checkpoint(display_url(archive_url(db)))
+    if private is not None and key is not None:
+        document = checkpoints.sign(document, private, key)
+    emit(document)
+
+
+@click.command()
+@click.argument("path")
+def keygen(path: str) -> None:
+    """Make an Ed25519 key pair for signing checkpoints: PATH and PATH.pub.
+
+    The private key is written readable by you alone; give PATH.pub to whoever
+    verifies your checkpoints.
+
+    \b
+    Example:
+      story keygen auditor.pem
+    """
+    from domain import checkpoints
+
+    private_path, public_path = Path(path), Path(f"{path}.pub")
+    for target in (private_path, public_path):
+        if target.exists():
+            raise InvalidInput(f"{target} exists: choose another path (keys are never overwritten)")
+    private, public, fingerprint = checkpoints.new_key()
+    try:
+        with open(private_path, "xb", opener=lambda p, flags: os.open(p, flags, 0o600)) as out:
+            out.write(private)
+        public_path.write_bytes(public)
+    except OSError as error:
+        raise InvalidInput(f"{path}: cannot write the key ({error.strerror})") from None
+    click.echo(f"Wrote {private_path} (private) and {public_path} (public); key {fingerprint}")
+
+
+def _decode_file(path: Path) -> str:
+    from domain.sources import decode
+
+    return decode(read(path), str(path))

@@ -1,0 +1,86 @@
+"""Shared by every command: the archive, the common options, and small readers."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from domain.errors import InvalidInput
+from domain.when import When
+
+if TYPE_CHECKING:
+    from domain.application import Archive
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def db_option(f: F) -> F:
+    return click.option(
+        "--db",
+        envvar="STORY_DB",
+        metavar="PATH|URL",
+        help="Archive: an SQLite file or an SQLAlchemy URL (postgresql+psycopg://…). "
+        "Default: $XDG_DATA_HOME/story/archive.db. [env: STORY_DB]",
+    )(f)
+
+
+def tz_option(f: F) -> F:
+    return click.option(
+        "--tz",
+        envvar="STORY_TZ",
+        default="UTC",
+        show_default=True,
+        metavar="ZONE",
+        help="Time zone in which dates are days, e.g. America/Chicago. [env: STORY_TZ]",
+    )(f)
+
+
+def json_option(f: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON (see docs/json.md).")(f)
+
+
+def known_at_option(f: F) -> F:
+    return click.option(
+        "--known-at",
+        metavar="WHEN",
+        help="Only what the archive had recorded by WHEN (back-filled updates stay hidden).",
+    )(f)
+
+
+def archive_at(db: str | None, tz: str | None = None) -> Archive:
+    """The archive; a new one takes its zone from --tz / STORY_TZ (UTC by default)."""
+    from storage.archive import open_archive
+
+    return open_archive(db, tz or os.environ.get("STORY_TZ") or "UTC")
+
+
+def parse_when(value: str | None, option: str) -> When | None:
+    return When.parse(value, option) if value else None
+
+
+def emit(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InvalidInput(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"{path}: is a folder, not a file") from None
+    except OSError as error:
+        raise InvalidInput(f"{path}: cannot read it ({error.strerror})") from None

@@ -1,0 +1,193 @@
+"""Commands for readers: list, log, replay, diff, show, info."""
+
+from __future__ import annotations
+
+import click
+
+from cli.options import (
+    archive_at,
+    db_option,
+    emit,
+    json_option,
+    known_at_option,
+    parse_when,
+    tz_option,
+)
+from domain.errors import NotYetReported
+from domain.when import time_zone
+
+
+@click.command("list")
+@db_option
+@json_option
+def list_(db: str | None, as_json: bool) -> None:
+    """List the stories: updates, first and last reported day.
+
+    \b
+    Example:
+      story list
+    """
+    from cli import render
+
+    stories = archive_at(db).stories()
+    if as_json:
+        emit([render.summary_json(s) for s in stories])
+    else:
+        click.echo(render.stories(stories))
+
+
+@click.command()
+@click.argument("slug")
+@known_at_option
+@db_option
+@tz_option
+@json_option
+def log(slug: str, known_at: str | None, db: str | None, tz: str, as_json: bool) -> None:
+    """One line per version of a story, in reported order.
+
+    Columns: version, update id, kind, reported, recorded (UTC), by, summary.
+
+    \b
+    Example:
+      story log shotspotter
+    """
+    from cli import render
+
+    known = parse_when(known_at, "--known-at")
+    timeline = archive_at(db, tz).timeline(slug, time_zone(tz), known)
+    if as_json:
+        emit(render.log_json(timeline))
+    else:
+        click.echo(render.log(timeline))
+
+
+@click.command()
+@click.argument("slug", required=False)
+@click.option(
+    "--as-of",
+    metavar="WHEN",
+    help="A date (through its end) or a datetime with offset. Default: now.",
+)
+@known_at_option
+@db_option
+@tz_option
+@json_option
+def replay(
+    slug: str | None,
+    as_of: str | None,
+    known_at: str | None,
+    db: str | None,
+    tz: str,
+    as_json: bool,
+) -> None:
+    """The story as it stood on a date: headline, text, statements, facts, updates.
+
+    Without SLUG, every story that existed then.
+
+    \b
+    Example:
+      story replay shotspotter --as-of 2024-02-16
+      story replay shotspotter --as-of 2024-02-16 --tz America/Chicago --json
+    """
+    from cli import render
+
+    zone = time_zone(tz)
+    when, known = parse_when(as_of, "--as-of"), parse_when(known_at, "--known-at")
+    archive = archive_at(db, tz)
+    versions = (
+        [archive.replay(slug, zone, when, known)] if slug else archive.replay_all(zone, when, known)
+    )
+    if not versions:
+        moment = f"as of {when}" if when else "yet"
+        recorded = f" and recorded by {known}" if known else ""
+        raise NotYetReported(f"no story had been reported {moment}{recorded}: choose a later date")
+    if as_json:
+        data = [render.version_json(v, when, known) for v in versions]
+        emit(data[0] if slug else data)
+    else:
+        click.echo("\n\n".join(render.version(v, when, known) for v in versions))
+
+
+@click.command()
+@click.argument("slug")
+@click.option("--from", "old", required=True, metavar="ID|WHEN", help="An update id or a date.")
+@click.option(
+    "--to", "new", metavar="ID|WHEN", help="An update id or a date. Default: the latest version."
+)
+@known_at_option
+@db_option
+@tz_option
+@json_option
+def diff(
+    slug: str,
+    old: str,
+    new: str | None,
+    known_at: str | None,
+    db: str | None,
+    tz: str,
+    as_json: bool,
+) -> None:
+    """What changed between two versions: body text, headline, statements, facts.
+
+    A version is named by an update id (the story right after it) or a date (the
+    story as of then).
+
+    \b
+    Example:
+      story diff shotspotter --from 2024-02-13 --to 2024-02-16
+    """
+    from cli import render
+
+    zone = time_zone(tz)
+    archive = archive_at(db, tz)
+    known = parse_when(known_at, "--known-at")
+    target = new or archive.timeline(slug, zone, known)[-1].id
+    result = archive.diff(slug, zone, old, target, known)
+    if as_json:
+        emit(render.diff_json(result, old, target))
+    else:
+        click.echo(render.diff(result, old, target), color=None)
+
+
+@click.command()
+@click.argument("slug")
+@click.argument("update_id", metavar="ID")
+@db_option
+@tz_option
+@json_option
+def show(slug: str, update_id: str, db: str | None, tz: str, as_json: bool) -> None:
+    """Every field of one update, and the updates that amend it.
+
+    \b
+    Example:
+      story show shotspotter 5c1f3f6e0a2b
+    """
+    from cli import render
+
+    update, version, amended_by = archive_at(db, tz).show(slug, update_id)
+    if as_json:
+        emit(render.update_json(update, version, amended_by))
+    else:
+        click.echo(render.update(update, version, amended_by))
+
+
+@click.command()
+@db_option
+@json_option
+def info(db: str | None, as_json: bool) -> None:
+    """Which archive is in use, and how many stories and updates it holds.
+
+    \b
+    Example:
+      STORY_DB=/tmp/test.db story info
+    """
+    from domain.when import zone_name
+    from storage.locate import archive_url, display_url
+
+    url = display_url(archive_url(db))
+    archive = archive_at(db)
+    (stories, updates), zone = archive.counts(), zone_name(archive.index.zone)
+    if as_json:
+        emit({"archive": url, "zone": zone, "stories": stories, "updates": updates})
+    else:
+        click.echo(f"archive  {url}\nzone     {zone}\nstories  {stories}\nupdates  {updates}")

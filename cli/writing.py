@@ -1,0 +1,168 @@
+"""Commands for archivists: append one update, import many."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cli.options import (
+    archive_at,
+    db_option,
+    emit,
+    json_option,
+    read,
+    tz_option,
+    user,
+)
+from domain.errors import InvalidInput
+from domain.when import time_zone
+
+
+@click.command()
+@click.argument("slug")
+@click.argument("stdin", required=False, metavar="[-]")
+@click.option("--kind", help="report, statement, fact, correction, retraction or revision.")
+@click.option(
+    "--reported-at",
+    metavar="WHEN",
+    help="When it was published: YYYY-MM-DD or a datetime with offset.",
+)
+@click.option("--text", help="The text (paragraphs separated by blank lines).")
+@click.option(
+    "--file",
+    "text_file",
+    metavar="PATH",
+    help="Read the text from a file ('-' for standard input).",
+)
+@click.option("--headline", help="A new headline (report, revision, correction).")
+@click.option("--party", help="Who made the statement (statement).")
+@click.option("--issued-at", metavar="WHEN", help="When the statement was issued (statement).")
+@click.option("--key", help="The fact's name, e.g. contract.status (fact).")
+@click.option(
+    "--value", metavar="JSON", help="The fact's JSON value; null removes the fact (fact)."
+)
+@click.option("--target", metavar="ID", help="The update amended (correction, retraction).")
+@click.option("--note", help="Why it was corrected or retracted (correction, retraction).")
+@click.option("--source", metavar="URL", help="Where the update was published.")
+@click.option("--outlet", help="The publication, e.g. ABC7 Chicago.")
+@click.option(
+    "--by", envvar="STORY_BY", help="The archivist. Default: your user name. [env: STORY_BY]"
+)
+@db_option
+@tz_option
+@json_option
+def append(
+    slug: str,
+    stdin: str | None,
+    kind: str | None,
+    reported_at: str | None,
+    text: str | None,
+    text_file: str | None,
+    value: str | None,
+    by: str | None,
+    db: str | None,
+    tz: str,
+    as_json: bool,
+    **fields: str | None,
+) -> None:
+    """Append one update to a story (the first update starts the story).
+
+    Prints the update's id and the version it made. Appending the same content again
+    appends nothing and prints the existing id.
+
+    \b
+    Example:
+      story append shotspotter --kind fact --reported-at 2024-02-16 \\
+        --key contract.status --value '"running"'
+      echo "The city has not commented." | story append shotspotter \\
+        --kind report --reported-at 2024-02-16 -
+    """
+    from cli import render
+    from domain.updates import KINDS, Update
+
+    if not kind:
+        raise InvalidInput(f"--kind is missing: use one of {', '.join(KINDS)}")
+    time_zone(tz)  # checked before anything is read or written
+    body = _text(text, text_file, stdin)
+    update = Update.draft(
+        slug, kind, reported_at, by or user(), text=body, value=_json_value(value), **fields
+    )
+    appended = archive_at(db, tz).append(update)
+    if as_json:
+        emit(render.appended_json(appended))
+    else:
+        click.echo(render.appended(appended))
+
+
+def _text(text: str | None, text_file: str | None, stdin: str | None) -> str | None:
+    if stdin not in (None, "-"):
+        raise InvalidInput(f"unexpected argument {stdin!r}: give the text with --text, --file or -")
+    given = [g for g in (text, text_file, stdin) if g is not None]
+    if len(given) > 1:
+        raise InvalidInput("give the text one way only: --text, --file or -")
+    if text_file is None and stdin is None:
+        return text
+    from domain.sources import decode
+
+    if text_file in (None, "-"):
+        return decode(sys.stdin.buffer.read(), "standard input")
+    return decode(read(Path(text_file)), text_file)
+
+
+def _json_value(value: str | None) -> Any:
+    from domain.updates import MISSING
+
+    if value is None:
+        return MISSING
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        raise InvalidInput(
+            f"--value {value!r} is not JSON: quote text ('\"running\"'), or give a number, "
+            "true/false, an object, or null to remove the fact"
+        ) from None
+
+
+@click.command("import")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option(
+    "--story", "slug", metavar="SLUG", help="The story for text files (default: from the headline)."
+)
+@click.option(
+    "--by", envvar="STORY_BY", help="The archivist, where a record names none. [env: STORY_BY]"
+)
+@db_option
+@json_option
+def import_(
+    paths: tuple[str, ...], slug: str | None, by: str | None, db: str | None, as_json: bool
+) -> None:
+    """Import updates from text captures, JSON Lines files, or folders of them.
+
+    A text file is one capture of an article: first line `date YYYY-MM-DD Headline`,
+    then paragraphs; it becomes a revision. A .jsonl file holds one update per line.
+    Each file is imported whole or not at all; content already in the archive is
+    counted, not appended again.
+
+    \b
+    Example:
+      story import examples/shotspotter
+      story import --story shotspotter ../shared/seeds/000_126f608e96277ead.txt
+    """
+    from cli import render
+    from cli.files import read_updates
+
+    files = read_updates(paths, slug, by or user())
+    archive = archive_at(db)
+    results = []
+    for name, updates in files:
+        results.append((name, archive.record(updates)))
+        if not as_json:
+            click.echo(render.imported_file(name, results[-1][1]))
+    if as_json:
+        emit(render.imported_json(results))
+    else:
+        click.echo(render.imported_total(results))

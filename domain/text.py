@@ -1,0 +1,59 @@
+"""Text in the newsroom's units: sentences, and what counts as a trivial difference."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+_ABBREVIATIONS = frozenset(
+    ("mr", "mrs", "ms", "dr", "prof", "ald", "st", "jr", "sr", "gov", "sen", "rep", "gen",
+     "lt", "col", "sgt", "capt", "cmdr", "supt", "det", "vs", "etc", "inc", "corp", "co",
+     "ltd", "dept", "univ", "ave", "blvd", "rd", "mt", "ft", "jan", "feb", "mar", "apr", "jun",
+     "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "u.n", "a.m", "p.m", "e.g",
+     "i.e")
+)  # fmt: skip
+_CLOSE = '"\u201d\u2019)\\]'  # closing quotes and brackets after a full stop
+_OPEN = '"\u201c\u2018(\\['  # opening ones before the next sentence
+_BOUNDARY = re.compile(f"([.!?][{_CLOSE}]*)\\s+(?=[{_OPEN}]?[A-Z0-9])")
+_LAST_WORD = re.compile(f"([\\w.]+?)\\.?[.!?][{_CLOSE}]*$")
+
+
+def sentences(paragraph: str) -> list[str]:
+    """The sentences of a paragraph (not split after abbreviations or initials)."""
+    text = " ".join(paragraph.split())
+    found, start = [], 0
+    for match in _BOUNDARY.finditer(text):
+        head = text[start : match.end(1)]
+        word = _LAST_WORD.search(head)
+        if word and (word.group(1).lower() in _ABBREVIATIONS or len(word.group(1)) == 1):
+            continue
+        found.append(head)
+        start = match.end()
+    if text[start:]:
+        found.append(text[start:])
+    return found
+
+
+def trivial_key(sentence: str) -> str:
+    """A sentence without its whitespace and punctuation: equal keys, trivial difference."""
+    return "".join(
+        ch for ch in sentence if not ch.isspace() and not unicodedata.category(ch).startswith("P")
+    )
+
+
+class _Loose(str):
+    """A line that equals another when they differ only in whitespace or punctuation."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and trivial_key(self) == trivial_key(other)
+
+    def __hash__(self) -> int:
+        return hash(trivial_key(self))
+
+
+def loosely(lines: Sequence[str]) -> list[str]:
+    """Lines that compare (in difflib) ignoring whitespace and punctuation."""
+    return [_Loose(line) for line in lines]
