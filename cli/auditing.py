@@ -11,10 +11,15 @@ from cli.options import (
     archive_at,
     db_option,
     emit,
+    ignore_trivial_option,
     json_option,
+    known_at_option,
+    parse_when,
     read,
+    tz_option,
 )
 from domain.errors import InvalidInput
+from domain.when import time_zone
 
 
 @click.command()
@@ -43,7 +48,7 @@ def verify(
       story checkpoint --key auditor.pem > head.json
       story verify --against head.json --public-key auditor.pem.pub
     """
-    from cli import render
+    from cli import render_audit
     from domain import checkpoints
 
     checkpoint = None
@@ -59,9 +64,9 @@ def verify(
     if checkpoint is not None:
         result.check_against(checkpoint)
     if as_json:
-        emit(render.verification_json(result, checkpoint))
+        emit(render_audit.verification_json(result, checkpoint))
     else:
-        click.echo(render.verification(result, checkpoint, slug))
+        click.echo(render_audit.verification(result, checkpoint, slug))
     if not result.ok:
         raise click.ClickException(
             f"{len(result.findings)} problem(s) found: the archive was changed outside story"
@@ -123,3 +128,75 @@ def _decode_file(path: Path) -> str:
     from domain.sources import decode
 
     return decode(read(path), str(path))
+
+
+@click.command()
+@click.argument("slug")
+@click.option("--as-of", metavar="WHEN", help="The story as of a date or datetime. Default: now.")
+@known_at_option
+@ignore_trivial_option
+@db_option
+@tz_option
+@json_option
+def blame(
+    slug: str,
+    as_of: str | None,
+    known_at: str | None,
+    ignore_trivial: bool,
+    db: str | None,
+    tz: str,
+    as_json: bool,
+) -> None:
+    """Every sentence of the story, with the update that introduced it.
+
+    Each line: update id, kind, reported date, outlet (or source), archivist, then the
+    sentence as it stands. A sentence that survives later revisions unchanged keeps its
+    first update; an edited one belongs to the update that edited it. Moving or
+    splitting paragraphs is not new text.
+
+    \b
+    Example:
+      story blame shotspotter --as-of 2024-02-16
+    """
+    from cli import render_audit
+
+    zone = time_zone(tz)
+    when, known = parse_when(as_of, "--as-of"), parse_when(known_at, "--known-at")
+    version, result = archive_at(db, tz).blame(slug, zone, when, known, ignore_trivial)
+    if as_json:
+        emit(render_audit.blame_json(version, result, when))
+    else:
+        click.echo(render_audit.blame(version, result, when, ignore_trivial))
+
+
+@click.command()
+@click.argument("words", nargs=-1, metavar="[SLUG] PHRASE")
+@click.option("--all", "every", is_flag=True, help="Trace the phrase in every story.")
+@click.option("--ignore-case", "-i", is_flag=True, help="Match upper and lower case alike.")
+@db_option
+@tz_option
+@json_option
+def trace(
+    words: tuple[str, ...], every: bool, ignore_case: bool, db: str | None, tz: str, as_json: bool
+) -> None:
+    """When a phrase first appeared, every change to its presence, and when it vanished.
+
+    Searches the headline, body and statements of each version, in order.
+
+    \b
+    Example:
+      story trace shotspotter "decommission plan"
+      story trace --all -i "gunshot detection"
+    """
+    from cli import render_audit
+
+    if every and len(words) != 1:
+        raise InvalidInput('with --all give only the phrase, e.g. story trace --all "extension"')
+    if not every and len(words) != 2:
+        raise InvalidInput('give a story and a phrase, e.g. story trace shotspotter "extension"')
+    slugs, phrase = (None, words[0]) if every else ([words[0]], words[1])
+    found = archive_at(db, tz).trace(slugs, phrase, time_zone(tz), ignore_case)
+    if as_json:
+        emit(render_audit.trace_json(phrase, found))
+    else:
+        click.echo(render_audit.trace(phrase, found))

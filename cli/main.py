@@ -52,6 +52,7 @@ def story() -> None:
 for command in (
     writing.append, writing.import_,
     reading.list_, reading.log, reading.replay, reading.diff, reading.show, reading.info,
-    auditing.verify, auditing.checkpoint, auditing.keygen,
+    reading.rebuild,
+    auditing.verify, auditing.checkpoint, auditing.keygen, auditing.blame, auditing.trace,
 ):  # fmt: skip
     story.add_command(command)

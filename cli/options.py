@@ -53,6 +53,14 @@ def known_at_option(f: F) -> F:
     )(f)
 
 
+def ignore_trivial_option(f: F) -> F:
+    return click.option(
+        "--ignore-trivial",
+        is_flag=True,
+        help="Hide changes of whitespace or punctuation only (and say how many).",
+    )(f)
+
+
 def archive_at(db: str | None, tz: str | None = None) -> Archive:
     """The archive; a new one takes its zone from --tz / STORY_TZ (UTC by default)."""
     from storage.archive import open_archive

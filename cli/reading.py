@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from cli.options import (
     archive_at,
     db_option,
     emit,
+    ignore_trivial_option,
     json_option,
     known_at_option,
     parse_when,
@@ -39,26 +42,33 @@ def list_(db: str | None, as_json: bool) -> None:
 @click.command()
 @click.argument("slug")
 @known_at_option
+@ignore_trivial_option
 @db_option
 @tz_option
 @json_option
-def log(slug: str, known_at: str | None, db: str | None, tz: str, as_json: bool) -> None:
+def log(
+    slug: str, known_at: str | None, ignore_trivial: bool, db: str | None, tz: str, as_json: bool
+) -> None:
     """One line per version of a story, in reported order.
 
-    Columns: version, update id, kind, reported, recorded (UTC), by, summary.
+    Columns: version, update id, kind, reported, recorded (UTC), by, digest, summary.
+    Amended updates are marked with the correction or retraction that amends them.
 
     \b
     Example:
       story log shotspotter
+      story log shotspotter --ignore-trivial
     """
     from cli import render
 
-    known = parse_when(known_at, "--known-at")
-    timeline = archive_at(db, tz).timeline(slug, time_zone(tz), known)
+    zone, known = time_zone(tz), parse_when(known_at, "--known-at")
+    archive = archive_at(db, tz)
+    timeline = archive.timeline(slug, zone, known)
+    trivial = archive.trivial_updates(slug, zone, known) if ignore_trivial else None
     if as_json:
-        emit(render.log_json(timeline))
+        emit(render.log_json(timeline, trivial))
     else:
-        click.echo(render.log(timeline))
+        click.echo(render.log(timeline, trivial))
 
 
 @click.command()
@@ -114,7 +124,16 @@ def replay(
 @click.option(
     "--to", "new", metavar="ID|WHEN", help="An update id or a date. Default: the latest version."
 )
+@click.option(
+    "--by",
+    "unit",
+    type=click.Choice(["line", "sentence"]),
+    default="line",
+    show_default=True,
+    help="Diff the body by line (unified) or by sentence (added, deleted, edited, moved).",
+)
 @known_at_option
+@ignore_trivial_option
 @db_option
 @tz_option
 @json_option
@@ -122,7 +141,9 @@ def diff(
     slug: str,
     old: str,
     new: str | None,
+    unit: str,
     known_at: str | None,
+    ignore_trivial: bool,
     db: str | None,
     tz: str,
     as_json: bool,
@@ -130,23 +151,29 @@ def diff(
     """What changed between two versions: body text, headline, statements, facts.
 
     A version is named by an update id (the story right after it) or a date (the
-    story as of then).
+    story as of then). --by sentence labels each change to the body as added, deleted,
+    edited (with the words that changed) or moved.
 
     \b
     Example:
       story diff shotspotter --from 2024-02-13 --to 2024-02-16
+      story diff shotspotter --from 2024-02-13 --by sentence --ignore-trivial
     """
     from cli import render
+    from domain.provenance import sentence_diff
 
     zone = time_zone(tz)
     archive = archive_at(db, tz)
     known = parse_when(known_at, "--known-at")
     target = new or archive.timeline(slug, zone, known)[-1].id
-    result = archive.diff(slug, zone, old, target, known)
+    result = archive.diff(slug, zone, old, target, known, ignore_trivial)
+    by_sentence = None
+    if unit == "sentence":
+        by_sentence = sentence_diff(result.old.paragraphs, result.new.paragraphs, ignore_trivial)
     if as_json:
-        emit(render.diff_json(result, old, target))
+        emit(render.diff_json(result, old, target, by_sentence))
     else:
-        click.echo(render.diff(result, old, target), color=None)
+        click.echo(render.diff(result, old, target, by_sentence), color=None)
 
 
 @click.command()
@@ -191,3 +218,26 @@ def info(db: str | None, as_json: bool) -> None:
         emit({"archive": url, "zone": zone, "stories": stories, "updates": updates})
     else:
         click.echo(f"archive  {url}\nzone     {zone}\nstories  {stories}\nupdates  {updates}")
+
+
+@click.command()
+@db_option
+def rebuild(db: str | None) -> None:
+    """Drop the read-side index and derive it again from the event store.
+
+    Replay, log, diff and blame read the index; the events are the record. Rebuild after
+    upgrading story, or when `story verify` reports an index mismatch. Readers see the
+    old index until the new one is complete.
+
+    \b
+    Example:
+      story rebuild
+    """
+    archive = archive_at(db)
+    total = archive.event_count()
+    hidden = not sys.stderr.isatty()
+    with click.progressbar(length=total, label="Rebuilding", file=sys.stderr, hidden=hidden) as bar:
+        count = archive.rebuild(bar.update)
+    stories = archive.counts()[0]
+    noun = "story" if stories == 1 else "stories"
+    click.echo(f"Rebuilt the index: {count} updates in {stories} {noun}")

@@ -14,9 +14,8 @@ from typing import Any
 import click
 
 from domain.application import Appended, Imported, StorySummary
-from domain.audit import Verification
-from domain.checkpoints import Checkpoint
 from domain.diffing import StoryDiff, word_diff
+from domain.provenance import SentenceDiff
 from domain.timeline import Amendment, StoryVersion
 from domain.updates import MISSING, Update
 from domain.when import When
@@ -105,24 +104,41 @@ def summary_json(s: StorySummary) -> dict[str, Any]:
     }
 
 
-def log(timeline: Sequence[Update]) -> str:
+def log(timeline: Sequence[Update], trivial: set[str] | None = None) -> str:
     kind_width = max(len(u.kind) for u in timeline)
     reported_width = max(len(str(u.reported_at)) for u in timeline)
     by_width = max(len(u.by) for u in timeline)
     number_width = len(str(len(timeline)))
-    return "\n".join(
+    amended = _amended_by(timeline)
+    lines = [
         f"{n:>{number_width}}  {u.id}  {u.kind:<{kind_width}}  "
         f"{u.reported_at!s:<{reported_width}}  {stamp(u.recorded_at)}  "
-        f"{u.by:<{by_width}}  {(u.digest or '-')[:12]}  {u.summary()}"
+        f"{u.by:<{by_width}}  {(u.digest or '-')[:12]}  {u.summary()}{amended.get(u.id, '')}"
         for n, u in enumerate(timeline, start=1)
-    )
-
-
-def log_json(timeline: Sequence[Update]) -> list[dict[str, Any]]:
-    return [
-        {"version": n, **_update_fields(u), "summary": u.summary(WIDTH)}
-        for n, u in enumerate(timeline, start=1)
+        if not trivial or u.id not in trivial
     ]
+    if trivial:
+        lines.append(f"({len(trivial)} trivial updates hidden: whitespace or punctuation only)")
+    return "\n".join(lines)
+
+
+def _amended_by(timeline: Sequence[Update]) -> dict[str, str]:
+    marks: dict[str, str] = {}
+    for u in timeline:
+        if u.target and u.kind in ("correction", "retraction"):
+            verb = "corrected" if u.kind == "correction" else "retracted"
+            marks[u.target] = marks.get(u.target, "") + f"  [{verb} by {u.id}]"
+    return marks
+
+
+def log_json(timeline: Sequence[Update], trivial: set[str] | None = None) -> list[dict[str, Any]]:
+    entries = []
+    for n, u in enumerate(timeline, start=1):
+        entry = {"version": n, **_update_fields(u), "summary": u.summary(WIDTH)}
+        if trivial is not None:
+            entry["trivial"] = u.id in trivial
+        entries.append(entry)
+    return entries
 
 
 # replay
@@ -210,10 +226,12 @@ def _ref(v: StoryVersion, ref: str) -> str:
     return f"{ref} (version {v.version}, {v.last.id})"
 
 
-def diff(d: StoryDiff, old: str, new: str) -> str:
+def diff(d: StoryDiff, old: str, new: str, by_sentence: SentenceDiff | None = None) -> str:
     out = [f"{d.old.slug}: {_ref(d.old, old)} → {_ref(d.new, new)}"]
-    if d.unchanged:
-        return out[0] + "\nNo changes."
+    hidden = d.hidden + (by_sentence.trivial if by_sentence else 0)
+    note = f"({hidden} trivial changes hidden: whitespace or punctuation only)" if hidden else ""
+    if d.unchanged and not (by_sentence and by_sentence.changes):
+        return "\n".join([out[0], "No changes.", note]).rstrip()
     sections: dict[str, list[str]] = {}
     for c in d.changes:
         section, _, rest = c.path.partition(".")
@@ -221,8 +239,14 @@ def diff(d: StoryDiff, old: str, new: str) -> str:
     for section in ("headline", "statements", "facts"):
         if section in sections:
             out += ["", section.capitalize(), *sections[section]]
-    if d.text:
+    if by_sentence is not None:
+        from cli.render_audit import sentence_diff
+
+        out += ["", "Sentences", *sentence_diff(by_sentence)]
+    elif d.text:
         out += ["", "Text", *_colour_diff(d.text)]
+    if note:
+        out += ["", note]
     return "\n".join(out)
 
 
@@ -304,8 +328,10 @@ def _word_pair(old: str, new: str) -> list[str]:
     return ["".join(minus), "".join(plus)]
 
 
-def diff_json(d: StoryDiff, old: str, new: str) -> dict[str, Any]:
-    return {
+def diff_json(
+    d: StoryDiff, old: str, new: str, by_sentence: SentenceDiff | None = None
+) -> dict[str, Any]:
+    data = {
         "slug": d.old.slug,
         "from": {"ref": old, "version": d.old.version, "update": d.old.last.id},
         "to": {"ref": new, "version": d.new.version, "update": d.new.last.id},
@@ -313,7 +339,13 @@ def diff_json(d: StoryDiff, old: str, new: str) -> dict[str, Any]:
         "changes": [
             {"path": c.path, "action": c.action, "old": c.old, "new": c.new} for c in d.changes
         ],
+        "hidden": d.hidden + (by_sentence.trivial if by_sentence else 0),
     }
+    if by_sentence is not None:
+        from cli.render_audit import sentence_diff_json
+
+        data["sentences"] = sentence_diff_json(by_sentence)
+    return data
 
 
 # show
@@ -358,43 +390,4 @@ def update_json(u: Update, position: int, amended_by: Sequence[Update]) -> dict[
         **_update_fields(u),
         "version": position,
         "amended_by": [{"id": a.id, "kind": a.kind, "note": a.note} for a in amended_by],
-    }
-
-
-# verify
-
-
-def verification(result: Verification, checkpoint: Checkpoint | None, slug: str | None) -> str:
-    if not result.ok:
-        return "\n".join(str(finding) for finding in result.findings)
-    stories = "story" if result.stories == 1 else "stories"
-    chains = "its story chain" if slug else "every story chain and the archive chain"
-    lines = [
-        f"Verified {result.updates} updates in {result.stories} {stories}: "
-        f"every digest, {chains} check out."
-    ]
-    if slug is None:
-        lines.append(f"Head: {result.updates} updates, {result.head}")
-    if checkpoint is not None:
-        signed = f", signed by key {checkpoint.signer}" if checkpoint.signer else " (unsigned)"
-        lines.append(
-            f"It extends the checkpoint made {checkpoint.document.get('made_at', '?')} "
-            f"({checkpoint.updates} updates, head {checkpoint.head[:12]}){signed}."
-        )
-    return "\n".join(lines)
-
-
-def verification_json(result: Verification, checkpoint: Checkpoint | None) -> dict[str, Any]:
-    return {
-        "ok": result.ok,
-        "stories": result.stories,
-        "updates": result.updates,
-        "head": result.head,
-        "findings": [
-            {"story": f.story, "update": f.update_id, "what": f.what, "detail": f.detail}
-            for f in result.findings
-        ],
-        "checkpoint": None
-        if checkpoint is None
-        else {"updates": checkpoint.updates, "head": checkpoint.head, "signer": checkpoint.signer},
     }

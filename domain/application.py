@@ -82,6 +82,9 @@ class Index(Protocol):
     def chain_rows(self) -> list[ChainRow]:
         """The archive's chain table, in position order."""
 
+    def rebuild(self, updates: Iterable[Update], progress: Callable[[int], None]) -> int:
+        """Drop the index and derive it again from these updates, atomically."""
+
     def stories(self) -> list[StorySummary]: ...
 
     def counts(self) -> tuple[int, int]:
@@ -367,6 +370,21 @@ class Archive(Application[UUID]):
         index = {u.id: u for u in self.index.updates(slug)}
         return verify(self._stored_updates(), self.index.chain_rows(), index, slug)
 
+    def rebuild(self, progress: Callable[[int], None] = lambda n: None) -> int:
+        """Re-derive the read-side index from the event store; how many updates it holds."""
+        return self.index.rebuild(self._recorded_updates(), progress)
+
+    def event_count(self) -> int:
+        """How many events the store holds (for progress bars)."""
+        return self.recorder.max_notification_id() or 0
+
+    def _recorded_updates(self) -> Iterator[Update]:
+        for item in self._stored_updates():
+            if isinstance(item, Finding):
+                raise ArchiveUnavailable(f"cannot rebuild: {item}: run `story verify`")
+            recorded_at = datetime.fromisoformat(item.recorded_at)
+            yield replace(Update.from_record(item.record, recorded_at), digest=item.digest)
+
     def checkpoint(self, archive: str) -> dict[str, Any]:
         """The archive's head, as a checkpoint document; only of an archive that verifies."""
         result = self.verify()
@@ -380,7 +398,7 @@ class Archive(Application[UUID]):
 
     def _stored_updates(self) -> Iterator[StoredUpdate | Finding]:
         """Every update event, read raw from the event store in recorded order."""
-        slugs: dict[UUID, str] = {}
+        slugs: dict[UUID | str, str] = {}
         start, page = 1, 2000
         while True:
             notifications = self.recorder.select_notifications(start, page)
@@ -389,7 +407,7 @@ class Archive(Application[UUID]):
                     event = self.mapper.to_domain_event(notification)
                 except (ValueError, KeyError, TypeError, TopicError) as error:
                     yield Finding(
-                        str(notification.originator_id),
+                        slugs.get(notification.originator_id, str(notification.originator_id)),
                         None,
                         "changed content",
                         f"event {notification.id} cannot be read: {first_line(error)}",

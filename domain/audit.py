@@ -127,10 +127,10 @@ def verify(
         story = stories.setdefault(item.story, _Story(item.story))
         findings.extend(_check_update(story, item))
         seen.append(item)
+    _check_reordering(stories, seen, findings)  # story chains only: before the others
     head, chain_findings = _check_chain(seen, list(chain_rows), only)
     findings.extend(chain_findings)
     findings.extend(_check_index(seen, index, only))
-    _check_reordering(stories, seen, findings)
     return Verification(len(stories), len(seen), head, findings, [s.digest for s in seen])
 
 
@@ -303,7 +303,7 @@ def _check_index(
                 Finding(
                     row.story,
                     uid,
-                    "forged insertion",
+                    "index mismatch",
                     "the read-side index lists it, the event store does not",
                 )
             )

@@ -42,14 +42,14 @@ def _install_sqlite(engine: Engine) -> None:
 
 
 def _install_postgresql(engine: Engine) -> None:
+    wanted = {f"{table}_{suffix}": (table, suffix) for table in GUARDED for suffix in _PG_TRIGGERS}
     with engine.begin() as connection:
-        have = set(
-            connection.execute(
-                text("SELECT tgname FROM pg_trigger WHERE tgname LIKE '%\\_append\\_only'")
-            ).scalars()
-        )
-        wanted = [t for t in GUARDED if f"{t}_append_only" not in have]
-        if not wanted:
+        rows = connection.execute(
+            text("SELECT tgname, tgenabled FROM pg_trigger WHERE tgname = ANY(:names)"),
+            {"names": list(wanted)},
+        ).all()
+        have: dict[str, str] = {str(row[0]): str(row[1]) for row in rows}
+        if len(have) == len(wanted) and all(state != "D" for state in have.values()):
             return
         # Serialise first-time set-up between processes opening a new archive at once.
         connection.execute(text("SELECT pg_advisory_xact_lock(727371)"))
@@ -58,16 +58,16 @@ def _install_postgresql(engine: Engine) -> None:
         ).first()
         if exists is None:
             connection.execute(text(_PG_FUNCTION))
-        for table in wanted:
-            connection.execute(
-                text(
-                    f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE "
-                    f"ON {table} FOR EACH ROW EXECUTE FUNCTION story_append_only()"
-                )
-            )
-            connection.execute(
-                text(
-                    f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE "
-                    f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION story_append_only()"
-                )
-            )
+        for name, (table, suffix) in wanted.items():
+            if name not in have:
+                connection.execute(text(_PG_TRIGGERS[suffix].format(name=name, table=table)))
+            elif have[name] == "D":  # someone disabled it: history is guarded again
+                connection.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER {name}"))
+
+
+_PG_TRIGGERS = {
+    "append_only": "CREATE TRIGGER {name} BEFORE UPDATE OR DELETE ON {table} "
+    "FOR EACH ROW EXECUTE FUNCTION story_append_only()",
+    "no_truncate": "CREATE TRIGGER {name} BEFORE TRUNCATE ON {table} "
+    "FOR EACH STATEMENT EXECUTE FUNCTION story_append_only()",
+}

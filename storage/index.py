@@ -11,7 +11,7 @@ those into the same story as all the rows would give.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, tzinfo
 from typing import Any
@@ -153,6 +153,24 @@ class SqlIndex:
             writer = _Writer(session, self.zone)
             yield writer
             writer.flush()
+
+    def rebuild(self, updates: Iterable[Update], progress: Callable[[int], None]) -> int:
+        """Drop the index and derive it again from the given updates, in one transaction."""
+        count = 0
+        with self._transaction(commit=True) as session:
+            connection = session.connection()
+            updates_table.drop(connection)
+            updates_table.create(connection)
+            writer = _Writer(session, self.zone)
+            for update in updates:
+                writer.add(update)
+                count += 1
+                if len(writer.rows) >= 1000:
+                    writer.flush()
+                    progress(1000)
+            progress(len(writer.rows))
+            writer.flush()
+        return count
 
     # Whole stories
 

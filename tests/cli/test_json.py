@@ -182,7 +182,8 @@ def test_replay_json_lists_corrections_and_retractions_in_force(cli: Cli) -> Non
 def test_diff_json_gives_both_ends_the_text_diff_and_structured_changes(example: Cli) -> None:
     diff = example.json("diff", "shotspotter", "--from", "2024-02-13", "--to", "2024-02-16")
 
-    assert set(diff) == {"slug", "from", "to", "text", "changes"}
+    assert set(diff) == {"slug", "from", "to", "text", "changes", "hidden"}
+    assert diff["hidden"] == 0
     assert diff["slug"] == "shotspotter"
     assert diff["from"] == {"ref": "2024-02-13", "version": 3, "update": "3f3429aff8e4"}
     assert diff["to"] == {"ref": "2024-02-16", "version": 9, "update": "c1ac78d23477"}

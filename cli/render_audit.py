@@ -1,0 +1,233 @@
+"""Rendering for auditors: verification, blame, sentence diffs and phrase traces."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from cli.render import _note, _update_fields
+from domain.audit import Verification
+from domain.checkpoints import Checkpoint
+from domain.provenance import Blame, Blamed, SentenceDiff, Sighting
+from domain.timeline import StoryVersion
+from domain.when import When
+
+# verify
+
+
+def verification(result: Verification, checkpoint: Checkpoint | None, slug: str | None) -> str:
+    if not result.ok:
+        return "\n".join(str(finding) for finding in result.findings)
+    stories = "story" if result.stories == 1 else "stories"
+    chains = "its story chain" if slug else "every story chain and the archive chain"
+    lines = [
+        f"Verified {result.updates} updates in {result.stories} {stories}: "
+        f"every digest, {chains} check out."
+    ]
+    if slug is None:
+        lines.append(f"Head: {result.updates} updates, {result.head}")
+    if checkpoint is not None:
+        signed = f", signed by key {checkpoint.signer}" if checkpoint.signer else " (unsigned)"
+        lines.append(
+            f"It extends the checkpoint made {checkpoint.document.get('made_at', '?')} "
+            f"({checkpoint.updates} updates, head {checkpoint.head[:12]}){signed}."
+        )
+    return "\n".join(lines)
+
+
+def verification_json(result: Verification, checkpoint: Checkpoint | None) -> dict[str, Any]:
+    return {
+        "ok": result.ok,
+        "stories": result.stories,
+        "updates": result.updates,
+        "head": result.head,
+        "findings": [
+            {"story": f.story, "update": f.update_id, "what": f.what, "detail": f.detail}
+            for f in result.findings
+        ],
+        "checkpoint": None
+        if checkpoint is None
+        else {"updates": checkpoint.updates, "head": checkpoint.head, "signer": checkpoint.signer},
+    }
+
+
+# blame
+
+
+def _source(b: Blamed) -> str:
+    u = b.update
+    where = u.outlet or u.source or "-"
+    where = where if len(where) <= 16 else where[:15] + "…"
+    by = u.by if len(u.by) <= 12 else u.by[:11] + "…"
+    return f"{u.id}  {u.kind:<10}  {str(u.reported_at)[:10]}  {where:<16}  {by:<12}"
+
+
+def blame(v: StoryVersion, result: Blame, as_of: When | None, trivial_hidden: bool) -> str:
+    updates = {b.update.id for p in result.paragraphs for b in p}
+    if result.headline:
+        updates.add(result.headline.update.id)
+    count = sum(len(p) for p in result.paragraphs)
+    moment = f"as of {as_of}" if as_of else "latest"
+    plural = "update" if len(updates) == 1 else "updates"
+    out = [
+        f"{v.slug} — {moment} (version {v.version}): {count} sentences from {len(updates)} {plural}"
+    ]
+    if result.headline:
+        out.append(
+            f"{_source(result.headline)} │ {click.style(result.headline.sentence, bold=True)}"
+        )
+    notes = {
+        n: [note.amendment for note in v.notes if note.at == n]
+        for n in range(len(v.paragraphs) + 1)
+    }
+    for n, paragraph in enumerate(result.paragraphs):
+        out.append("")
+        out += [_note(a) for a in notes.get(n, [])]
+        out += [f"{_source(b)} │ {b.sentence}" for b in paragraph]
+    out += [_note(a) for a in notes.get(len(result.paragraphs), [])]
+    fixes = list(v.amendments)
+    if fixes:
+        out += ["", "Corrections and retractions"]
+        out += [
+            f"  {a.update_id}  {a.kind:<10}  {a.reported_at[:10]}  "
+            f"{'corrects' if a.kind == 'correction' else 'retracts'} {a.target}: {a.note}"
+            for a in fixes
+        ]
+    if trivial_hidden:
+        out += [
+            "",
+            f"({result.trivial} sentences kept their attribution through "
+            "whitespace or punctuation edits: --ignore-trivial)",
+        ]
+    return "\n".join(out)
+
+
+def _who(b: Blamed) -> dict[str, Any]:
+    u = b.update
+    return {
+        "id": u.id, "kind": u.kind, "reported_at": str(u.reported_at),
+        "recorded_at": u.recorded_at.isoformat() if u.recorded_at else None,
+        "by": u.by, "outlet": u.outlet, "source": u.source, "target": u.target,
+    }  # fmt: skip
+
+
+def blame_json(v: StoryVersion, result: Blame, as_of: When | None) -> dict[str, Any]:
+    return {
+        "slug": v.slug,
+        "as_of": str(as_of) if as_of else None,
+        "version": v.version,
+        "headline": {"text": result.headline.sentence, "update": _who(result.headline)}
+        if result.headline
+        else None,
+        "paragraphs": [
+            [{"sentence": b.sentence, "update": _who(b)} for b in paragraph]
+            for paragraph in result.paragraphs
+        ],
+        "trivial_kept": result.trivial,
+    }
+
+
+# diff --by sentence
+
+_MARKS = {"added": ("+", "green"), "deleted": ("-", "red"), "edited": ("~", "yellow"),
+          "moved": (">", "cyan")}  # fmt: skip
+
+
+def _at(place: tuple[int, int] | None) -> str:
+    return f"¶{place[0]}.{place[1]}" if place else ""
+
+
+def sentence_diff(result: SentenceDiff) -> list[str]:
+    out: list[str] = []
+    for c in result.changes:
+        mark, colour = _MARKS[c.action]
+        if c.action == "edited":
+            words = "".join(
+                click.style(t, fg="red", reverse=True) if op == "-"
+                else click.style(t, fg="green", reverse=True) if op == "+" else t
+                for op, t in c.words
+            )  # fmt: skip
+            out.append(click.style(f"{mark} edited   {_at(c.new_at):<7} ", fg=colour) + words)
+        elif c.action == "moved":
+            out.append(
+                click.style(f"{mark} moved    {_at(c.old_at)} → {_at(c.new_at)} ", fg=colour)
+                + (c.new or "")
+            )
+        else:
+            text = c.new if c.action == "added" else c.old
+            place = c.new_at if c.action == "added" else c.old_at
+            out.append(click.style(f"{mark} {c.action:<8} {_at(place):<7} {text}", fg=colour))
+    if not out:
+        out.append("No sentence changed.")
+    return out
+
+
+def sentence_diff_json(result: SentenceDiff) -> list[dict[str, Any]]:
+    return [
+        {
+            "action": c.action,
+            "old": c.old,
+            "new": c.new,
+            "old_at": list(c.old_at) if c.old_at else None,
+            "new_at": list(c.new_at) if c.new_at else None,
+            "words": [
+                {"op": {" ": "same", "-": "deleted", "+": "added"}[op], "text": t}
+                for op, t in c.words
+            ],
+        }
+        for c in result.changes
+    ]
+
+
+# trace
+
+
+def trace(phrase: str, found: dict[str, list[Sighting]]) -> str:
+    out: list[str] = []
+    for slug, sightings in found.items():
+        if not sightings:
+            continue
+        out.append(f"{phrase!r} in {slug}")
+        for s in sightings:
+            times = "occurrence" if s.after == 1 else "occurrences"
+            out.append(
+                f"  {s.action:<9} version {s.version:<4} {str(s.update.reported_at)[:10]}  "
+                f"{s.update.id} {s.update.kind:<10} {s.before} → {s.after} {times}"
+            )
+            if s.context:
+                out.append(f"            {s.context}")
+        last = sightings[-1]
+        out.append(
+            f"  now: {last.after} occurrence{'s' if last.after != 1 else ''}"
+            if last.after else f"  now: gone since {last.update.id}"
+        )  # fmt: skip
+        out.append("")
+    if not out:
+        where = "any story" if len(found) != 1 else next(iter(found))
+        return f"{phrase!r} never appeared in {where}."
+    return "\n".join(out).rstrip()
+
+
+def trace_json(phrase: str, found: dict[str, list[Sighting]]) -> dict[str, Any]:
+    return {
+        "phrase": phrase,
+        "stories": [
+            {
+                "slug": slug,
+                "now": sightings[-1].after if sightings else 0,
+                "sightings": [
+                    {
+                        "action": s.action,
+                        "version": s.version,
+                        "before": s.before,
+                        "after": s.after,
+                        "context": s.context,
+                        "update": _update_fields(s.update),
+                    }
+                    for s in sightings
+                ],
+            }
+            for slug, sightings in found.items()
+        ],
+    }
