@@ -1,14 +1,48 @@
-"""Reading import paths: files and folders of .txt captures and .jsonl updates."""
+"""Reading import paths: files and folders of .txt captures and .jsonl updates.
+
+JSON Lines files are streamed, never held whole: a first pass checks every line of
+every file before anything is written, a second reads them again to record them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from domain.errors import InvalidInput
-from domain.sources import decode, read_jsonl, read_seed
+from domain.sources import decode, jsonl_updates, read_seed
 from domain.updates import Update
 
 SUFFIXES = (".jsonl", ".txt")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One file to import, and what its first pass found."""
+
+    path: Path
+    story: str | None
+    by: str
+    updates: int
+    defines: frozenset[str]  # update ids the file itself records
+    targets: frozenset[str]  # update ids it amends
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+    def read(self) -> Iterator[Update]:
+        """The file's updates, read afresh (each call streams the file again)."""
+        if self.path.suffix != ".jsonl":
+            yield read_seed(decode(_read(self.path), self.name), self.name, self.story, self.by)
+            return
+        try:
+            handle = self.path.open("rb")
+        except OSError as error:
+            raise InvalidInput(f"{self.path}: cannot read it ({error.strerror})") from None
+        with handle:
+            yield from jsonl_updates(handle, self.name, self.by)
 
 
 def expand(paths: tuple[str, ...]) -> list[Path]:
@@ -28,23 +62,25 @@ def expand(paths: tuple[str, ...]) -> list[Path]:
     return files
 
 
-def read_updates(
-    paths: tuple[str, ...], story: str | None, by: str
-) -> list[tuple[str, list[Update]]]:
-    """Every file's updates, all read and checked before anything is written."""
-    result = []
+def scan(paths: tuple[str, ...], story: str | None, by: str) -> list[Source]:
+    """Check every update of every file (the first pass); nothing is kept but ids."""
+    sources = []
     for path in expand(paths):
-        name = str(path)
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            raise InvalidInput(f"{name}: cannot read it ({error.strerror})") from None
-        text = decode(data, name)
-        if path.suffix == ".jsonl":
-            updates = list(read_jsonl(text, name, by))
-            if not updates:
-                raise InvalidInput(f"{name}: the file has no updates, only blank lines")
-        else:
-            updates = [read_seed(text, name, story, by)]
-        result.append((name, updates))
-    return result
+        source = Source(path, story, by, 0, frozenset(), frozenset())
+        defines, targets, count = set(), set(), 0
+        for update in source.read():
+            count += 1
+            defines.add(update.id)
+            if update.target:
+                targets.add(update.target)
+        sources.append(
+            Source(path, story, by, count, frozenset(defines), frozenset(targets - defines))
+        )
+    return sources
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise InvalidInput(f"{path}: cannot read it ({error.strerror})") from None

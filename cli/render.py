@@ -70,8 +70,8 @@ def imported_json(results: Sequence[tuple[str, Imported]]) -> dict[str, Any]:
         "files": [
             {
                 "file": name,
-                "new": [u.id for u in r.new],
-                "already_present": [u.id for u in r.present],
+                "new": r.new,
+                "already_present": r.present,
             }
             for name, r in results
         ],

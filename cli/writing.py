@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,6 +21,10 @@ from cli.options import (
 )
 from domain.errors import InvalidInput
 from domain.when import time_zone
+
+if TYPE_CHECKING:
+    from cli.files import Source
+    from domain.updates import Update
 
 
 @click.command()
@@ -153,16 +158,33 @@ def import_(
       story import --story shotspotter ../shared/seeds/000_126f608e96277ead.txt
     """
     from cli import render
-    from cli.files import read_updates
+    from cli.files import scan
 
-    files = read_updates(paths, slug, by or user())
+    sources = scan(paths, slug, by or user())
     archive = archive_at(db)
+    for source in sources:
+        for target in sorted(source.targets):
+            if archive.index.find(target) is None:
+                raise InvalidInput(
+                    f"{source.name}: an update amends {target!r}, which is neither in the file "
+                    "nor in the archive: import the file with the original first"
+                )
     results = []
-    for name, updates in files:
-        results.append((name, archive.record(updates)))
-        if not as_json:
-            click.echo(render.imported_file(name, results[-1][1]))
+    hidden = as_json or not sys.stderr.isatty()
+    total = sum(source.updates for source in sources)
+    with click.progressbar(length=total, label="Importing", file=sys.stderr, hidden=hidden) as bar:
+        for source in sources:
+            results.append((source.name, archive.record_stream(_reader(source), bar.update)))
     if as_json:
         emit(render.imported_json(results))
-    else:
-        click.echo(render.imported_total(results))
+        return
+    for name, result in results:
+        click.echo(render.imported_file(name, result))
+    click.echo(render.imported_total(results))
+
+
+def _reader(source: Source) -> Callable[[], Iterator[list[Update]]]:
+    """Reads a file's updates afresh, in chunks (a retried import reads it again)."""
+    from domain.writing import chunked
+
+    return lambda: chunked(source.read())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from domain.errors import InvalidInput, StoryError
@@ -66,16 +66,40 @@ def read_seed(text: str, name: str, story: str | None, by: str) -> Update:
 
 
 def read_jsonl(text: str, name: str, by: str) -> Iterator[Update]:
-    """Updates from JSON Lines, one object per line; blank lines are skipped."""
-    for number, line in enumerate(text.splitlines(), start=1):
+    """Updates from JSON Lines text, one object per line; blank lines are skipped."""
+    return jsonl_updates((line.encode() for line in text.splitlines()), name, by)
+
+
+def jsonl_updates(lines: Iterable[bytes], name: str, by: str) -> Iterator[Update]:
+    """Updates from the raw lines of a JSON Lines file, read one at a time.
+
+    Memory stays bounded however big the file; a file with no update is an error.
+    """
+    offset, seen = 0, False
+    for number, raw in enumerate(lines, start=1):
+        if b"\x00" in raw:
+            raise InvalidInput(
+                f"{name}: this is a binary file, not text: import .txt or .jsonl files"
+            )
+        try:
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as error:
+            raise InvalidInput(
+                f"{name}: not UTF-8 text (byte 0x{raw[error.start]:02x} at offset "
+                f"{offset + error.start}): convert it to UTF-8, e.g. with iconv"
+            ) from None
+        offset += len(raw)
         if not line.strip():
             continue
+        seen = True
         try:
             yield _from_object(json.loads(line), by)
         except json.JSONDecodeError as error:
             raise InvalidInput(f"{name}:{number}: not valid JSON ({error.msg})") from None
         except StoryError as error:
             raise InvalidInput(f"{name}:{number}: {error}") from None
+    if not seen:
+        raise InvalidInput(f"{name}: the file is empty: give it at least one update")
 
 
 def _from_object(record: Any, by: str) -> Update:

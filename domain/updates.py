@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -106,6 +106,11 @@ class Update:
         when = (
             reported_at if isinstance(reported_at, When) else When.parse(reported_at, "reported_at")
         )
+        if when.day > (datetime.now(UTC) + timedelta(days=1)).date():
+            raise InvalidInput(
+                f"reported_at {when} is in the future: check the date "
+                "(reported_at is when the update was published)"
+            )
         if not by or not by.strip():
             raise InvalidInput("by is empty: give the archivist's name")
         source, outlet = fields.pop("source", None), fields.pop("outlet", None)

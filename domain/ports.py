@@ -1,0 +1,103 @@
+"""The archive's ports: what the application needs from the read side, and its base.
+
+Persistence is configuration: the event store comes from the eventsourcing environment,
+and the read-side index (one row per update, written in the same transaction as the
+event) is whatever implements :class:`Index` (storage.index on SQLAlchemy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import tzinfo
+from typing import Protocol
+from uuid import UUID
+
+from eventsourcing.application import Application
+
+from domain.audit import ChainRow
+from domain.errors import UnknownStory
+from domain.timeline import Cut
+from domain.updates import Update, check_slug
+
+
+@dataclass(frozen=True)
+class StorySummary:
+    """A row of `story list`."""
+
+    slug: str
+    updates: int
+    first_reported: str
+    last_reported: str
+
+
+class IndexWriter(Protocol):
+    def add(self, update: Update) -> None: ...
+
+    def chain(self, links: list[tuple[str, str, str]]) -> None:
+        """Extend the archive's chain with (update id, story, digest), in recorded order."""
+
+
+class Index(Protocol):
+    """The read side: recorded updates, queryable without replaying every event."""
+
+    zone: tzinfo  # places date-only reported_at on the timeline; fixed per archive
+
+    def recording(self) -> AbstractContextManager[IndexWriter]:
+        """A transaction shared with the event store: events and rows commit together."""
+
+    def updates(self, slug: str | None, cut: Cut | None = None) -> list[Update]:
+        """The updates (of one story, or all) a cut admits, in recorded order."""
+
+    def relevant(self, slug: str, cut: Cut, through: str | None = None) -> tuple[int, list[Update]]:
+        """(version number, the updates whose content can still show), in version order."""
+
+    def find(self, update_id: str) -> Update | None: ...
+
+    def place(self, update_id: str) -> tuple[int, int]:
+        """(the version an update makes, how many versions its story has)."""
+
+    def amending(self, update_id: str) -> list[Update]:
+        """The corrections and retractions of an update."""
+
+    def has_story(self, slug: str) -> bool: ...
+
+    def chain_rows(self) -> list[ChainRow]:
+        """The archive's chain table, in position order."""
+
+    def rebuild(self, updates: Iterable[Update], progress: Callable[[int], None]) -> int:
+        """Drop the index and derive it again from these updates, atomically."""
+
+    def stories(self) -> list[StorySummary]: ...
+
+    def counts(self) -> tuple[int, int]:
+        """(stories, updates)."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+
+class ArchiveBase(Application[UUID]):
+    """What every part of the archive shares: the event store and the index."""
+
+    name = "Archive"
+    # Snapshots are taken by record(), from the state in hand, once per batch: the
+    # library's interval snapshots would replay stored events at every 100th version.
+    is_snapshotting_enabled = True
+
+    def __init__(self, env: dict[str, str], index: Callable[[ArchiveBase], Index]) -> None:
+        super().__init__(env)
+        self.index = index(self)
+        self._loaded_at: dict[str, int] = {}  # story -> version read by the last attempt
+
+    def close(self) -> None:
+        super().close()
+        self.index.close()
+
+    def _updates(self, slug: str, cut: Cut | None) -> list[Update]:
+        check_slug(slug)
+        updates = self.index.updates(slug, cut)
+        if not updates and not self.index.has_story(slug):
+            raise UnknownStory(f"no story {slug!r} in this archive: see `story list`")
+        return updates
