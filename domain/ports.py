@@ -38,6 +38,9 @@ class IndexWriter(Protocol):
     def chain(self, links: list[tuple[str, str, str]]) -> None:
         """Extend the archive's chain with (update id, story, digest), in recorded order."""
 
+    def flush(self) -> None:
+        """Write what was added (still inside the transaction)."""
+
 
 class Index(Protocol):
     """The read side: recorded updates, queryable without replaying every event."""

@@ -147,6 +147,7 @@ class Writing(ArchiveBase):
             writer.add(replace(update, recorded_at=stamp.timestamp, digest=stamp.digest))
             result.new.append(update.id)
         writer.chain([(e.update["id"], e.update["story"], e.digest) for e in events])
+        writer.flush()  # each chunk's rows go out now: memory stays bounded
 
     def _snapshot(self, stories: Iterable[Story]) -> None:
         assert self.snapshots is not None

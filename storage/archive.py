@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from domain.application import Archive
@@ -31,5 +33,20 @@ def open_archive(db: str | None, zone: str = "UTC") -> Archive:
         return Archive(env, index=partial(_index, zone))
     except (SQLAlchemyError, PersistenceError) as error:
         raise ArchiveUnavailable(
-            f"cannot open archive {display_url(url)}: {first_line(error)}"
+            f"cannot open archive {display_url(url)}: {first_line(error)}{_hint(url)}"
         ) from None
+
+
+def _hint(url: str) -> str:
+    """Why an SQLite archive might not open, when the file system can tell."""
+    if not url.startswith("sqlite:///"):
+        return ""
+    path = Path(url.removeprefix("sqlite:///"))
+    folder = path.parent
+    read_only = folder.exists() and bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    if read_only or (path.exists() and not os.access(path, os.W_OK)):
+        return (
+            " (the archive is read-only: story writes its journal beside it even to read; "
+            "copy it somewhere writable)"
+        )
+    return ""
