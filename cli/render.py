@@ -228,7 +228,7 @@ def _ref(v: StoryVersion, ref: str) -> str:
 
 def diff(d: StoryDiff, old: str, new: str, by_sentence: SentenceDiff | None = None) -> str:
     out = [f"{d.old.slug}: {_ref(d.old, old)} → {_ref(d.new, new)}"]
-    hidden = d.hidden + (by_sentence.trivial if by_sentence else 0)
+    hidden = d.hidden_changes + (by_sentence.trivial if by_sentence else d.hidden_lines)
     note = f"({hidden} trivial changes hidden: whitespace or punctuation only)" if hidden else ""
     if d.unchanged and not (by_sentence and by_sentence.changes):
         return "\n".join([out[0], "No changes.", note]).rstrip()
@@ -339,7 +339,7 @@ def diff_json(
         "changes": [
             {"path": c.path, "action": c.action, "old": c.old, "new": c.new} for c in d.changes
         ],
-        "hidden": d.hidden + (by_sentence.trivial if by_sentence else 0),
+        "hidden": d.hidden_changes + (by_sentence.trivial if by_sentence else d.hidden_lines),
     }
     if by_sentence is not None:
         from cli.render_audit import sentence_diff_json

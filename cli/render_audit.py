@@ -69,10 +69,9 @@ def blame(v: StoryVersion, result: Blame, as_of: When | None, trivial_hidden: bo
         updates.add(result.headline.update.id)
     count = sum(len(p) for p in result.paragraphs)
     moment = f"as of {as_of}" if as_of else "latest"
-    plural = "update" if len(updates) == 1 else "updates"
-    out = [
-        f"{v.slug} — {moment} (version {v.version}): {count} sentences from {len(updates)} {plural}"
-    ]
+    sentences = f"{count} sentence" + ("" if count == 1 else "s")
+    plural = f"{len(updates)} update" + ("" if len(updates) == 1 else "s")
+    out = [f"{v.slug} — {moment} (version {v.version}): {sentences} from {plural}"]
     if result.headline:
         out.append(
             f"{_source(result.headline)} │ {click.style(result.headline.sentence, bold=True)}"
@@ -95,9 +94,10 @@ def blame(v: StoryVersion, result: Blame, as_of: When | None, trivial_hidden: bo
             for a in fixes
         ]
     if trivial_hidden:
+        noun = "sentence" if result.trivial == 1 else "sentences"
         out += [
             "",
-            f"({result.trivial} sentences kept their attribution through "
+            f"({result.trivial} {noun} kept their attribution through "
             "whitespace or punctuation edits: --ignore-trivial)",
         ]
     return "\n".join(out)
@@ -143,9 +143,10 @@ def sentence_diff(result: SentenceDiff) -> list[str]:
     for c in result.changes:
         mark, colour = _MARKS[c.action]
         if c.action == "edited":
+            # [-removed-]{+added+}, as git's --word-diff: readable without colour too.
             words = "".join(
-                click.style(t, fg="red", reverse=True) if op == "-"
-                else click.style(t, fg="green", reverse=True) if op == "+" else t
+                click.style(f"[-{t}-]", fg="red", reverse=True) if op == "-"
+                else click.style(f"{{+{t}+}}", fg="green", reverse=True) if op == "+" else t
                 for op, t in c.words
             )  # fmt: skip
             out.append(click.style(f"{mark} edited   {_at(c.new_at):<7} ", fg=colour) + words)

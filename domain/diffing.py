@@ -33,7 +33,8 @@ class StoryDiff:
     new: StoryVersion
     text: tuple[str, ...]  # unified diff lines of the body, without line ends
     changes: tuple[Change, ...]
-    hidden: int = 0  # trivial changes left out (whitespace or punctuation only)
+    hidden_changes: int = 0  # trivial headline/statement changes left out
+    hidden_lines: int = 0  # trivial body lines left out of the text diff
 
     @property
     def unchanged(self) -> bool:
@@ -119,13 +120,21 @@ def diff(old: StoryVersion, new: StoryVersion, ignore_trivial: bool = False) -> 
         )
 
     kept = tuple(c for c in changes if not trivial(c))
-    full = text_diff(old, new)
-    hidden = len(changes) - len(kept) + _changed_lines(full) - _changed_lines(text)
-    return StoryDiff(old, new, text, kept, hidden)
+    hidden_lines = _trivially_changed(_body_lines(old), _body_lines(new))
+    if trivial_key(old.text) == trivial_key(new.text):  # e.g. a paragraph split in two
+        text, hidden_lines = (), max(hidden_lines, int(old.text != new.text))
+    return StoryDiff(old, new, text, kept, len(changes) - len(kept), hidden_lines)
 
 
-def _changed_lines(lines: tuple[str, ...]) -> int:
-    return sum(1 for line in lines if line[:1] == "+" and not line.startswith("+++"))
+def _trivially_changed(a: list[str], b: list[str]) -> int:
+    """How many lines changed only in whitespace or punctuation."""
+    matcher = difflib.SequenceMatcher(None, loosely(a), loosely(b), autojunk=False)
+    return sum(
+        a[i] != b[j]
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+        if tag == "equal"
+        for i, j in zip(range(i1, i2), range(j1, j2), strict=True)
+    )
 
 
 _TOKEN = re.compile(r"\s+|[^\s]+")

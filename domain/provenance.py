@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -50,50 +50,106 @@ class Blame:
 
 
 def blame(history: Sequence[tuple[Update, StoryVersion]], ignore_trivial: bool = False) -> Blame:
-    """Attribute every sentence of the last version to the update that introduced it."""
-    pool: dict[str, deque[Blamed]] = {}
+    """Attribute every sentence of the last version to the update that introduced it.
+
+    A sentence is matched first among the previous version's sentences, then among every
+    sentence the story ever had: text restored (say, by retracting a revision) keeps
+    its first update. With ``ignore_trivial``, a body that differs from the previous one
+    only in whitespace or punctuation (even where that joins or splits sentences)
+    keeps every credit.
+    """
+    credits = _Credits(ignore_trivial)
     paragraphs: tuple[tuple[Blamed, ...], ...] = ()
     headline: Blamed | None = None
     previous: StoryVersion | None = None
     for update, version in history:
         if version.headline != (previous.headline if previous else None):
-            headline = _headline(version.headline, headline, update, ignore_trivial)
+            headline = credits.headline(version.headline, headline, update)
         if previous is None or version.paragraphs != previous.paragraphs:
-            paragraphs, pool = _attribute(version.paragraphs, pool, update, ignore_trivial)
+            if (
+                ignore_trivial
+                and previous is not None
+                and _same_text(previous.paragraphs, version.paragraphs)
+            ):
+                paragraphs = credits.realign(paragraphs, version.paragraphs)
+            else:
+                paragraphs = credits.attribute(version.paragraphs, update)
         previous = version
     return Blame(headline, paragraphs)
 
 
-def _headline(
-    text: str | None, before: Blamed | None, update: Update, ignore_trivial: bool
-) -> Blamed | None:
-    if text is None:
-        return None
-    if before and _key(before.sentence, ignore_trivial) == _key(text, ignore_trivial):
-        return Blamed(text, before.update, before.kept_through_trivial or before.sentence != text)
-    return Blamed(text, update)
+def _same_text(old: Sequence[str], new: Sequence[str]) -> bool:
+    return trivial_key("".join(old)) == trivial_key("".join(new))
 
 
-def _attribute(
-    body: Sequence[str], pool: dict[str, deque[Blamed]], update: Update, ignore_trivial: bool
-) -> tuple[tuple[tuple[Blamed, ...], ...], dict[str, deque[Blamed]]]:
-    available = {key: deque(found) for key, found in pool.items()}
-    kept: dict[str, deque[Blamed]] = defaultdict(deque)
-    paragraphs = []
-    for paragraph in body:
-        blamed = []
-        for sentence in sentences(paragraph):
-            key = _key(sentence, ignore_trivial)
-            if available.get(key):
-                older = available[key].popleft()
-                trivial = older.kept_through_trivial or older.sentence != sentence
-                entry = Blamed(sentence, older.update, trivial)
-            else:
-                entry = Blamed(sentence, update)
-            blamed.append(entry)
-            kept[key].append(entry)
-        paragraphs.append(tuple(blamed))
-    return tuple(paragraphs), dict(kept)
+class _Credits:
+    """Who introduced each sentence: in the previous version, and ever."""
+
+    def __init__(self, ignore_trivial: bool) -> None:
+        self.ignore_trivial = ignore_trivial
+        self.pool: dict[str, deque[Blamed]] = {}
+        self.ever: dict[str, Blamed] = {}
+
+    def _credit(self, sentence: str, older: Blamed) -> Blamed:
+        trivial = older.kept_through_trivial or older.sentence != sentence
+        return Blamed(sentence, older.update, trivial)
+
+    def headline(self, text: str | None, before: Blamed | None, update: Update) -> Blamed | None:
+        if text is None:
+            return None
+        key = _key(text, self.ignore_trivial)
+        if before and _key(before.sentence, self.ignore_trivial) == key:
+            return self._credit(text, before)
+        older = self.ever.get("headline " + key)
+        entry = self._credit(text, older) if older else Blamed(text, update)
+        self.ever.setdefault("headline " + key, entry)
+        return entry
+
+    def attribute(self, body: Sequence[str], update: Update) -> tuple[tuple[Blamed, ...], ...]:
+        available = {key: deque(found) for key, found in self.pool.items()}
+        kept: dict[str, deque[Blamed]] = defaultdict(deque)
+        paragraphs = []
+        for paragraph in body:
+            blamed = []
+            for sentence in sentences(paragraph):
+                key = _key(sentence, self.ignore_trivial)
+                if available.get(key):
+                    entry = self._credit(sentence, available[key].popleft())
+                elif key in self.ever and key not in self.pool:  # restored, not a new copy
+                    entry = self._credit(sentence, self.ever[key])
+                else:
+                    entry = Blamed(sentence, update)
+                self.ever.setdefault(key, entry)
+                blamed.append(entry)
+                kept[key].append(entry)
+            paragraphs.append(tuple(blamed))
+        self.pool = dict(kept)
+        return tuple(paragraphs)
+
+    def realign(
+        self, before: tuple[tuple[Blamed, ...], ...], body: Sequence[str]
+    ) -> tuple[tuple[Blamed, ...], ...]:
+        """Credit re-punctuated text by where it starts in the old text's letters."""
+        starts: list[tuple[int, Blamed]] = []
+        offset = 0
+        for old_paragraph in before:
+            for old in old_paragraph:
+                starts.append((offset, old))
+                offset += len(trivial_key(old.sentence))
+        kept: dict[str, deque[Blamed]] = defaultdict(deque)
+        paragraphs, offset, n = [], 0, 0
+        for paragraph in body:
+            blamed = []
+            for sentence in sentences(paragraph):
+                while n + 1 < len(starts) and starts[n + 1][0] <= offset:
+                    n += 1
+                entry = self._credit(sentence, starts[n][1])
+                blamed.append(entry)
+                kept[_key(sentence, True)].append(entry)
+                offset += len(trivial_key(sentence))
+            paragraphs.append(tuple(blamed))
+        self.pool = dict(kept)
+        return tuple(paragraphs)
 
 
 # diff by sentence
@@ -133,6 +189,16 @@ def sentence_diff(
 ) -> SentenceDiff:
     """Label each change between two bodies as added, deleted, edited or moved."""
     a, b = _located(old), _located(new)
+    if ignore_trivial and _same_text(old, new):
+        # Only whitespace or punctuation changed, perhaps joining or splitting sentences.
+        unchanged = Counter(sentence for _, sentence in a)
+        changed = 0
+        for _, sentence in b:
+            if unchanged[sentence]:
+                unchanged[sentence] -= 1
+            else:
+                changed += 1
+        return SentenceDiff((), changed)
     keys_a = [_key(s, ignore_trivial) for _, s in a]
     keys_b = [_key(s, ignore_trivial) for _, s in b]
     matcher = difflib.SequenceMatcher(None, keys_a, keys_b, autojunk=False)
@@ -244,32 +310,51 @@ class Sighting:
 
 def searchable(version: StoryVersion) -> str:
     """Everything a reader sees: headline, body and statements."""
-    parts = [version.headline or "", *version.paragraphs]
-    parts += [s.text for s in version.statements]
-    return "\n".join(parts)
+    return "\n".join(_parts(version))
+
+
+def _parts(version: StoryVersion) -> list[str]:
+    """The headline, each paragraph and each statement, whitespace collapsed."""
+    parts = [version.headline or "", *version.paragraphs, *(s.text for s in version.statements)]
+    return [" ".join(part.split()) for part in parts]
 
 
 def trace(
     history: Iterable[tuple[Update, StoryVersion]], phrase: str, ignore_case: bool = False
 ) -> list[Sighting]:
-    """Every change in the phrase's presence, in version order."""
+    """Every change in the phrase's presence, in version order.
+
+    A phrase is found within one part (the headline, a paragraph, a statement), never
+    across two.
+    """
     flags = re.IGNORECASE if ignore_case else 0
     pattern = re.compile(re.escape(" ".join(phrase.split())), flags)
     sightings: list[Sighting] = []
-    count, last_text = 0, ""
+    before: list[str] = []
     for number, (update, version) in enumerate(history, start=1):
-        text = " ".join(searchable(version).split())
-        found = len(pattern.findall(text))
-        if found != count:
-            where = text if found else last_text
-            sightings.append(Sighting(update, number, count, found, _context(where, pattern)))
-        count, last_text = found, text
+        now = [c for part in _parts(version) for c in _contexts(part, pattern)]
+        if len(now) != len(before):
+            sightings.append(Sighting(update, number, len(before), len(now), _changed(before, now)))
+        before = now
     return sightings
 
 
-def _context(text: str, pattern: re.Pattern[str], width: int = 50) -> str:
-    match = pattern.search(text)
-    if match is None:
-        return ""
-    start, end = max(0, match.start() - width), min(len(text), match.end() + width)
-    return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+def _contexts(text: str, pattern: re.Pattern[str], width: int = 50) -> list[str]:
+    found = []
+    for match in pattern.finditer(text):
+        start, end = max(0, match.start() - width), min(len(text), match.end() + width)
+        found.append(("…" if start else "") + text[start:end] + ("…" if end < len(text) else ""))
+    return found
+
+
+def _changed(before: list[str], now: list[str]) -> str:
+    """The context of an occurrence that came (or, if fewer, went)."""
+    more, fewer = list(now), list(before)
+    for context in before:
+        if context in more:
+            more.remove(context)
+    for context in now:
+        if context in fewer:
+            fewer.remove(context)
+    changed = (more or fewer) if len(now) > len(before) else (fewer or more)
+    return changed[0] if changed else ""

@@ -19,14 +19,16 @@ _BOUNDARY = re.compile(f"([.!?][{_CLOSE}]*)\\s+(?=[{_OPEN}]?[A-Z0-9])")
 _LAST_WORD = re.compile(f"([\\w.]+?)\\.?[.!?][{_CLOSE}]*$")
 
 
+_INITIALS = re.compile(r"^(?:[A-Za-z]\.)*[A-Za-z]$")  # J, J.B, U.S
+
+
 def sentences(paragraph: str) -> list[str]:
     """The sentences of a paragraph (not split after abbreviations or initials)."""
     text = " ".join(paragraph.split())
     found, start = [], 0
     for match in _BOUNDARY.finditer(text):
         head = text[start : match.end(1)]
-        word = _LAST_WORD.search(head)
-        if word and (word.group(1).lower() in _ABBREVIATIONS or len(word.group(1)) == 1):
+        if match.group(1)[0] == "." and _abbreviated(head):
             continue
         found.append(head)
         start = match.end()
@@ -35,11 +37,32 @@ def sentences(paragraph: str) -> list[str]:
     return found
 
 
-def trivial_key(sentence: str) -> str:
-    """A sentence without its whitespace and punctuation: equal keys, trivial difference."""
-    return "".join(
-        ch for ch in sentence if not ch.isspace() and not unicodedata.category(ch).startswith("P")
-    )
+def _abbreviated(head: str) -> bool:
+    """Whether a full stop ends an abbreviation or initials rather than a sentence."""
+    word = _LAST_WORD.search(head)
+    if word is None:
+        return False
+    token = word.group(1)
+    return token.lower() in _ABBREVIATIONS or bool(_INITIALS.match(token))
+
+
+def trivial_key(text: str) -> str:
+    """Text without its whitespace and punctuation: equal keys, trivial difference.
+
+    Punctuation between two digits stays: 5.5 and 55 are different figures.
+    """
+    kept = []
+    for n, ch in enumerate(text):
+        if ch.isspace():
+            continue
+        if unicodedata.category(ch).startswith("P"):
+            between_digits = (
+                0 < n < len(text) - 1 and text[n - 1].isdigit() and text[n + 1].isdigit()
+            )
+            if not between_digits:
+                continue
+        kept.append(ch)
+    return "".join(kept)
 
 
 class _Loose(str):
