@@ -10,10 +10,12 @@ those into the same story as all the rows would give.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, tzinfo
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -411,22 +413,39 @@ def row_of(update: Update, zone: tzinfo) -> dict[str, Any]:
 
 
 def _update(row: Row[Any]) -> Update:
-    return Update(
-        id=row.update_id,
-        story=row.story,
-        kind=row.kind,
-        reported_at=When.parse(row.reported_at),
-        by=row.by,
-        source=row.source,
-        outlet=row.outlet,
-        headline=row.headline,
-        text=row.text,
-        party=row.party,
-        issued_at=When.parse(row.issued_at) if row.issued_at else None,
-        key=row.fact_key,
-        value=MISSING if row.fact_value is None else json.loads(row.fact_value),
-        target=row.target,
-        note=row.note,
-        recorded_at=datetime.fromisoformat(row.recorded_at),
-        digest=row.digest,
+    (update_id, story, kind, reported_at, by, source, outlet, headline, text, party, issued_at,
+     fact_key, fact_value, target, note, recorded_at, _, _, digest) = row  # fmt: skip
+    return Update.restore(
+        {
+            "id": update_id,
+            "story": story,
+            "kind": kind,
+            "reported_at": When.parse(reported_at),
+            "by": by,
+            "source": source,
+            "outlet": outlet,
+            "headline": headline,
+            "text": text,
+            "party": party,
+            "issued_at": When.parse(issued_at) if issued_at else None,
+            "key": fact_key,
+            "value": MISSING if fact_value is None else _json(fact_value),
+            "target": target,
+            "note": note,
+            "recorded_at": datetime.fromisoformat(recorded_at),
+            "digest": digest,
+        }
     )
+
+
+@lru_cache(maxsize=4096)
+def _json_small(text: str) -> Any:
+    return json.loads(text)
+
+
+def _json(text: str) -> Any:
+    """A fact's value; small ones (most) are cached, and copied when mutable."""
+    if len(text) > 200:
+        return json.loads(text)
+    value = _json_small(text)
+    return copy.deepcopy(value) if isinstance(value, dict | list) else value
