@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
@@ -104,18 +105,29 @@ def replay(
     zone = time_zone(tz)
     when, known = parse_when(as_of, "--as-of"), parse_when(known_at, "--known-at")
     archive = archive_at(db, tz)
-    versions = (
-        [archive.replay(slug, zone, when, known)] if slug else archive.replay_all(zone, when, known)
-    )
-    if not versions:
+    if slug:
+        version = archive.replay(slug, zone, when, known)
+        if as_json:
+            emit(render.version_json(version, when, known))
+        else:
+            click.echo(render.version(version, when, known))
+        return
+    shown = 0  # every story, streamed: one story in memory at a time
+    for version in archive.replay_all(zone, when, known):
+        if as_json:
+            text = json.dumps(
+                render.version_json(version, when, known), indent=2, ensure_ascii=False
+            )
+            click.echo(("[\n" if not shown else ",\n") + text, nl=False)
+        else:
+            click.echo(("" if not shown else "\n\n") + render.version(version, when, known))
+        shown += 1
+    if not shown:
         moment = f"as of {when}" if when else "yet"
         recorded = f" and recorded by {known}" if known else ""
         raise NotYetReported(f"no story had been reported {moment}{recorded}: choose a later date")
     if as_json:
-        data = [render.version_json(v, when, known) for v in versions]
-        emit(data[0] if slug else data)
-    else:
-        click.echo("\n\n".join(render.version(v, when, known) for v in versions))
+        click.echo("\n]")
 
 
 @click.command()

@@ -5,6 +5,7 @@ Persistence is configuration (see domain.ports): this module never names a datab
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import tzinfo
 
 from domain.auditing import Auditing
@@ -40,13 +41,14 @@ class Archive(Writing, Auditing):
 
     def replay_all(
         self, tz: tzinfo, when: When | None, known_at: When | None = None
-    ) -> list[StoryVersion]:
-        """Every story that existed at ``when``, each as it stood then."""
-        by_story: dict[str, list[Update]] = {}
-        for update in self.index.updates(None, Cut(tz, when, known_at)):
-            by_story.setdefault(update.story, []).append(update)
+    ) -> Iterator[StoryVersion]:
+        """Every story that existed at ``when``, each as it stood then, by slug.
+
+        Streams: one story's updates are in memory at a time.
+        """
         zone = self.index.zone
-        return [state(slug, ordered(by_story[slug], zone)) for slug in sorted(by_story)]
+        for slug, updates in self.index.stories_updates(Cut(tz, when, known_at)):
+            yield state(slug, ordered(updates, zone))
 
     def version(
         self, slug: str, tz: tzinfo, ref: str, known_at: When | None = None

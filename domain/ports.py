@@ -7,7 +7,7 @@ event) is whatever implements :class:`Index` (storage.index on SQLAlchemy).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import tzinfo
@@ -52,6 +52,9 @@ class Index(Protocol):
 
     def updates(self, slug: str | None, cut: Cut | None = None) -> list[Update]:
         """The updates (of one story, or all) a cut admits, in recorded order."""
+
+    def stories_updates(self, cut: Cut) -> Iterator[tuple[str, list[Update]]]:
+        """Each story's updates a cut admits (in recorded order), story by story, by slug."""
 
     def relevant(self, slug: str, cut: Cut, through: str | None = None) -> tuple[int, list[Update]]:
         """(version number, the updates whose content can still show), in version order."""

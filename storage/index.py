@@ -183,6 +183,22 @@ class SqlIndex:
             query = query.where(t.c.story == slug)
         return self._updates(query)
 
+    def stories_updates(self, cut: Cut) -> Iterator[tuple[str, list[Update]]]:
+        t = updates_table
+        query = select(*_COLUMNS).where(_admits(cut)).order_by(t.c.story, t.c.seq)
+        with self._reading() as connection:
+            rows = connection.execution_options(stream_results=True, yield_per=2000)
+            story: str | None = None
+            updates: list[Update] = []
+            for row in rows.execute(query):
+                if row.story != story:
+                    if story is not None:
+                        yield story, updates
+                    story, updates = row.story, []
+                updates.append(_update(row))
+            if story is not None:
+                yield story, updates
+
     # One version
 
     def relevant(self, slug: str, cut: Cut, through: str | None = None) -> tuple[int, list[Update]]:
