@@ -9,15 +9,15 @@ events, since both are written beside them.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from domain.checkpoints import Checkpoint
-from domain.digests import GENESIS, chain_digest, update_digest
+from domain.digests import GENESIS, canonical, chain_digest, update_digest
 from domain.errors import StoryError
 from domain.updates import Update
-from domain.when import utc_text
 
 
 @dataclass(frozen=True)
@@ -108,16 +108,37 @@ class Verification:
         return not self.findings
 
 
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """What verification keeps of each update once its record was checked."""
+
+    story: str
+    id: str
+    version: int
+    digest: str
+    previous: str
+
+
+def fingerprint(record: dict[str, Any], recorded_at: str, digest: str) -> str:
+    """A short hash of everything the index must agree with the event on."""
+    return hashlib.sha1(canonical(record, recorded_at) + digest.encode()).hexdigest()[:16]
+
+
 def verify(
     events: Iterable[StoredUpdate | Finding],
     chain_rows: Iterable[ChainRow],
-    index: dict[str, Update],
+    index: dict[str, tuple[str, str]],
     only: str | None = None,
 ) -> Verification:
-    """Check a stream of stored updates (in recorded order) against the chain and index."""
+    """Check a stream of stored updates (in recorded order) against the chain and index.
+
+    ``index`` maps each update id in the read-side index to (story, fingerprint). Only
+    a few fields of each update are kept once it is checked, so memory stays small.
+    """
     findings: list[Finding] = []
     stories: dict[str, _Story] = {}
-    seen: list[StoredUpdate] = []
+    seen: list[_Seen] = []
+    index_findings: list[Finding] = []
     for item in events:
         if isinstance(item, Finding):
             findings.append(item)
@@ -126,11 +147,20 @@ def verify(
             continue
         story = stories.setdefault(item.story, _Story(item.story))
         findings.extend(_check_update(story, item))
-        seen.append(item)
+        index_findings.extend(_check_index(item, index))
+        uid = str(item.record.get("id"))
+        seen.append(_Seen(item.story, uid, item.version, item.digest, item.previous))
     _check_reordering(stories, seen, findings)  # story chains only: before the others
     head, chain_findings = _check_chain(seen, list(chain_rows), only)
     findings.extend(chain_findings)
-    findings.extend(_check_index(seen, index, only))
+    findings.extend(index_findings)
+    findings.extend(
+        Finding(
+            story, uid, "index mismatch", "the read-side index lists it, the event store does not"
+        )
+        for uid, (story, _) in index.items()
+        if only is None or story == only
+    )
     return Verification(len(stories), len(seen), head, findings, [s.digest for s in seen])
 
 
@@ -195,13 +225,13 @@ def _check_update(story: _Story, item: StoredUpdate) -> list[Finding]:
 
 
 def _check_reordering(
-    stories: dict[str, _Story], seen: list[StoredUpdate], findings: list[Finding]
+    stories: dict[str, _Story], seen: list[_Seen], findings: list[Finding]
 ) -> None:
     """Name a broken link 'reordered' when it points at an update that comes later."""
     for n, finding in enumerate(findings):
         if finding.what != "broken chain" or finding.story not in stories:
             continue
-        item = next((s for s in seen if s.record.get("id") == finding.update_id), None)
+        item = next((s for s in seen if s.id == finding.update_id), None)
         if item is None:
             continue
         later = stories[finding.story].links.get(item.previous)
@@ -212,11 +242,11 @@ def _check_reordering(
 
 
 def _check_chain(
-    seen: list[StoredUpdate], rows: list[ChainRow], only: str | None
+    seen: list[_Seen], rows: list[ChainRow], only: str | None
 ) -> tuple[str, list[Finding]]:
     found: list[Finding] = []
     by_id = {row.update_id: row for row in rows}
-    present = {item.record.get("id") for item in seen}
+    present = {item.id for item in seen}
     previous = GENESIS
     for row in rows:
         if (only is None or row.story == only) and row.update_id not in present:
@@ -231,7 +261,7 @@ def _check_chain(
             )
     position, broken, first = 0, 0, ""
     for item in seen:
-        uid = str(item.record.get("id"))
+        uid = item.id
         link = by_id.get(uid)
         if link is None:
             found.append(
@@ -266,45 +296,14 @@ def _check_chain(
     return previous, found
 
 
-def _check_index(
-    seen: list[StoredUpdate], index: dict[str, Update], only: str | None
-) -> list[Finding]:
-    found: list[Finding] = []
-    ids = set()
-    for item in seen:
-        uid = str(item.record.get("id"))
-        ids.add(uid)
-        row = index.get(uid)
-        if row is None:
-            found.append(
-                Finding(
-                    item.story,
-                    uid,
-                    "index mismatch",
-                    "the read-side index lacks it (run `story rebuild`)",
-                )
-            )
-        elif (
-            row.to_record() != item.record
-            or row.digest != item.digest
-            or (row.recorded_at is None or utc_text(row.recorded_at) != item.recorded_at)
-        ):
-            found.append(
-                Finding(
-                    item.story,
-                    uid,
-                    "index mismatch",
-                    "the read-side index differs from the event (run `story rebuild`)",
-                )
-            )
-    for uid, row in index.items():
-        if uid not in ids and (only is None or row.story == only):
-            found.append(
-                Finding(
-                    row.story,
-                    uid,
-                    "index mismatch",
-                    "the read-side index lists it, the event store does not",
-                )
-            )
-    return found
+def _check_index(item: StoredUpdate, index: dict[str, tuple[str, str]]) -> list[Finding]:
+    """Compare one update's event with its index row (and forget the row)."""
+    uid = str(item.record.get("id"))
+    found = index.pop(uid, None)
+    if found is None:
+        why = "the read-side index lacks it (run `story rebuild`)"
+    elif found[1] != fingerprint(item.record, item.recorded_at, item.digest):
+        why = "the read-side index differs from the event (run `story rebuild`)"
+    else:
+        return []
+    return [Finding(item.story, uid, "index mismatch", why)]

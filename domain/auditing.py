@@ -68,8 +68,9 @@ class Auditing(ArchiveBase):
             check_slug(slug)
             if not self.index.has_story(slug):
                 raise UnknownStory(f"no story {slug!r} in this archive: see `story list`")
-        index = {u.id: u for u in self.index.updates(slug)}
-        return verify(self._stored_updates(), self.index.chain_rows(), index, slug)
+        return verify(
+            self._stored_updates(), self.index.chain_rows(), self.index.fingerprints(slug), slug
+        )
 
     def rebuild(self, progress: Callable[[int], None] = lambda n: None) -> int:
         """Re-derive the read-side index from the event store; how many updates it holds."""

@@ -69,6 +69,9 @@ class Index(Protocol):
 
     def has_story(self, slug: str) -> bool: ...
 
+    def fingerprints(self, slug: str | None) -> dict[str, tuple[str, str]]:
+        """Update id -> (story, domain.audit.fingerprint of its row), for verification."""
+
     def chain_rows(self) -> list[ChainRow]:
         """The archive's chain table, in position order."""
 

@@ -45,7 +45,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from domain.application import StorySummary
-from domain.audit import ChainRow
+from domain.audit import ChainRow, fingerprint
 from domain.digests import GENESIS, chain_digest
 from domain.errors import ArchiveUnavailable, first_line
 from domain.timeline import Cut
@@ -290,6 +290,21 @@ class SqlIndex:
         with self._reading() as connection:
             found = connection.execute(select(t.c.seq).where(t.c.story == slug).limit(1)).first()
         return found is not None
+
+    def fingerprints(self, slug: str | None) -> dict[str, tuple[str, str]]:
+        t = updates_table
+        query = select(*_COLUMNS).order_by(t.c.seq)
+        if slug is not None:
+            query = query.where(t.c.story == slug)
+        found = {}
+        with self._reading() as connection:
+            rows = connection.execution_options(stream_results=True, yield_per=2000)
+            for row in rows.execute(query):
+                update = _update(row)
+                recorded_at = utc_text(update.recorded_at) if update.recorded_at else ""
+                print_ = fingerprint(update.to_record(), recorded_at, update.digest or "")
+                found[update.id] = (update.story, print_)
+        return found
 
     def chain_rows(self) -> list[ChainRow]:
         c = chain_table.c
