@@ -29,8 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python benchmarks/x.py` from anywhere
     sys.path.insert(0, str(ROOT))
 
-from domain.timeline import StoryVersion  # noqa: E402
+from domain.timeline import Cut, StoryVersion  # noqa: E402
 from domain.updates import Update  # noqa: E402
+from domain.when import When, utc_text  # noqa: E402
 
 BY = "bench"
 START = datetime(2024, 1, 1, 6, 0, tzinfo=UTC)
@@ -110,20 +111,20 @@ _FACT_KEYS = tuple(f"metric.{name}" for name in ("alerts", "budget", "sensors", 
 
 
 def make_story(
-    slug: str, n: int, seed: int = 1, with_text: bool = False
+    slug: str, n: int, seed: int = 1, with_text: bool = False, start: datetime = START
 ) -> tuple[list[Update], list[str]]:
     """A realistic story of ``n`` updates and (if asked) the story's text after each.
 
     Mostly reports of 1-3 paragraphs, some facts and statements, a few corrections and
     retractions, and a full revision every ~500 updates so the body does not grow for
     ever. Each update is reported at a distinct datetime (``+00:00``), 3-40 minutes
-    after the one before.
+    after the one before (the first 3-40 minutes after ``start``).
     """
     rng = random.Random(seed)
     updates: list[Update] = []
     texts: list[str] = []
     body = _Body()
-    moment = START
+    moment = start
     reports: list[tuple[str, str]] = []  # (id, day) of reports in the current body
     for i in range(n):
         moment += timedelta(minutes=rng.randint(3, 40), seconds=rng.randint(0, 59))
@@ -178,6 +179,33 @@ def make_story(
     return updates, texts
 
 
+STAGGER = timedelta(minutes=5)  # between the starts of consecutive stories of a mix
+
+
+def story_start(n: int, stagger: timedelta = STAGGER) -> datetime:
+    """When story number ``n`` of a mix starts: the stories of an archive overlap in time."""
+    return START + n * stagger
+
+
+def mix_story(n: int, per_story: int, stagger: timedelta = STAGGER) -> list[Update]:
+    """Story number ``n`` of a mix (``mix-000042``): its own seed, start and updates."""
+    slug = f"mix-{n:06d}"
+    return make_story(slug, per_story, seed=1000 + n, start=story_start(n, stagger))[0]
+
+
+def story_mix(
+    stories: int, per_story: int, first: int = 0, stagger: timedelta = STAGGER
+) -> Iterator[Update]:
+    """Stories ``first .. first + stories - 1`` of a mix, one whole story after another.
+
+    Each story is a ``make_story`` of its own (a 12-paragraph revision first, then the
+    usual mix), started ``stagger`` after the one before, so a date in the middle of the
+    archive's life finds the earlier stories complete, some under way, the rest unborn.
+    """
+    for n in range(first, first + stories):
+        yield from mix_story(n, per_story, stagger)
+
+
 def index_row(update: Update) -> tuple[str, str, str, str, str, str]:
     """The row the archive's index stores for an update (its JSON record included)."""
     return (
@@ -188,6 +216,27 @@ def index_row(update: Update) -> tuple[str, str, str, str, str, str]:
         datetime.now(UTC).isoformat(timespec="microseconds"),
         json.dumps(update.to_record(), ensure_ascii=False, sort_keys=True),
     )
+
+
+# The columns the index reads for an update (storage.index._FIELDS), for raw SELECTs, and
+# the rows a cut ``reported by <date>`` admits (storage.index._admits), for placeholders
+# (last day, latest instant) from ``reported_by``.
+INDEX_COLUMNS = (
+    'update_id, story, kind, reported_at, "by", source, outlet, headline, text, party, '
+    "issued_at, fact_key, fact_value, target, note, recorded_at, sort_utc, seq, digest"
+)
+REPORTED_BY = (
+    "((reported_is_date AND reported_day <= {p}) OR (NOT reported_is_date AND sort_utc <= {p}))"
+)
+
+
+def reported_by(when: When) -> tuple[str, str]:
+    """(last day, latest instant) of a cut as of ``when`` in UTC, as the index compares."""
+    cut = Cut(UTC, when)
+    limit, last_day = cut.reported_by, cut.last_day
+    assert limit is not None
+    assert last_day is not None
+    return last_day.isoformat(), utc_text(limit)
 
 
 # ---------------------------------------------------------------------------- git
@@ -234,6 +283,26 @@ def build_git_repo(repo: Path, updates: Sequence[Update], texts: Sequence[str]) 
     git(repo, "commit-graph", "write", "--reachable")
 
 
+CODE = ("domain", "storage", "cli", "pyproject.toml")
+
+
+def revision() -> str:
+    """The commit measured, and whether the code (domain, storage, cli) differs from it:
+    the tree may move between runs."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(ROOT), "log", "-1", "--format=%h %cI %s"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", *CODE],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return head + (" (+ uncommitted changes to the code)" if dirty else "")
+
+
 # ---------------------------------------------------------------------------- timing
 
 
@@ -249,8 +318,13 @@ def median(values: Sequence[float]) -> float:
 
 
 def p95(values: Sequence[float]) -> float:
+    return percentile(values, 0.95)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The value at fraction ``q`` of the sorted values (nearest rank)."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def row(what: str, ours: str, base_name: str, base: str, ratio: float) -> str:
@@ -290,3 +364,51 @@ def profile(fn: Callable[[], Any], limit: int = 18) -> None:
 
 def wants_profile() -> bool:
     return "--profile" in sys.argv[1:]
+
+
+def verdict(value: float, target: float, unit: str, higher_is_better: bool) -> str:
+    """``target >= 8,000 upd/s: met`` (or ``NOT met``), for a figure with a target."""
+    met = value >= target if higher_is_better else value <= target
+    sign = ">=" if higher_is_better else "<="
+    return f"target {sign} {target:,g} {unit}: {'met' if met else 'NOT met'}"
+
+
+# ---------------------------------------------------------------------------- PostgreSQL
+
+POSTGRES_ENV = "STORY_BENCH_POSTGRES_URL"
+
+
+def postgres_server() -> str | None:
+    """The server URL the PostgreSQL figures use (``$STORY_BENCH_POSTGRES_URL``), if set."""
+    import os
+
+    return os.environ.get(POSTGRES_ENV) or None
+
+
+def libpq(url: str) -> str:
+    """A SQLAlchemy URL (``postgresql+psycopg://...``) as a libpq one, for raw psycopg."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@contextmanager
+def postgres_database(server: str, tag: str) -> Iterator[str]:
+    """A fresh database ``story_bench_<tag>_<pid>`` on the server, dropped afterwards.
+
+    Yields its SQLAlchemy URL. Only databases this makes are ever dropped.
+    """
+    import os
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    name = f"story_bench_{tag}_{os.getpid()}"
+    admin = libpq(server)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

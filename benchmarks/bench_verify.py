@@ -1,0 +1,146 @@
+"""Figure 5: ``Archive.verify()`` over 100,000 updates, against hashing the raw events.
+
+The archive: 1,000 stories x 100 updates (``benchlib.story_mix``: each story a
+``make_story`` of its own, started 5 minutes after the one before), imported with one
+``Archive.record_stream`` in chunks of 1,000, as ``story import`` does with a file.
+
+story:    ``Archive.verify()`` (every digest, both chains, the index against the events),
+          median of 3 runs on the open archive (the first also checks it verifies whole).
+baseline: ``sqlite3`` reading the same ``archive_events`` rows (every event, in id order)
+          and ``hashlib.sha256`` over each row's ``state`` bytes: the least any verifier
+          must do. Interleaved with story's runs, median of 3.
+
+With ``STORY_BENCH_POSTGRES_URL`` set (a server URL such as
+``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``) the same archive is built in a
+fresh database on that server (dropped afterwards) and verified there too, against raw
+``psycopg`` reading and hashing the same rows.
+
+Usage: python benchmarks/bench_verify.py [--profile]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from benchlib import (
+    libpq,
+    median,
+    postgres_database,
+    postgres_server,
+    profile,
+    rate,
+    row,
+    story_mix,
+    timed,
+    wants_profile,
+    workdir,
+)
+
+from domain.application import Archive
+from domain.writing import chunked
+from storage.archive import open_archive
+
+STORIES = 1_000
+PER_STORY = 100
+N = STORIES * PER_STORY
+CHUNK = 1_000
+RUNS = 3
+EVENTS = "SELECT state FROM archive_events ORDER BY id"
+
+
+def build(url: str) -> tuple[Archive, float]:
+    """The archive at ``url`` holding the mix, and the seconds its import took."""
+    updates = list(story_mix(STORIES, PER_STORY))  # generated before the clock starts
+    archive = open_archive(url)
+    seconds = timed(lambda: archive.record_stream(lambda: chunked(updates, CHUNK)))
+    return archive, seconds
+
+
+def check(archive: Archive) -> None:
+    """Verify once, and check the archive verifies whole."""
+    result = archive.verify()
+    assert result.ok, result.findings[:3]
+    assert (result.stories, result.updates) == (STORIES, N), (result.stories, result.updates)
+
+
+def sqlite_hash(path: Path) -> int:
+    """Read every event row with sqlite3 and hash its state; how many rows."""
+    db = sqlite3.connect(path)
+    try:
+        count = 0
+        for (state,) in db.execute(EVENTS):
+            hashlib.sha256(state).digest()
+            count += 1
+        return count
+    finally:
+        db.close()
+
+
+def postgres_hash(url: str) -> int:
+    """Read every event row with psycopg and hash its state; how many rows."""
+    import psycopg
+
+    with psycopg.connect(libpq(url)) as connection:
+        count = 0
+        for (state,) in connection.execute(EVENTS):
+            hashlib.sha256(state).digest()
+            count += 1
+        return count
+
+
+def compare(archive: Archive, baseline: Callable[[], Any]) -> tuple[float, float, int]:
+    """(story s, baseline s, rows the baseline read): medians of interleaved runs."""
+    rows = baseline()  # warm: page cache
+    ours, base = [timed(lambda: check(archive))], [timed(baseline)]  # the first run checks
+    for _ in range(RUNS - 1):
+        ours.append(timed(archive.verify))
+        base.append(timed(baseline))
+    return median(ours), median(base), rows
+
+
+def report(where: str, ours: float, base: float, base_name: str) -> None:
+    print(row(f"verify {N:,} updates ({where}), seconds", f"{ours:.2f} s", base_name,
+              f"{base:.2f} s", ours / base))  # fmt: skip
+    print(row(f"verify {N:,} updates ({where}), rate", rate(N, ours), base_name,
+              rate(N, base), ours / base))  # fmt: skip
+
+
+def main() -> None:
+    server = postgres_server()
+    with workdir("verify") as tmp:
+        path = tmp / "archive.db"
+        archive, built = build(str(path))
+        if wants_profile():
+            print(f"--- profile: Archive.verify(), {N:,} updates (SQLite)")
+            profile(archive.verify, limit=25)
+            archive.close()
+            return
+        ours, base, rows = compare(archive, lambda: sqlite_hash(path))
+        archive.close()
+
+    print(
+        f"Figure 5: verify (ratio = story s / baseline s; {STORIES:,} stories x {PER_STORY} "
+        f"updates, {rows:,} event rows; median of {RUNS})"
+    )
+    print(f"  (SQLite archive imported in {built:.1f} s, {rate(N, built)})")
+    report("SQLite", ours, base, "sqlite3")
+
+    if server is None:
+        print("  (PostgreSQL: skipped, STORY_BENCH_POSTGRES_URL is not set)")
+        return
+    with postgres_database(server, "verify") as url:
+        archive, built = build(url)
+        try:
+            ours, base, _ = compare(archive, lambda: postgres_hash(url))
+        finally:
+            archive.close()
+    print(f"  (PostgreSQL archive imported in {built:.1f} s, {rate(N, built)})")
+    report("PostgreSQL", ours, base, "psycopg")
+
+
+if __name__ == "__main__":
+    main()
