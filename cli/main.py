@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -36,17 +37,23 @@ class StoryGroup(click.Group):
 
 @click.group(cls=StoryGroup)
 @click.version_option(package_name="story")
-def story() -> None:
+@click.option("--db", metavar="PATH|URL", help="The archive, for every command (as STORY_DB).")
+@click.option("--tz", metavar="ZONE", help="The time zone, for every command (as STORY_TZ).")
+def story(db: str | None, tz: str | None) -> None:
     """An append-only archive of news stories.
 
     Append updates as immutable events; replay any story as of any date; see how the
-    reporting changed.
+    reporting changed. --db and --tz may come before the command or after it.
 
     \b
     Example:
       story import examples/shotspotter
       story replay shotspotter --as-of 2024-02-16
     """
+    # The commands read these options from the environment when they are not given.
+    for name, value in (("STORY_DB", db), ("STORY_TZ", tz)):
+        if value is not None:
+            os.environ[name] = value
 
 
 for command in (

@@ -36,7 +36,7 @@ class Finding:
         return f"{where}: {self.what}: {self.detail}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ChainRow:
     """A row of the archive's chain table."""
 

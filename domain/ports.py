@@ -50,8 +50,8 @@ class Index(Protocol):
     def recording(self) -> AbstractContextManager[IndexWriter]:
         """A transaction shared with the event store: events and rows commit together."""
 
-    def updates(self, slug: str | None, cut: Cut | None = None) -> list[Update]:
-        """The updates (of one story, or all) a cut admits, in recorded order."""
+    def updates(self, slug: str, cut: Cut | None = None) -> list[Update]:
+        """The updates of a story that a cut admits, in recorded order."""
 
     def stories_updates(self, cut: Cut) -> Iterator[tuple[str, list[Update]]]:
         """Each story's updates a cut admits (in recorded order), story by story, by slug."""
@@ -91,8 +91,8 @@ class ArchiveBase(Application[UUID]):
     """What every part of the archive shares: the event store and the index."""
 
     name = "Archive"
-    # Snapshots are taken by record(), from the state in hand, once per batch: the
-    # library's interval snapshots would replay stored events at every 100th version.
+    # Snapshots are taken by the writing side (domain.writing), from the state in hand,
+    # once per chunk: the library's interval snapshots would replay stored events.
     is_snapshotting_enabled = True
 
     def __init__(self, env: dict[str, str], index: Callable[[ArchiveBase], Index]) -> None:

@@ -176,11 +176,9 @@ class SqlIndex:
 
     # Whole stories
 
-    def updates(self, slug: str | None, cut: Cut | None = None) -> list[Update]:
+    def updates(self, slug: str, cut: Cut | None = None) -> list[Update]:
         t = updates_table
-        query = select(*_COLUMNS).where(_admits(cut)).order_by(t.c.seq)
-        if slug is not None:
-            query = query.where(t.c.story == slug)
+        query = select(*_COLUMNS).where(t.c.story == slug, _admits(cut)).order_by(t.c.seq)
         return self._updates(query)
 
     def stories_updates(self, cut: Cut) -> Iterator[tuple[str, list[Update]]]:
