@@ -16,7 +16,7 @@ from domain.errors import ArchiveUnavailable, InvalidInput, UnknownStory, first_
 from domain.model import Story
 from domain.ports import ArchiveBase
 from domain.provenance import Blame, Sighting, blame, trace, trivial_updates
-from domain.timeline import Cut, StoryVersion, not_yet_reported, state, timeline
+from domain.timeline import Cut, StoryVersion, history, not_yet_reported, timeline
 from domain.updates import Update, check_slug
 from domain.when import When, utc_text
 
@@ -27,15 +27,12 @@ class Auditing(ArchiveBase):
     def history(
         self, slug: str, tz: tzinfo, when: When | None = None, known_at: When | None = None
     ) -> list[tuple[Update, StoryVersion]]:
-        """The story after each of its updates, in version order, through ``when``.
-
-        Each version is folded afresh: fine for stories of hundreds of updates.
-        """
+        """The story after each of its updates, in version order, through ``when``."""
         cut = Cut(tz, when, known_at)
         seen = timeline(self._updates(slug, cut), self.index.zone, cut)
         if not seen:
             raise not_yet_reported(slug, cut)
-        return [(update, state(slug, seen[:n])) for n, update in enumerate(seen, start=1)]
+        return list(history(slug, seen))
 
     def blame(
         self,

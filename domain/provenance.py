@@ -72,10 +72,18 @@ def blame(history: Sequence[tuple[Update, StoryVersion]], ignore_trivial: bool =
                 and _same_text(previous.paragraphs, version.paragraphs)
             ):
                 paragraphs = credits.realign(paragraphs, version.paragraphs)
+            elif previous is not None and _extends(version.paragraphs, previous.paragraphs):
+                # A report adds paragraphs: only they can hold new sentences.
+                tail = version.paragraphs[len(previous.paragraphs) :]
+                paragraphs = paragraphs + credits.attribute(tail, update, keep=True)
             else:
                 paragraphs = credits.attribute(version.paragraphs, update)
         previous = version
     return Blame(headline, paragraphs)
+
+
+def _extends(new: Sequence[str], old: Sequence[str]) -> bool:
+    return len(new) > len(old) and tuple(new[: len(old)]) == tuple(old)
 
 
 def _same_text(old: Sequence[str], new: Sequence[str]) -> bool:
@@ -105,9 +113,15 @@ class _Credits:
         self.ever.setdefault("headline " + key, entry)
         return entry
 
-    def attribute(self, body: Sequence[str], update: Update) -> tuple[tuple[Blamed, ...], ...]:
-        available = {key: deque(found) for key, found in self.pool.items()}
+    def attribute(
+        self, body: Sequence[str], update: Update, keep: bool = False
+    ) -> tuple[tuple[Blamed, ...], ...]:
+        """Credit a body's sentences; with ``keep``, the body is added to the previous one,
+        whose sentences all stay where they are (so none of them is free to match)."""
+        available = {} if keep else {key: deque(found) for key, found in self.pool.items()}
         kept: dict[str, deque[Blamed]] = defaultdict(deque)
+        if keep:
+            kept.update((key, deque(found)) for key, found in self.pool.items())
         paragraphs = []
         for paragraph in body:
             blamed = []

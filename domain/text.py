@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 
 _ABBREVIATIONS = frozenset(
     ("mr", "mrs", "ms", "dr", "prof", "ald", "st", "jr", "sr", "gov", "sen", "rep", "gen",
@@ -24,6 +25,11 @@ _INITIALS = re.compile(r"^(?:[A-Za-z]\.)*[A-Za-z]$")  # J, J.B, U.S
 
 def sentences(paragraph: str) -> list[str]:
     """The sentences of a paragraph (not split after abbreviations or initials)."""
+    return list(_sentences(paragraph))
+
+
+@lru_cache(maxsize=65536)  # blame and diffs split the same paragraphs version after version
+def _sentences(paragraph: str) -> tuple[str, ...]:
     text = " ".join(paragraph.split())
     found, start = [], 0
     for match in _BOUNDARY.finditer(text):
@@ -34,7 +40,7 @@ def sentences(paragraph: str) -> list[str]:
         start = match.end()
     if text[start:]:
         found.append(text[start:])
-    return found
+    return tuple(found)
 
 
 def _abbreviated(head: str) -> bool:

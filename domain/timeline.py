@@ -12,7 +12,7 @@ what a date cut-off includes: an update reported on a day is visible from that d
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Any
@@ -143,74 +143,124 @@ def state(slug: str, updates: Sequence[Update], version: int | None = None) -> S
     ``updates`` may leave out updates whose content cannot show (see
     ``storage.index``): the result is the same, given the true ``version`` number.
     """
-    corrections: dict[str, Update] = {}
-    retractions: dict[str, Update] = {}
-    for update in updates:
-        if update.kind == "correction" and update.target:
-            corrections[update.target] = update
-        elif update.kind == "retraction" and update.target:
-            retractions[update.target] = update
-
+    fold = _Fold(updates)
     # Text before the last revision in force cannot show: only its headlines matter.
     start = next(
         (
             n
             for n in range(len(updates) - 1, -1, -1)
-            if updates[n].kind == "revision" and updates[n].id not in retractions
+            if updates[n].kind == "revision" and updates[n].id not in fold.retractions
         ),
         0,
     )
-    headline: str | None = None
-    headline_from: str | None = None
-    body: list[str] = []
-    notes: list[Note] = []
-    made_by: set[str] = set()
-    statements: list[Statement] = []
-    facts: dict[str, Any] = {}
-    fact_from: dict[str, str] = {}
-    amendments: list[Amendment] = []
     for n, update in enumerate(updates):
-        in_body = update.kind in ("report", "revision") and n >= start
-        if update.id in retractions:
-            if in_body:  # a note where the withdrawn text stood
-                notes.append(Note(len(body), _amendment(retractions[update.id])))
+        fold.add(update, in_body=update.kind in ("report", "revision") and n >= start)
+    return fold.story(slug, len(updates) if version is None else version)
+
+
+def history(slug: str, timeline: Sequence[Update]) -> Iterator[tuple[Update, StoryVersion]]:
+    """The story after each update of a timeline, in order: ``state`` of each prefix.
+
+    Folds incrementally; only a correction or retraction (which changes what came
+    before it) makes it fold its prefix again.
+    """
+    fold = _Fold(())
+    for n, update in enumerate(timeline, start=1):
+        amends = update.kind in ("correction", "retraction") or update.id in fold.amended
+        if amends:
+            prefix = timeline[:n]
+            yield update, state(slug, prefix)
+            fold = _Fold(prefix, replay=True)
             continue
-        fix = corrections.get(update.id)
+        if update.kind == "revision":
+            fold.restart()
+        fold.add(update, in_body=update.kind in ("report", "revision"))
+        yield update, fold.story(slug, n)
+
+
+class _Fold:
+    """The fold's running state: updates are added in version order."""
+
+    def __init__(self, updates: Sequence[Update], replay: bool = False) -> None:
+        self.corrections: dict[str, Update] = {}
+        self.retractions: dict[str, Update] = {}
+        for update in updates:
+            if update.kind == "correction" and update.target:
+                self.corrections[update.target] = update
+            elif update.kind == "retraction" and update.target:
+                self.retractions[update.target] = update
+        self.amended = set(self.corrections) | set(self.retractions)
+        self.position: dict[str, int] = {}
+        self.headline: str | None = None
+        self.headline_from: str | None = None
+        self.body: list[str] = []
+        self.body_from: list[str] = []
+        self.notes: list[Note] = []
+        self.statements: list[Statement] = []
+        self.facts: dict[str, Any] = {}
+        self.fact_from: dict[str, str] = {}
+        self.amendments: list[Amendment] = []
+        self.order: list[Update] = []
+        if replay:  # the prefix's state, ready for more updates
+            last = max(
+                (
+                    n
+                    for n, u in enumerate(updates)
+                    if u.kind == "revision" and u.id not in self.retractions
+                ),
+                default=0,
+            )
+            for n, update in enumerate(updates):
+                self.add(update, in_body=update.kind in ("report", "revision") and n >= last)
+
+    def restart(self) -> None:
+        """A revision in force: the text before it can no longer show."""
+        self.body, self.body_from, self.notes = [], [], []
+
+    def add(self, update: Update, in_body: bool) -> None:
+        self.position[update.id] = len(self.order)
+        self.order.append(update)
+        if update.id in self.retractions:
+            if in_body:  # a note where the withdrawn text stood
+                self.notes.append(Note(len(self.body), _amendment(self.retractions[update.id])))
+            return
+        fix = self.corrections.get(update.id)
         if update.kind in ("report", "revision"):
             new_headline = (fix.headline if fix else None) or update.headline
             if new_headline:
-                headline, headline_from = new_headline, update.id
+                self.headline, self.headline_from = new_headline, update.id
             if in_body:
-                body.extend(fix.paragraphs if fix else update.paragraphs)
-                made_by.add(update.id)
+                self.body.extend(fix.paragraphs if fix else update.paragraphs)
+                self.body_from.append(update.id)
                 if fix:
-                    notes.append(Note(len(body), _amendment(fix)))
+                    self.notes.append(Note(len(self.body), _amendment(fix)))
         elif update.kind == "statement":
             text = (fix or update).text or ""
             issued = str(update.issued_at) if update.issued_at else None
-            statements.append(Statement(update.id, update.party or "", text, issued))
-            made_by.add(update.id)
+            self.statements.append(Statement(update.id, update.party or "", text, issued))
         elif update.kind == "fact" and update.key:
-            facts[update.key] = update.value
-            fact_from[update.key] = update.id
+            self.facts[update.key] = update.value
+            self.fact_from[update.key] = update.id
         else:
-            amendments.append(_amendment(update))
-            made_by.add(update.id)
-    facts = {key: value for key, value in facts.items() if value is not None}
-    made_by.update(fact_from[key] for key in facts)
-    if headline_from:
-        made_by.add(headline_from)
-    return StoryVersion(
-        slug=slug,
-        version=len(updates) if version is None else version,
-        headline=headline,
-        paragraphs=tuple(body),
-        statements=tuple(statements),
-        facts=facts,
-        updates=tuple(u for u in updates if u.id in made_by),
-        amendments=tuple(amendments),
-        notes=tuple(notes),
-    )
+            self.amendments.append(_amendment(update))
+
+    def story(self, slug: str, version: int) -> StoryVersion:
+        facts = {key: value for key, value in self.facts.items() if value is not None}
+        made_by = set(self.body_from) | {s.update_id for s in self.statements}
+        made_by |= {a.update_id for a in self.amendments} | {self.fact_from[k] for k in facts}
+        if self.headline_from:
+            made_by.add(self.headline_from)
+        return StoryVersion(
+            slug=slug,
+            version=version,
+            headline=self.headline,
+            paragraphs=tuple(self.body),
+            statements=tuple(self.statements),
+            facts=facts,
+            updates=tuple(self.order[i] for i in sorted(self.position[u] for u in made_by)),
+            amendments=tuple(self.amendments),
+            notes=tuple(self.notes),
+        )
 
 
 def _amendment(update: Update) -> Amendment:

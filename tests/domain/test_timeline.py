@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -7,7 +8,7 @@ from typing import Any
 import pytest
 
 from domain.errors import NotYetReported, UnknownUpdate
-from domain.timeline import Cut, as_of, at_update
+from domain.timeline import Cut, as_of, at_update, history, ordered, state
 from domain.updates import Update
 from domain.when import When, time_zone
 
@@ -204,3 +205,45 @@ def test_a_version_lists_only_the_updates_whose_content_shows() -> None:
     assert [u.id for u in version.updates] == [status.id, revision.id]
     assert early.id not in [u.id for u in version.updates]
     assert gone.id not in [u.id for u in version.updates]
+
+
+def random_desk(rng: random.Random, count: int) -> Desk:
+    """A story of every kind of update, amendments among them, dates with and without time."""
+    desk = Desk()
+    for n in range(count):
+        day = f"2024-02-{1 + rng.randrange(20):02d}"
+        when = day if rng.random() < 0.5 else f"{day}T{rng.randrange(24):02d}:00:00+00:00"
+        kind = rng.choices(
+            ["report", "revision", "statement", "fact", "correction", "retraction"],
+            weights=[30, 6, 8, 20, 8, 8],
+        )[0]
+        targets = [u for u in desk.updates if u.kind in ("report", "statement", "revision", "fact")]
+        if kind in ("correction", "retraction"):
+            allowed = [u for u in targets if kind == "retraction" or u.kind != "fact"]
+            if not allowed:
+                continue
+            target = rng.choice(allowed)
+            later = f"2024-02-{target.reported_at.day.day + rng.randrange(3):02d}"
+            fields: dict[str, Any] = {"target": target.id, "note": f"note {n}"}
+            if kind == "correction":
+                fields |= {"text": f"Fixed {n}.", "headline": f"Fixed {n}" if n % 3 else None}
+            desk.add(kind, later, **fields)
+        elif kind in ("report", "revision"):
+            desk.add(
+                kind, when, text=f"Text {n}. More {n}.", headline=f"H{n}" if n % 4 == 0 else None
+            )
+        elif kind == "statement":
+            desk.add(kind, when, party="City", text=f"Said {n}.")
+        else:
+            desk.add(kind, when, key=rng.choice("abc"), value=rng.choice([None, n, f"v{n}"]))
+    return desk
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_the_incremental_history_is_the_fold_of_every_prefix(seed: int) -> None:
+    desk = random_desk(random.Random(seed), 60)
+    timeline = ordered(desk.updates, UTC_ZONE)
+    incremental = list(history("s", timeline))
+    assert [u.id for u, _ in incremental] == [u.id for u in timeline]
+    for n, (_, version) in enumerate(incremental, start=1):
+        assert version == state("s", timeline[:n])
