@@ -177,8 +177,8 @@ def diff(
     zone = time_zone(tz)
     archive = archive_at(db, tz)
     known = parse_when(known_at, "--known-at")
-    target = new or archive.timeline(slug, zone, known)[-1].id
-    result = archive.diff(slug, zone, old, target, known, ignore_trivial)
+    result = archive.diff(slug, zone, old, new, known, ignore_trivial)
+    target = new or result.new.last.id
     by_sentence = None
     if unit == "sentence":
         by_sentence = sentence_diff(result.old.paragraphs, result.new.paragraphs, ignore_trivial)

@@ -51,11 +51,14 @@ class Archive(Writing, Auditing):
             yield state(slug, ordered(updates, zone))
 
     def version(
-        self, slug: str, tz: tzinfo, ref: str, known_at: When | None = None
+        self, slug: str, tz: tzinfo, ref: str | None, known_at: When | None = None
     ) -> StoryVersion:
-        """A version named by an update id (right after it) or a date (as of it)."""
+        """A version named by an update id (right after it) or a date (as of it); the
+        latest when ``ref`` is None."""
         check_slug(slug)
         cut = Cut(tz, None, known_at)
+        if ref is None:
+            return self._version(slug, cut)
         found = self.index.find(ref)
         if found is not None and found.story != slug:
             raise _unknown_update(slug, ref, found)
@@ -79,7 +82,7 @@ class Archive(Writing, Auditing):
         slug: str,
         tz: tzinfo,
         old: str,
-        new: str,
+        new: str | None,
         known_at: When | None = None,
         ignore_trivial: bool = False,
     ) -> StoryDiff:

@@ -71,6 +71,7 @@ class StoryVersion:
     updates: tuple[Update, ...]
     amendments: tuple[Amendment, ...]
     notes: tuple[Note, ...] = ()
+    latest: Update | None = None  # the update that made this version (the last in order)
 
     @property
     def text(self) -> str:
@@ -78,7 +79,8 @@ class StoryVersion:
 
     @property
     def last(self) -> Update:
-        return self.updates[-1]
+        """The update that made this version."""
+        return self.latest or self.updates[-1]
 
 
 @dataclass(frozen=True)
@@ -260,6 +262,7 @@ class _Fold:
             updates=tuple(self.order[i] for i in sorted(self.position[u] for u in made_by)),
             amendments=tuple(self.amendments),
             notes=tuple(self.notes),
+            latest=self.order[-1] if self.order else None,
         )
 
 

@@ -247,6 +247,8 @@ class SqlIndex:
                 reports,
                 t.c.seq.in_(select(facts.c.seq).where(facts.c.rank == 1).scalar_subquery()),
                 t.c.seq.in_(headline.with_only_columns(t.c.seq).scalar_subquery()),
+                # The update that made the version (the fold skips it if it cannot show).
+                t.c.seq.in_(_latest(seen).with_only_columns(t.c.seq).scalar_subquery()),
             ]
             if revision is not None:
                 parts.append(t.c.seq == revision.seq)

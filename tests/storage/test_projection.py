@@ -82,6 +82,7 @@ def same(left: StoryVersion, right: StoryVersion) -> None:
     assert left.facts == right.facts
     assert left.amendments == right.amendments
     assert left.notes == right.notes
+    assert left.last.id == right.last.id  # the update that made the version
     assert [u.id for u in left.updates] == [u.id for u in right.updates]
 
 
