@@ -218,7 +218,7 @@ def index_row(update: Update) -> tuple[str, str, str, str, str, str]:
     )
 
 
-# The columns the index reads for an update (storage.index._FIELDS), for raw SELECTs, and
+# The columns the index reads for an update (storage.tables.FIELDS), for raw SELECTs, and
 # the rows a cut ``reported by <date>`` admits (storage.index._admits), for placeholders
 # (last day, latest instant) from ``reported_by``.
 INDEX_COLUMNS = (

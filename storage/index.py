@@ -10,27 +10,16 @@ those into the same story as all the rows would give.
 
 from __future__ import annotations
 
-import copy
-import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, tzinfo
-from functools import lru_cache
+from datetime import tzinfo
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
-    Column,
     ColumnElement,
     Engine,
-    Index,
-    Integer,
-    MetaData,
     Row,
     Select,
-    String,
-    Table,
-    Text,
     and_,
     false,
     func,
@@ -49,66 +38,19 @@ from domain.audit import ChainRow, fingerprint
 from domain.digests import GENESIS, chain_digest
 from domain.errors import ArchiveUnavailable, first_line
 from domain.timeline import Cut
-from domain.updates import MISSING, Update
-from domain.when import When, time_zone, utc_text
+from domain.updates import Update
+from domain.when import time_zone, utc_text
 from storage import guard
-
-SCHEMA_VERSION = 1
-
-metadata = MetaData()
-
-updates_table = Table(
-    "story_updates",
+from storage.tables import (
+    COLUMNS,
+    SCHEMA_VERSION,
+    chain_table,
+    meta_table,
     metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
-    Column("story", String(100), nullable=False),
-    Column("update_id", String(12), nullable=False, unique=True),
-    Column("kind", String(16), nullable=False),
-    Column("reported_at", String(40), nullable=False),
-    Column("reported_day", String(10), nullable=False),
-    Column("reported_is_date", Boolean, nullable=False),
-    Column("sort_utc", String(32), nullable=False),
-    Column("recorded_at", String(32), nullable=False),
-    Column("by", String(200), nullable=False),
-    Column("source", Text),
-    Column("outlet", Text),
-    Column("headline", Text),
-    Column("text", Text),
-    Column("party", Text),
-    Column("issued_at", String(40)),
-    Column("fact_key", String(200)),
-    Column("fact_value", Text),  # JSON; "null" when the fact was removed
-    Column("target", String(12)),
-    Column("note", Text),
-    Column("digest", String(64), nullable=False),
-    Index("story_updates_timeline", "story", "sort_utc", "seq"),
-    Index("story_updates_by_kind", "story", "kind", "sort_utc", "seq"),
-    Index("story_updates_target", "target"),
+    row_of,
+    update_of,
+    updates_table,
 )
-
-chain_table = Table(
-    "story_chain",
-    metadata,
-    Column("position", Integer, primary_key=True, autoincrement=False),
-    Column("update_id", String(12), nullable=False, unique=True),
-    Column("story", String(100), nullable=False),
-    Column("digest", String(64), nullable=False),
-    Column("chain", String(64), nullable=False),
-)
-
-meta_table = Table(
-    "story_meta",
-    metadata,
-    Column("name", String(40), primary_key=True),
-    Column("value", String(200), nullable=False),
-)
-
-_FIELDS = (
-    "update_id", "story", "kind", "reported_at", "by", "source", "outlet", "headline", "text",
-    "party", "issued_at", "fact_key", "fact_value", "target", "note", "recorded_at", "sort_utc",
-    "seq", "digest",
-)  # fmt: skip
-_COLUMNS = [updates_table.c[name] for name in _FIELDS]
 
 
 class SqlIndex:
@@ -178,12 +120,12 @@ class SqlIndex:
 
     def updates(self, slug: str, cut: Cut | None = None) -> list[Update]:
         t = updates_table
-        query = select(*_COLUMNS).where(t.c.story == slug, _admits(cut)).order_by(t.c.seq)
+        query = select(*COLUMNS).where(t.c.story == slug, _admits(cut)).order_by(t.c.seq)
         return self._updates(query)
 
     def stories_updates(self, cut: Cut) -> Iterator[tuple[str, list[Update]]]:
         t = updates_table
-        query = select(*_COLUMNS).where(_admits(cut)).order_by(t.c.story, t.c.seq)
+        query = select(*COLUMNS).where(_admits(cut)).order_by(t.c.story, t.c.seq)
         with self._reading() as connection:
             rows = connection.execution_options(stream_results=True, yield_per=2000)
             story: str | None = None
@@ -193,7 +135,7 @@ class SqlIndex:
                     if story is not None:
                         yield story, updates
                     story, updates = row.story, []
-                updates.append(_update(row))
+                updates.append(update_of(row))
             if story is not None:
                 yield story, updates
 
@@ -230,7 +172,7 @@ class SqlIndex:
             )
             fix = updates_table.alias("fix")
             headlined = (
-                select(*_COLUMNS)
+                select(*COLUMNS)
                 .join(fix, fix.c.target == t.c.update_id)
                 .where(_seen(fix, slug, cut, bound), fix.c.kind == "correction")
                 .where(fix.c.headline.is_not(None), seen)
@@ -252,16 +194,16 @@ class SqlIndex:
             ]
             if revision is not None:
                 parts.append(t.c.seq == revision.seq)
-            selects = [select(*_COLUMNS).where(part) for part in parts]
+            selects = [select(*COLUMNS).where(part) for part in parts]
             found = connection.execute(union_all(*selects, headlined))
             unique = {row.seq: row for row in found}  # a row can answer to two parts
         rows = sorted(unique.values(), key=lambda row: (row.sort_utc, row.seq))
-        return version, [_update(row) for row in rows]
+        return version, [update_of(row) for row in rows]
 
     # One update
 
     def find(self, update_id: str) -> Update | None:
-        rows = self._updates(select(*_COLUMNS).where(updates_table.c.update_id == update_id))
+        rows = self._updates(select(*COLUMNS).where(updates_table.c.update_id == update_id))
         return rows[0] if rows else None
 
     def place(self, update_id: str) -> tuple[int, int]:
@@ -280,7 +222,7 @@ class SqlIndex:
     def amending(self, update_id: str) -> list[Update]:
         t = updates_table
         return self._updates(
-            select(*_COLUMNS).where(t.c.target == update_id).order_by(t.c.sort_utc, t.c.seq)
+            select(*COLUMNS).where(t.c.target == update_id).order_by(t.c.sort_utc, t.c.seq)
         )
 
     # The archive
@@ -293,14 +235,14 @@ class SqlIndex:
 
     def fingerprints(self, slug: str | None) -> dict[str, tuple[str, str]]:
         t = updates_table
-        query = select(*_COLUMNS).order_by(t.c.seq)
+        query = select(*COLUMNS).order_by(t.c.seq)
         if slug is not None:
             query = query.where(t.c.story == slug)
         found = {}
         with self._reading() as connection:
             rows = connection.execution_options(stream_results=True, yield_per=2000)
             for row in rows.execute(query):
-                update = _update(row)
+                update = update_of(row)
                 recorded_at = utc_text(update.recorded_at) if update.recorded_at else ""
                 print_ = fingerprint(update.to_record(), recorded_at, update.digest or "")
                 found[update.id] = (update.story, print_)
@@ -332,7 +274,7 @@ class SqlIndex:
 
     def _updates(self, query: Select[Any]) -> list[Update]:
         with self._reading() as connection:
-            return [_update(row) for row in connection.execute(query)]
+            return [update_of(row) for row in connection.execute(query)]
 
 
 def _seen(t: Any, slug: str, cut: Cut, bound: Row[Any] | None) -> ColumnElement[bool]:
@@ -370,7 +312,7 @@ def _after(sort_utc: str, seq: int) -> ColumnElement[bool]:
 def _latest(*conditions: ColumnElement[bool]) -> Select[Any]:
     t = updates_table
     return (
-        select(*_COLUMNS).where(*conditions).order_by(t.c.sort_utc.desc(), t.c.seq.desc()).limit(1)
+        select(*COLUMNS).where(*conditions).order_by(t.c.sort_utc.desc(), t.c.seq.desc()).limit(1)
     )
 
 
@@ -411,72 +353,3 @@ class _Writer:
                 )  # fmt: skip
             self.session.execute(insert(chain_table), rows)
             self.links = []
-
-
-def row_of(update: Update, zone: tzinfo) -> dict[str, Any]:
-    """An update as an index row; its place on the timeline fixed in the archive's zone."""
-    assert update.recorded_at is not None
-    reported = update.reported_at
-    return {
-        "story": update.story,
-        "update_id": update.id,
-        "kind": update.kind,
-        "reported_at": str(reported),
-        "reported_day": reported.day.isoformat(),
-        "reported_is_date": reported.is_date,
-        "sort_utc": utc_text(reported.start(zone)),
-        "recorded_at": utc_text(update.recorded_at),
-        "by": update.by,
-        "source": update.source,
-        "outlet": update.outlet,
-        "headline": update.headline,
-        "text": update.text,
-        "party": update.party,
-        "issued_at": str(update.issued_at) if update.issued_at else None,
-        "fact_key": update.key,
-        "fact_value": None
-        if update.value is MISSING
-        else json.dumps(update.value, ensure_ascii=False),
-        "target": update.target,
-        "note": update.note,
-        "digest": update.digest,
-    }
-
-
-def _update(row: Row[Any]) -> Update:
-    (update_id, story, kind, reported_at, by, source, outlet, headline, text, party, issued_at,
-     fact_key, fact_value, target, note, recorded_at, _, _, digest) = row  # fmt: skip
-    return Update.restore(
-        {
-            "id": update_id,
-            "story": story,
-            "kind": kind,
-            "reported_at": When.parse(reported_at),
-            "by": by,
-            "source": source,
-            "outlet": outlet,
-            "headline": headline,
-            "text": text,
-            "party": party,
-            "issued_at": When.parse(issued_at) if issued_at else None,
-            "key": fact_key,
-            "value": MISSING if fact_value is None else _json(fact_value),
-            "target": target,
-            "note": note,
-            "recorded_at": datetime.fromisoformat(recorded_at),
-            "digest": digest,
-        }
-    )
-
-
-@lru_cache(maxsize=4096)
-def _json_small(text: str) -> Any:
-    return json.loads(text)
-
-
-def _json(text: str) -> Any:
-    """A fact's value; small ones (most) are cached, and copied when mutable."""
-    if len(text) > 200:
-        return json.loads(text)
-    value = _json_small(text)
-    return copy.deepcopy(value) if isinstance(value, dict | list) else value

@@ -26,7 +26,7 @@ from cli.main import story
 from domain.digests import GENESIS, chain_digest, update_digest
 from domain.updates import Update
 from domain.when import utc_text
-from storage.index import row_of
+from storage.tables import row_of
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "shotspotter"
 SLUG = "shotspotter"
