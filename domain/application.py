@@ -63,7 +63,7 @@ class Archive(Writing, Auditing):
         if found is not None and found.story != slug:
             raise _unknown_update(slug, ref, found)
         if found is not None:
-            if not cut.admits(found):
+            if not cut.admits(found, self.index.zone):
                 raise UnknownUpdate(
                     f"update {ref} was recorded after {known_at}: choose a later --known-at"
                 )

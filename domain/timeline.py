@@ -4,17 +4,17 @@ Versions are the story's states after each update in *reported* order (ties in r
 order). Nothing stored is rewritten when an update arrives late: the timeline is derived
 afresh from the updates each time it is asked for.
 
-Two zones are at work. The archive's zone places a date-only ``reported_at`` on the
-timeline (at the start of that day there); it is fixed when the archive is created, so
-the order of versions never depends on who asks. The reader's zone (``--tz``) decides
-what a date cut-off includes: an update reported on a day is visible from that day on.
+A date-only ``reported_at`` is placed at the start of that day in the archive's zone,
+fixed when the archive is created, so the order of versions never depends on who asks.
+The reader's zone (``--tz``) says where a date cut-off ends; what it admits is always
+the first versions of the timeline.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 from domain.errors import NotYetReported, UnknownUpdate
@@ -87,7 +87,9 @@ class StoryVersion:
 class Cut:
     """Which updates a version sees: reported by ``as_of``, recorded by ``known_at``.
 
-    Dates are read in ``tz``: a date reaches through the end of that day there.
+    Dates given here are read in ``tz``: a date reaches through the end of that day there.
+    An update is reported at its place on the timeline (a date-only update: the start of
+    its day in the archive's zone), so what a cut admits is always the first versions.
     """
 
     tz: tzinfo
@@ -99,23 +101,13 @@ class Cut:
         return self.as_of.end(self.tz) if self.as_of else None
 
     @property
-    def last_day(self) -> date | None:
-        """The last day whose date-only updates are visible."""
-        limit = self.reported_by
-        return limit.astimezone(self.tz).date() if limit else None
-
-    @property
     def recorded_by(self) -> datetime | None:
         return self.known_at.end(self.tz) if self.known_at else None
 
-    def admits(self, update: Update) -> bool:
-        limit, last_day, known = self.reported_by, self.last_day, self.recorded_by
-        reported = update.reported_at
-        if limit is not None and last_day is not None:
-            if reported.moment is None and reported.day > last_day:
-                return False
-            if reported.moment is not None and reported.moment > limit:
-                return False
+    def admits(self, update: Update, zone: tzinfo) -> bool:
+        limit, known = self.reported_by, self.recorded_by
+        if limit is not None and order_key(update, zone) > limit:
+            return False
         return known is None or _recorded(update) <= known
 
 
@@ -131,7 +123,7 @@ def ordered(updates: Iterable[Update], zone: tzinfo) -> list[Update]:
 
 def timeline(updates: Iterable[Update], zone: tzinfo, cut: Cut) -> list[Update]:
     """The updates a cut admits, in version order."""
-    return ordered((u for u in updates if cut.admits(u)), zone)
+    return ordered((u for u in updates if cut.admits(u, zone)), zone)
 
 
 def _recorded(update: Update) -> datetime:

@@ -21,7 +21,6 @@ from sqlalchemy import (
     Row,
     Select,
     and_,
-    false,
     func,
     insert,
     or_,
@@ -293,12 +292,9 @@ def _admits(cut: Cut | None, t: Any = updates_table) -> ColumnElement[bool]:
     if cut is None:
         return true()
     condition: ColumnElement[bool] = true()
-    limit, last_day, known = cut.reported_by, cut.last_day, cut.recorded_by
-    if limit is not None and last_day is not None:
-        condition = or_(
-            and_(t.c.reported_is_date, t.c.reported_day <= last_day.isoformat()),
-            and_(t.c.reported_is_date == false(), t.c.sort_utc <= utc_text(limit)),
-        )
+    limit, known = cut.reported_by, cut.recorded_by
+    if limit is not None:
+        condition = t.c.sort_utc <= utc_text(limit)
     if known is not None:
         condition = and_(condition, t.c.recorded_at <= utc_text(known))
     return condition

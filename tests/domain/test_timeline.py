@@ -171,14 +171,26 @@ def test_the_readers_zone_decides_which_day_a_moment_falls_on() -> None:
     assert as_of("s", desk.updates, UTC_ZONE, Cut(chicago, friday)).version == 2
 
 
-def test_a_date_only_update_is_visible_from_its_day_in_the_readers_zone() -> None:
+def test_a_date_only_update_is_visible_from_its_day_in_the_archive_zone() -> None:
     desk = Desk()
     desk.add("report", "2024-02-15", text="Thursday.")
     desk.add("report", "2024-02-16", text="Friday.")
     chicago = time_zone("America/Chicago")
-    assert as_of("s", desk.updates, UTC_ZONE, Cut(chicago, When.parse("2024-02-15"))).version == 1
-    morning = When.parse("2024-02-16T00:30:00-06:00")
-    assert as_of("s", desk.updates, UTC_ZONE, Cut(chicago, morning)).version == 2
+    in_chicago_archive = as_of("s", desk.updates, chicago, Cut(chicago, When.parse("2024-02-15")))
+    assert in_chicago_archive.version == 1
+    # In a UTC archive, Friday starts at 18:00 on Thursday in Chicago.
+    thursday_evening = When.parse("2024-02-15T18:30:00-06:00")
+    assert as_of("s", desk.updates, UTC_ZONE, Cut(chicago, thursday_evening)).version == 2
+
+
+def test_what_a_cut_admits_is_always_the_first_versions() -> None:
+    desk = Desk()
+    desk.add("report", "2024-02-16", text="Friday, no time given.")
+    desk.add("report", "2024-02-16T03:00:00+00:00", text="Early Friday in UTC.")
+    chicago = time_zone("America/Chicago")
+    version = as_of("s", desk.updates, UTC_ZONE, Cut(chicago, When.parse("2024-02-15")))
+    assert version.paragraphs == ("Friday, no time given.", "Early Friday in UTC.")
+    assert [u.text for u in version.updates] == ["Friday, no time given.", "Early Friday in UTC."]
 
 
 def test_the_archive_zone_places_date_only_updates_among_timed_ones() -> None:
