@@ -73,7 +73,7 @@ def parse_when(value: str | None, option: str) -> When | None:
 
 
 def emit(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False))
 
 
 def user() -> str:

@@ -105,7 +105,7 @@ def replay(
     zone = time_zone(tz)
     when, known = parse_when(as_of, "--as-of"), parse_when(known_at, "--known-at")
     archive = archive_at(db, tz)
-    if slug:
+    if slug is not None:
         version = archive.replay(slug, zone, when, known)
         if as_json:
             emit(render.version_json(version, when, known))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,7 +18,7 @@ from cli.options import (
     tz_option,
     user,
 )
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, StoryError
 from domain.when import time_zone
 
 if TYPE_CHECKING:
@@ -94,7 +93,13 @@ def append(
     time_zone(tz)  # checked before anything is read or written
     body = _text(text, text_file, stdin)
     update = Update.draft(
-        slug, kind, reported_at, by or user(), text=body, value=_json_value(value), **fields
+        slug,
+        kind,
+        reported_at,
+        by if by is not None else user(),
+        text=body,
+        value=_json_value(value),
+        **fields,
     )
     appended = archive_at(db, tz).append(update)
     if as_json:
@@ -123,9 +128,11 @@ def _json_value(value: str | None) -> Any:
 
     if value is None:
         return MISSING
+    from domain.sources import strict_json
+
     try:
-        return json.loads(value)
-    except json.JSONDecodeError:
+        return strict_json(value)
+    except ValueError:
         raise InvalidInput(
             f"--value {value!r} is not JSON: quote text ('\"running\"'), or give a number, "
             "true/false, an object, or null to remove the fact"
@@ -160,21 +167,30 @@ def import_(
     from cli import render
     from cli.files import scan
 
-    sources = scan(paths, slug, by or user())
+    sources = scan(paths, slug, by if by is not None else user())
     archive = archive_at(db)
+    earlier: set[str] = set()  # files are imported in order: a later one may amend these
     for source in sources:
-        for target in sorted(source.targets):
+        for target in sorted(source.targets - earlier):
             if archive.index.find(target) is None:
                 raise InvalidInput(
-                    f"{source.name}: an update amends {target!r}, which is neither in the file "
-                    "nor in the archive: import the file with the original first"
+                    f"{source.name}: an update amends {target!r}, which is neither in the file, "
+                    "an earlier file nor the archive: import the original first"
                 )
+        earlier |= source.defines
     results = []
     hidden = as_json or not sys.stderr.isatty()
     total = sum(source.updates for source in sources)
     with click.progressbar(length=total, label="Importing", file=sys.stderr, hidden=hidden) as bar:
         for source in sources:
-            results.append((source.name, archive.record_stream(_reader(source), bar.update)))
+            try:
+                results.append((source.name, archive.record_stream(_reader(source), bar.update)))
+            except StoryError as error:
+                # Only the archive can see some mistakes (amending the wrong kind of update).
+                done = f"; {len(results)} earlier file(s) were imported" if results else ""
+                raise InvalidInput(
+                    f"{source.name}: {error}: nothing of it was written{done}"
+                ) from None
     if as_json:
         emit(render.imported_json(results))
         return

@@ -5,6 +5,7 @@ Persistence is configuration (see domain.ports): this module never names a datab
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import tzinfo
 
@@ -18,6 +19,9 @@ from domain.when import When
 from domain.writing import Appended, Imported, Writing
 
 __all__ = ["Appended", "Archive", "Imported", "Index", "StorySummary"]
+
+
+_ID = re.compile(r"^[0-9A-Fa-f]{12}$")  # an update id, in either case
 
 
 class Archive(Writing, Auditing):
@@ -59,6 +63,7 @@ class Archive(Writing, Auditing):
         cut = Cut(tz, None, known_at)
         if ref is None:
             return self._version(slug, cut)
+        ref = ref.lower() if _ID.match(ref) else ref
         found = self.index.find(ref)
         if found is not None and found.story != slug:
             raise _unknown_update(slug, ref, found)
@@ -93,6 +98,7 @@ class Archive(Writing, Auditing):
     def show(self, slug: str, update_id: str) -> tuple[Update, int, list[Update]]:
         """One update, its version number, and the updates that amend it."""
         check_slug(slug)
+        update_id = update_id.lower() if _ID.match(update_id) else update_id
         update = self.index.find(update_id)
         if update is None or update.story != slug:
             self._updates(slug, None)  # an unknown story is the better message

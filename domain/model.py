@@ -6,6 +6,7 @@ projections and diffs can change without invalidating anything stored.
 
 from __future__ import annotations
 
+from datetime import UTC, tzinfo
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -14,7 +15,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.digests import GENESIS, update_digest
 from domain.errors import InvalidInput, UnknownUpdate
 from domain.updates import CORRECTABLE, RETRACTABLE, Update
-from domain.when import utc_text
+from domain.when import When, utc_text
 
 STORY_NAMESPACE = uuid5(NAMESPACE_URL, "https://story.invalid/stories/")
 
@@ -77,12 +78,15 @@ class Story(Aggregate):
     def has(self, update_id: str) -> bool:
         return update_id in self.known
 
-    def record(self, update: Update) -> None:
-        """Append an update; corrections and retractions must amend one of ours."""
+    def record(self, update: Update, zone: tzinfo = UTC) -> None:
+        """Append an update; corrections and retractions must amend one of ours.
+
+        ``zone`` is the archive's: where a date-only update sits on the timeline.
+        """
         if update.story != self.slug:
             raise InvalidInput(f"update for {update.story!r} cannot go in story {self.slug!r}")
         if update.target is not None:
-            self._check_target(update)
+            self._check_target(update, zone)
         recorded_at = Story.Updated.create_timestamp()
         record = update.to_record()
         self.trigger_event(
@@ -93,7 +97,7 @@ class Story(Aggregate):
             previous=self.head,
         )
 
-    def _check_target(self, update: Update) -> None:
+    def _check_target(self, update: Update, zone: tzinfo) -> None:
         assert update.target is not None
         found = self.known.get(update.target)
         if found is None:
@@ -110,8 +114,7 @@ class Story(Aggregate):
             )
         if update.target == update.id:
             raise InvalidInput(f"a {update.kind} cannot amend itself")
-        # Compared by day: a date-only report has no time to compare within its day.
-        if update.reported_at.day.isoformat() < reported_at[:10]:
+        if update.reported_at.start(zone) < When.parse(reported_at).start(zone):
             raise InvalidInput(
                 f"{update.kind} reported at {update.reported_at} is earlier than its target "
                 f"{update.target} (reported {reported_at}): it must come after what it amends"

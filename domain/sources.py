@@ -7,7 +7,9 @@ line to fix; nothing here touches the archive.
 from __future__ import annotations
 
 import json
+import math
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -18,6 +20,25 @@ _SEED_FIRST_LINE = re.compile(r"^\s*date\s+(\S+)\s+(.+?)\s*$")
 _JSONL_FIELDS = frozenset({"id", "story", "kind", "reported_at", "source", "outlet", "by"}) | set(
     CONTENT_FIELDS
 )
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is too large a number")
+    return number
+
+
+def strict_json(text: str) -> Any:
+    """JSON as the standard has it: no NaN or Infinity, no endless nesting."""
+    try:
+        return json.loads(text, parse_constant=_no_constant, parse_float=_finite)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 def decode(data: bytes, name: str) -> str:
@@ -36,15 +57,17 @@ def decode(data: bytes, name: str) -> str:
 
 
 def slugify(headline: str, limit: int = 60) -> str:
-    """A slug from a headline: lower case, hyphenated, cut at a word boundary."""
-    words = re.findall(r"[a-z0-9]+", headline.lower())
+    """A slug from a headline: lower case, accents dropped, hyphenated, cut at a word."""
+    plain = unicodedata.normalize("NFKD", headline)
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    words = re.findall(r"[a-z0-9]+", plain.lower())
     slug = ""
     for word in words:
         candidate = f"{slug}-{word}" if slug else word
         if len(candidate) > limit:
             break
         slug = candidate
-    return slug or "story"
+    return slug
 
 
 def read_seed(text: str, name: str, story: str | None, by: str) -> Update:
@@ -56,10 +79,11 @@ def read_seed(text: str, name: str, story: str | None, by: str) -> Update:
             f"{name}:1: the first line must be 'date YYYY-MM-DD Headline', found {first[:40]!r}"
         )
     reported_at, headline = match.groups()
+    slug = story or slugify(headline)
+    if not slug:
+        raise InvalidInput(f"{name}:1: no story name can be made from the headline: give --story")
     try:
-        return Update.draft(
-            story or slugify(headline), "revision", reported_at, by, headline=headline, text=body
-        )
+        return Update.draft(slug, "revision", reported_at, by, headline=headline, text=body)
     except StoryError as error:
         line = 2 if "text" in str(error) else 1
         raise InvalidInput(f"{name}:{line}: {error}") from None
@@ -93,9 +117,11 @@ def jsonl_updates(lines: Iterable[bytes], name: str, by: str) -> Iterator[Update
             continue
         seen = True
         try:
-            yield _from_object(json.loads(line), by)
+            yield _from_object(strict_json(line), by)
         except json.JSONDecodeError as error:
             raise InvalidInput(f"{name}:{number}: not valid JSON ({error.msg})") from None
+        except ValueError as error:
+            raise InvalidInput(f"{name}:{number}: not valid JSON ({error})") from None
         except StoryError as error:
             raise InvalidInput(f"{name}:{number}: {error}") from None
     if not seen:

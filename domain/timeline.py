@@ -137,19 +137,7 @@ def state(slug: str, updates: Sequence[Update], version: int | None = None) -> S
     ``updates`` may leave out updates whose content cannot show (see
     ``storage.index``): the result is the same, given the true ``version`` number.
     """
-    fold = _Fold(updates)
-    # Text before the last revision in force cannot show: only its headlines matter.
-    start = next(
-        (
-            n
-            for n in range(len(updates) - 1, -1, -1)
-            if updates[n].kind == "revision" and updates[n].id not in fold.retractions
-        ),
-        0,
-    )
-    for n, update in enumerate(updates):
-        fold.add(update, in_body=update.kind in ("report", "revision") and n >= start)
-    return fold.story(slug, len(updates) if version is None else version)
+    return _Fold(updates).story(slug, len(updates) if version is None else version)
 
 
 def history(slug: str, timeline: Sequence[Update]) -> Iterator[tuple[Update, StoryVersion]]:
@@ -158,13 +146,12 @@ def history(slug: str, timeline: Sequence[Update]) -> Iterator[tuple[Update, Sto
     Folds incrementally; only a correction or retraction (which changes what came
     before it) makes it fold its prefix again.
     """
-    fold = _Fold(())
+    fold = _Fold([])
     for n, update in enumerate(timeline, start=1):
         amends = update.kind in ("correction", "retraction") or update.id in fold.amended
         if amends:
-            prefix = timeline[:n]
-            yield update, state(slug, prefix)
-            fold = _Fold(prefix, replay=True)
+            fold = _Fold(timeline[:n])
+            yield update, fold.story(slug, n)
             continue
         if update.kind == "revision":
             fold.restart()
@@ -175,7 +162,8 @@ def history(slug: str, timeline: Sequence[Update]) -> Iterator[tuple[Update, Sto
 class _Fold:
     """The fold's running state: updates are added in version order."""
 
-    def __init__(self, updates: Sequence[Update], replay: bool = False) -> None:
+    def __init__(self, updates: Sequence[Update]) -> None:
+        """The fold of ``updates`` (in version order), ready for more."""
         self.corrections: dict[str, Update] = {}
         self.retractions: dict[str, Update] = {}
         for update in updates:
@@ -195,17 +183,17 @@ class _Fold:
         self.fact_from: dict[str, str] = {}
         self.amendments: list[Amendment] = []
         self.order: list[Update] = []
-        if replay:  # the prefix's state, ready for more updates
-            last = max(
-                (
-                    n
-                    for n, u in enumerate(updates)
-                    if u.kind == "revision" and u.id not in self.retractions
-                ),
-                default=0,
-            )
-            for n, update in enumerate(updates):
-                self.add(update, in_body=update.kind in ("report", "revision") and n >= last)
+        # Text before the last revision in force cannot show: only its headlines matter.
+        last = max(
+            (
+                n
+                for n, u in enumerate(updates)
+                if u.kind == "revision" and u.id not in self.retractions
+            ),
+            default=0,
+        )
+        for n, update in enumerate(updates):
+            self.add(update, in_body=update.kind in ("report", "revision") and n >= last)
 
     def restart(self) -> None:
         """A revision in force: the text before it can no longer show."""

@@ -113,6 +113,10 @@ class Update:
             )
         if not by or not by.strip():
             raise InvalidInput("by is empty: give the archivist's name")
+        _check_text("by", by.strip())
+        for name in ("source", "outlet"):
+            if isinstance(fields.get(name), str):
+                _check_text(name, fields[name])
         source, outlet = fields.pop("source", None), fields.pop("outlet", None)
         given = {k: v for k, v in fields.items() if v is not None or k == "value"}
         if given.get("value", MISSING) is MISSING:
@@ -238,9 +242,27 @@ _HINTS = {
 }
 
 
+_LIMITS = {"by": 200, "key": 200, "party": 2000, "headline": 2000, "note": 4000}
+
+
+def _check_text(name: str, value: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(
+            f"{name} holds characters that are not valid Unicode: give it as UTF-8 text"
+        ) from None
+    limit = _LIMITS.get(name)
+    if limit is not None and len(value) > limit:
+        raise InvalidInput(f"{name} is {len(value)} characters long: at most {limit}, please")
+    return value
+
+
 def _normalise(given: dict[str, Any]) -> dict[str, Any]:
     content: dict[str, Any] = {}
     for name, value in given.items():
+        if isinstance(value, str):
+            _check_text(name, value)
         if name == "value":
             content[name] = value
         elif name == "issued_at":
@@ -256,6 +278,8 @@ def _normalise(given: dict[str, Any]) -> dict[str, Any]:
                     "e.g. contract.status"
                 )
             content[name] = str(value)
+        elif name == "target":  # ids are hex: accept them in either case
+            content[name] = str(value).strip().lower()
         else:
             content[name] = " ".join(str(value).split())
     return content

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from domain.errors import InvalidInput
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+FIRST_YEAR, LAST_YEAR = 2, 9998
 
 
 @dataclass(frozen=True, order=True)
@@ -58,22 +59,27 @@ def _parse(text: str, what: str) -> When:
     value = text.strip()
     if _DATE.match(value):
         try:
-            return When(date.fromisoformat(value))
+            when = When(date.fromisoformat(value))
         except ValueError:
             raise InvalidInput(
                 f"{what} {text!r} is not a real day: check the month and day"
             ) from None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(
-            f"{what} {text!r} is not a date: use YYYY-MM-DD or 2024-02-16T18:30:00-06:00"
-        ) from None
-    if moment.tzinfo is None:
-        raise InvalidInput(
-            f"{what} {text!r} has no UTC offset: add one, e.g. {value}+00:00 or {value}-06:00"
-        )
-    return When(moment.date(), moment)
+    else:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise InvalidInput(
+                f"{what} {text!r} is not a date: use YYYY-MM-DD or 2024-02-16T18:30:00-06:00"
+            ) from None
+        if moment.tzinfo is None:
+            raise InvalidInput(
+                f"{what} {text!r} has no UTC offset: add one, e.g. {value}+00:00 or {value}-06:00"
+            )
+        when = When(moment.date(), moment)
+    if not FIRST_YEAR <= when.day.year <= LAST_YEAR:
+        # Days at the calendar's ends cannot be moved between zones.
+        raise InvalidInput(f"{what} {text!r} is out of range: give a year from 2 to 9998")
+    return when
 
 
 def time_zone(name: str) -> tzinfo:

@@ -135,7 +135,7 @@ class Writing(ArchiveBase):
                 result.present.append(update.id)
                 continue
             self._check_target_story(story, update)
-            story.record(update)
+            story.record(update, self.index.zone)
             new.append(update)
         touched = [story for story in stories.values() if story.pending_events]
         recordings = self.save(*touched)

@@ -235,7 +235,7 @@ def random_desk(rng: random.Random, count: int) -> Desk:
             if not allowed:
                 continue
             target = rng.choice(allowed)
-            later = f"2024-02-{target.reported_at.day.day + rng.randrange(3):02d}"
+            later = f"2024-02-{target.reported_at.day.day + 2 + rng.randrange(3):02d}"
             fields: dict[str, Any] = {"target": target.id, "note": f"note {n}"}
             if kind == "correction":
                 fields |= {"text": f"Fixed {n}.", "headline": f"Fixed {n}" if n % 3 else None}

@@ -47,7 +47,7 @@ def random_story(rng: random.Random, slug: str, count: int) -> list[Update]:
                 continue
             target = rng.choice(allowed)
             fields = {"target": target.id, "note": f"note {n}"}
-            reported = (target.reported_at.day + timedelta(days=rng.randrange(3))).isoformat()
+            reported = (target.reported_at.day + timedelta(days=2 + rng.randrange(3))).isoformat()
             if kind == "correction":
                 fields["text"] = f"Corrected {n}."
                 if rng.random() < 0.3:
