@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from cli.options import read as _read
 from domain.errors import InvalidInput
 from domain.sources import decode, jsonl_updates, read_seed
 from domain.updates import Update
@@ -77,10 +78,3 @@ def scan(paths: tuple[str, ...], story: str | None, by: str) -> list[Source]:
             Source(path, story, by, count, frozenset(defines), frozenset(targets - defines))
         )
     return sources
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise InvalidInput(f"{path}: cannot read it ({error.strerror})") from None

@@ -109,7 +109,7 @@ def read(text: str, name: str) -> Checkpoint:
             f"{name}: not a story checkpoint (format {found!r}, expected {FORMAT!r})"
         )
     updates, head = document.get("updates"), document.get("head")
-    if not isinstance(updates, int) or updates < 0 or not isinstance(head, str):
+    if type(updates) is not int or updates < 0 or not isinstance(head, str):
         raise InvalidInput(f"{name}: corrupt checkpoint: 'updates' or 'head' is missing or wrong")
     if not _HEX64.match(head):
         raise InvalidInput(f"{name}: corrupt checkpoint: 'head' is not 64 hex digits")
