@@ -219,24 +219,20 @@ def index_row(update: Update) -> tuple[str, str, str, str, str, str]:
 
 
 # The columns the index reads for an update (storage.tables.FIELDS), for raw SELECTs, and
-# the rows a cut ``reported by <date>`` admits (storage.index._admits), for placeholders
-# (last day, latest instant) from ``reported_by``.
+# the rows a cut ``reported by <date>`` admits (storage.index._admits: each update by its
+# place on the timeline), for the placeholder from ``reported_by``.
 INDEX_COLUMNS = (
     'update_id, story, kind, reported_at, "by", source, outlet, headline, text, party, '
     "issued_at, fact_key, fact_value, target, note, recorded_at, sort_utc, seq, digest"
 )
-REPORTED_BY = (
-    "((reported_is_date AND reported_day <= {p}) OR (NOT reported_is_date AND sort_utc <= {p}))"
-)
+REPORTED_BY = "sort_utc <= {p}"
 
 
-def reported_by(when: When) -> tuple[str, str]:
-    """(last day, latest instant) of a cut as of ``when`` in UTC, as the index compares."""
-    cut = Cut(UTC, when)
-    limit, last_day = cut.reported_by, cut.last_day
+def reported_by(when: When) -> tuple[str]:
+    """The latest instant a cut as of ``when`` (read in UTC) admits, as the index compares."""
+    limit = Cut(UTC, when).reported_by
     assert limit is not None
-    assert last_day is not None
-    return last_day.isoformat(), utc_text(limit)
+    return (utc_text(limit),)
 
 
 # ---------------------------------------------------------------------------- git
