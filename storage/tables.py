@@ -8,7 +8,7 @@ from datetime import datetime, tzinfo
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Index, Integer, MetaData, Row, String, Table, Text
+from sqlalchemy import Column, Index, Integer, MetaData, Row, String, Table, Text
 
 from domain.updates import MISSING, Update
 from domain.when import When, utc_text
@@ -26,7 +26,6 @@ updates_table = Table(
     Column("kind", String(16), nullable=False),
     Column("reported_at", String(40), nullable=False),
     Column("reported_day", String(10), nullable=False),
-    Column("reported_is_date", Boolean, nullable=False),
     Column("sort_utc", String(32), nullable=False),
     Column("recorded_at", String(32), nullable=False),
     Column("by", String(200), nullable=False),
@@ -81,7 +80,6 @@ def row_of(update: Update, zone: tzinfo) -> dict[str, Any]:
         "kind": update.kind,
         "reported_at": str(reported),
         "reported_day": reported.day.isoformat(),
-        "reported_is_date": reported.is_date,
         "sort_utc": utc_text(reported.start(zone)),
         "recorded_at": utc_text(update.recorded_at),
         "by": update.by,

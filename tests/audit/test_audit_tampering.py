@@ -308,8 +308,8 @@ def test_an_update_only_in_the_index_is_an_index_mismatch(archive: Cli, attacker
     with attacker.tampering() as execute:
         execute(
             "INSERT INTO story_updates (seq, story, update_id, kind, reported_at, reported_day, "
-            'reported_is_date, sort_utc, recorded_at, "by", text, digest) '
-            "SELECT seq + 100, story, ?, kind, reported_at, reported_day, reported_is_date, "
+            'sort_utc, recorded_at, "by", text, digest) '
+            "SELECT seq + 100, story, ?, kind, reported_at, reported_day, "
             '  sort_utc, recorded_at, "by", ?, digest FROM story_updates WHERE update_id = ?',
             FORGED.id,
             FORGED.text,
