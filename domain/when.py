@@ -31,10 +31,6 @@ class When:
         """Parse ``YYYY-MM-DD`` or an ISO 8601 datetime with offset (``Z`` allowed)."""
         return _parse(text, what)
 
-    @property
-    def is_date(self) -> bool:
-        return self.moment is None
-
     def start(self, tz: tzinfo) -> datetime:
         """The earliest instant this names: the start of the day for a date."""
         if self.moment is not None:
