@@ -105,7 +105,7 @@ def machine(connection: Any) -> list[str]:
 
     packages = ", ".join(
         f"{name} {version(name)}"
-        for name in ("eventsourcing", "eventsourcing-sqlalchemy", "sqlalchemy", "psycopg")
+        for name in ("eventsourcing", "sqlalchemy", "psycopg")
     )
     return [
         f"date:       {datetime.now(UTC).isoformat(timespec='seconds')}",

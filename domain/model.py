@@ -6,6 +6,7 @@ projections and diffs can change without invalidating anything stored.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, tzinfo
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -26,7 +27,12 @@ def story_id(slug: str) -> UUID:
 
 
 class Story(Aggregate):
-    """A news story: a slug and the updates recorded for it, in recorded order."""
+    """A news story: a slug and the updates recorded for it, in recorded order.
+
+    Its state is what its invariants need and no more: the slug and the head of its
+    digest chain. What its updates were lives in their events (and, for finding an
+    update's target, in the archive's index, written in the same transaction).
+    """
 
     @staticmethod
     def create_id(slug: str) -> UUID:
@@ -40,9 +46,22 @@ class Story(Aggregate):
     @event(Started)
     def __init__(self, slug: str) -> None:
         self.slug = slug
-        # id -> [kind, reported_at]: enough to check targets; full records live in events.
-        self.known: dict[str, list[str]] = {}
         self.head = GENESIS  # the digest of the latest update
+
+    @classmethod
+    def resume(cls, started: Story.Started, last: Story.Updated | None) -> Story:
+        """A story from its first and last events alone.
+
+        Its whole state (slug, version, head of its digest chain) is in those two: the
+        events between only moved the head on. Loading a story therefore costs two rows
+        however long it is, which is why the archive keeps no snapshots.
+        """
+        story = started.mutate(None)
+        assert isinstance(story, Story)
+        if last is not None:
+            story.version = last.originator_version - 1
+            last.mutate(story)
+        return story
 
     class Updated(Aggregate.Event):
         """Base of the six update events: each carries the update's whole record,
@@ -54,7 +73,6 @@ class Story(Aggregate):
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Story)
-            aggregate.known[self.update["id"]] = [self.update["kind"], self.update["reported_at"]]
             aggregate.head = self.digest
 
     class Reported(Updated):
@@ -75,18 +93,16 @@ class Story(Aggregate):
     class Revised(Updated):
         """A full new text of the article was captured."""
 
-    def has(self, update_id: str) -> bool:
-        return update_id in self.known
-
-    def record(self, update: Update, zone: tzinfo = UTC) -> None:
+    def record(self, update: Update, zone: tzinfo = UTC, target: Target | None = None) -> None:
         """Append an update; corrections and retractions must amend one of ours.
 
         ``zone`` is the archive's: where a date-only update sits on the timeline.
+        ``target`` is what the archive knows of the update it amends (None: nothing).
         """
         if update.story != self.slug:
             raise InvalidInput(f"update for {update.story!r} cannot go in story {self.slug!r}")
         if update.target is not None:
-            self._check_target(update, zone)
+            self._check_target(update, zone, target)
         recorded_at = Story.Updated.create_timestamp()
         record = update.to_record()
         self.trigger_event(
@@ -97,28 +113,44 @@ class Story(Aggregate):
             previous=self.head,
         )
 
-    def _check_target(self, update: Update, zone: tzinfo) -> None:
-        assert update.target is not None
-        found = self.known.get(update.target)
-        if found is None:
+    def _check_target(self, update: Update, zone: tzinfo, target: Target | None) -> None:
+        if target is None:
             raise UnknownUpdate(
                 f"{update.kind} target {update.target!r} is not an update of story "
                 f"{self.slug!r}: see `story log {self.slug}` for its ids"
             )
-        kind, reported_at = found
+        if target.story != self.slug:
+            raise UnknownUpdate(
+                f"{update.kind} target {update.target} belongs to story {target.story!r}, "
+                f"not {self.slug!r}: amend it in its own story"
+            )
         allowed = CORRECTABLE if update.kind == "correction" else RETRACTABLE
-        if kind not in allowed:
+        if target.kind not in allowed:
             raise InvalidInput(
-                f"a {update.kind} cannot amend a {kind} update ({update.target}): "
+                f"a {update.kind} cannot amend a {target.kind} update ({update.target}): "
                 f"target one of the kinds {', '.join(sorted(allowed))}"
             )
         if update.target == update.id:
             raise InvalidInput(f"a {update.kind} cannot amend itself")
-        if update.reported_at.start(zone) < When.parse(reported_at).start(zone):
+        if update.reported_at.start(zone) < target.reported_at.start(zone):
             raise InvalidInput(
                 f"{update.kind} reported at {update.reported_at} is earlier than its target "
-                f"{update.target} (reported {reported_at}): it must come after what it amends"
+                f"{update.target} (reported {target.reported_at}): it must come after what it "
+                "amends"
             )
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the archive knows of an update that another amends."""
+
+    story: str
+    kind: str
+    reported_at: When
+
+    @classmethod
+    def of(cls, update: Update) -> Target:
+        return cls(update.story, update.kind, update.reported_at)
 
 
 EVENTS: dict[str, type[Story.Updated]] = {

@@ -7,7 +7,7 @@ event) is whatever implements :class:`Index` (storage.index on SQLAlchemy).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import tzinfo
@@ -18,6 +18,7 @@ from eventsourcing.application import Application
 
 from domain.audit import ChainRow
 from domain.errors import UnknownStory
+from domain.model import Target
 from domain.timeline import Cut
 from domain.updates import Update, check_slug
 
@@ -33,6 +34,11 @@ class StorySummary:
 
 
 class IndexWriter(Protocol):
+    """The index inside the archive's write transaction (writers take turns)."""
+
+    def known(self, update_ids: Collection[str]) -> dict[str, Target]:
+        """Those of these updates the archive holds (this transaction's included)."""
+
     def add(self, update: Update) -> None: ...
 
     def chain(self, links: list[tuple[str, str, str]]) -> None:
@@ -91,9 +97,8 @@ class ArchiveBase(Application[UUID]):
     """What every part of the archive shares: the event store and the index."""
 
     name = "Archive"
-    # Snapshots are taken by the writing side (domain.writing), from the state in hand,
-    # once per chunk: the library's interval snapshots would replay stored events.
-    is_snapshotting_enabled = True
+    # No snapshots: a story loads from its first and last events (Story.resume).
+    is_snapshotting_enabled = False
 
     def __init__(self, env: dict[str, str], index: Callable[[ArchiveBase], Index]) -> None:
         super().__init__(env)

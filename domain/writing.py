@@ -11,11 +11,10 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, PersistenceError
 
-from domain.errors import ArchiveUnavailable, UnknownUpdate, first_line
-from domain.model import Story, story_id
+from domain.errors import ArchiveUnavailable, first_line
+from domain.model import Story, Target, story_id
 from domain.ports import ArchiveBase, IndexWriter
 from domain.updates import Update
 
@@ -38,7 +37,6 @@ class Imported:
     present: list[str] = field(default_factory=list)
 
 
-SNAPSHOT_INTERVAL = 100  # events between snapshots of a story
 CONFLICT_PATIENCE = 60.0  # seconds a writer keeps retrying a conflict before giving up
 CHUNK = 1000  # updates saved at a time within a batch's transaction
 
@@ -96,13 +94,7 @@ class Writing(ArchiveBase):
 
     def _others_wrote(self) -> bool:
         """Whether a story of the failed attempt has moved on since it was read."""
-        for slug, version in self._loaded_at.items():
-            try:
-                if self.repository.get(story_id(slug)).version != version:
-                    return True
-            except AggregateNotFoundError:
-                continue  # still not started: nobody else wrote it
-        return False
+        return any(self._load(slug).version != v for slug, v in self._loaded_at.items())
 
     def _record_once(
         self, chunks: Iterable[Sequence[Update]], progress: Callable[[int], None]
@@ -123,24 +115,24 @@ class Writing(ArchiveBase):
         writer: IndexWriter,
         result: Imported,
     ) -> None:
-        saved_at = {slug: story.version for slug, story in stories.items()}
+        # What the archive already holds of these updates and their targets: one query.
+        known = writer.known({u.id for u in chunk} | {u.target for u in chunk if u.target})
         new: list[Update] = []
         for update in chunk:
-            if update.story not in stories:
-                stories[update.story] = self._story_for(update)
-                loaded = stories[update.story].version - len(stories[update.story].pending_events)
-                self._loaded_at[update.story] = saved_at[update.story] = loaded
-            story = stories[update.story]
-            if story.has(update.id):
+            if update.id in known:
                 result.present.append(update.id)
                 continue
-            self._check_target_story(story, update)
-            story.record(update, self.index.zone)
+            story = stories.get(update.story)
+            if story is None:
+                story = stories[update.story] = self._load(update.story)
+                self._loaded_at[update.story] = story.version
+            target = known.get(update.target) if update.target else None
+            story.record(update, self.index.zone, target)
+            known[update.id] = Target.of(update)
             new.append(update)
         touched = [story for story in stories.values() if story.pending_events]
-        recordings = self.save(*touched)
-        self._snapshot(s for s in touched if _crossed(saved_at[s.slug], s.version))
-        events = [r.domain_event for r in recordings if isinstance(r.domain_event, Story.Updated)]
+        events = [e for s in touched for e in s.pending_events if isinstance(e, Story.Updated)]
+        self.save(*touched)
         stamps = {e.update["id"]: e for e in events}
         for update in new:
             stamp = stamps[update.id]
@@ -149,26 +141,18 @@ class Writing(ArchiveBase):
         writer.chain([(e.update["id"], e.update["story"], e.digest) for e in events])
         writer.flush()  # each chunk's rows go out now: memory stays bounded
 
-    def _snapshot(self, stories: Iterable[Story]) -> None:
-        assert self.snapshots is not None
-        self.snapshots.put([Story.Snapshot.take(story) for story in stories])
-
-    def _story_for(self, update: Update) -> Story:
-        try:
-            story: Story = self.repository.get(story_id(update.story))
-        except AggregateNotFoundError:
-            return Story(slug=update.story)
-        return story
-
-    def _check_target_story(self, story: Story, update: Update) -> None:
-        if update.target is None or story.has(update.target):
-            return
-        elsewhere = self.index.find(update.target)
-        if elsewhere is not None:
-            raise UnknownUpdate(
-                f"{update.kind} target {update.target} belongs to story {elsewhere.story!r}, "
-                f"not {story.slug!r}: amend it in its own story"
-            )
+    def _load(self, slug: str) -> Story:
+        """A story from its first and last events (Story.resume); a new one if none."""
+        found = story_id(slug)
+        first = self.recorder.select_events(found, lte=1)
+        if not first:
+            return Story(slug=slug)
+        started = self.mapper.to_domain_event(first[0])
+        last = self.mapper.to_domain_event(
+            self.recorder.select_events(found, desc=True, limit=1)[0]
+        )
+        assert isinstance(started, Story.Started)
+        return Story.resume(started, last if isinstance(last, Story.Updated) else None)
 
 
 def chunked(updates: Iterable[Update], size: int = CHUNK) -> Iterator[list[Update]]:
@@ -181,8 +165,3 @@ def chunked(updates: Iterable[Update], size: int = CHUNK) -> Iterator[list[Updat
             chunk = []
     if chunk:
         yield chunk
-
-
-def _crossed(before: int, after: int) -> bool:
-    """Whether a story passed a multiple of SNAPSHOT_INTERVAL between two versions."""
-    return before // SNAPSHOT_INTERVAL < after // SNAPSHOT_INTERVAL

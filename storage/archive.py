@@ -1,21 +1,21 @@
-"""Opening an archive: the eventsourcing application on SQLAlchemy, with its index."""
+"""Opening an archive: the eventsourcing application on our recorder, with its index."""
 
 from __future__ import annotations
 
 import os
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from domain.application import Archive
 from domain.errors import ArchiveUnavailable, first_line
 from storage.index import SqlIndex
 from storage.locate import archive_url, display_url
+from storage.recorder import URL, SqlRecorder
 
 
 def _index(zone: str, app: Archive) -> SqlIndex:
-    datastore: Any = app.recorder.datastore  # type: ignore[attr-defined]
-    return SqlIndex(datastore.engine, datastore.transaction, zone)
+    assert isinstance(app.recorder, SqlRecorder)
+    return SqlIndex(app.recorder.store, zone)
 
 
 def open_archive(db: str | None, zone: str = "UTC") -> Archive:
@@ -28,7 +28,7 @@ def open_archive(db: str | None, zone: str = "UTC") -> Archive:
     from sqlalchemy.exc import SQLAlchemyError
 
     url = archive_url(db)
-    env = {"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": url}
+    env = {"PERSISTENCE_MODULE": "storage.recorder", URL: url}
     try:
         return Archive(env, index=partial(_index, zone))
     except (SQLAlchemyError, PersistenceError) as error:

@@ -7,9 +7,9 @@ that says why. (Someone who drops the triggers first can; `story verify` finds t
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
-GUARDED = ("archive_events", "archive_snapshots", "story_chain")
+GUARDED = ("archive_events", "story_chain")
 
 _PG_FUNCTION = """
 CREATE FUNCTION story_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -20,49 +20,65 @@ END $$
 """
 
 
-def install(engine: Engine) -> None:
-    """Create the triggers that are missing (each archive gets them when first opened)."""
-    if engine.dialect.name == "postgresql":
-        _install_postgresql(engine)
-    elif engine.dialect.name == "sqlite":
-        _install_sqlite(engine)
-
-
-def _install_sqlite(engine: Engine) -> None:
-    with engine.begin() as connection:
-        for table in GUARDED:
-            for action, past in (("UPDATE", "updated"), ("DELETE", "deleted")):
-                connection.execute(
-                    text(
-                        f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} "
-                        f"BEFORE {action} ON {table} BEGIN SELECT RAISE(ABORT, "
-                        f"'story: {table} is append-only: recorded history cannot be {past}'); END"
-                    )
-                )
-
-
-def _install_postgresql(engine: Engine) -> None:
-    wanted = {f"{table}_{suffix}": (table, suffix) for table in GUARDED for suffix in _PG_TRIGGERS}
-    with engine.begin() as connection:
+def installed(engine: Engine) -> bool:
+    """Whether every trigger is in place (and, on PostgreSQL, enabled): a read."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            rows = connection.execute(
+                text(
+                    "SELECT tgname FROM pg_trigger WHERE tgname = ANY(:names) AND tgenabled <> 'D'"
+                ),
+                {"names": [f"{table}_{suffix}" for table in GUARDED for suffix in _PG_TRIGGERS]},
+            ).all()
+            return len(rows) == len(GUARDED) * len(_PG_TRIGGERS)
+        names = [f"{table}_no_{action}" for table in GUARDED for action in ("update", "delete")]
         rows = connection.execute(
-            text("SELECT tgname, tgenabled FROM pg_trigger WHERE tgname = ANY(:names)"),
-            {"names": list(wanted)},
+            text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         ).all()
-        have: dict[str, str] = {str(row[0]): str(row[1]) for row in rows}
-        if len(have) == len(wanted) and all(state != "D" for state in have.values()):
-            return
-        # Serialise first-time set-up between processes opening a new archive at once.
-        connection.execute(text("SELECT pg_advisory_xact_lock(727371)"))
-        exists = connection.execute(
-            text("SELECT 1 FROM pg_proc WHERE proname = 'story_append_only'")
-        ).first()
-        if exists is None:
-            connection.execute(text(_PG_FUNCTION))
-        for name, (table, suffix) in wanted.items():
-            if name not in have:
-                connection.execute(text(_PG_TRIGGERS[suffix].format(name=name, table=table)))
-            elif have[name] == "D":  # someone disabled it: history is guarded again
-                connection.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER {name}"))
+        return set(names) <= {str(row[0]) for row in rows}
+
+
+def install(connection: Connection) -> None:
+    """Create the triggers that are missing, inside the caller's transaction."""
+    if connection.dialect.name == "postgresql":
+        _install_postgresql(connection)
+    elif connection.dialect.name == "sqlite":
+        _install_sqlite(connection)
+
+
+def _install_sqlite(connection: Connection) -> None:
+    for table in GUARDED:
+        for action, past in (("UPDATE", "updated"), ("DELETE", "deleted")):
+            connection.execute(
+                text(
+                    f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} "
+                    f"BEFORE {action} ON {table} BEGIN SELECT RAISE(ABORT, "
+                    f"'story: {table} is append-only: recorded history cannot be {past}'); END"
+                )
+            )
+
+
+def _install_postgresql(connection: Connection) -> None:
+    wanted = {f"{table}_{suffix}": (table, suffix) for table in GUARDED for suffix in _PG_TRIGGERS}
+    rows = connection.execute(
+        text("SELECT tgname, tgenabled FROM pg_trigger WHERE tgname = ANY(:names)"),
+        {"names": list(wanted)},
+    ).all()
+    have: dict[str, str] = {str(row[0]): str(row[1]) for row in rows}
+    if len(have) == len(wanted) and all(state != "D" for state in have.values()):
+        return
+    # Serialise first-time set-up between processes opening a new archive at once.
+    connection.execute(text("SELECT pg_advisory_xact_lock(727371)"))
+    exists = connection.execute(
+        text("SELECT 1 FROM pg_proc WHERE proname = 'story_append_only'")
+    ).first()
+    if exists is None:
+        connection.execute(text(_PG_FUNCTION))
+    for name, (table, suffix) in wanted.items():
+        if name not in have:
+            connection.execute(text(_PG_TRIGGERS[suffix].format(name=name, table=table)))
+        elif have[name] == "D":  # someone disabled it: history is guarded again
+            connection.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER {name}"))
 
 
 _PG_TRIGGERS = {

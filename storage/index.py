@@ -10,19 +10,18 @@ those into the same story as all the rows would give.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import tzinfo
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Engine,
     Row,
     Select,
     and_,
     func,
-    insert,
+    inspect,
     or_,
     select,
     true,
@@ -30,81 +29,104 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from domain.application import StorySummary
 from domain.audit import ChainRow, fingerprint
 from domain.digests import GENESIS, chain_digest
 from domain.errors import ArchiveUnavailable, first_line
+from domain.model import Target
 from domain.timeline import Cut
 from domain.updates import Update
-from domain.when import time_zone, utc_text
+from domain.when import When, time_zone, utc_text
 from storage import guard
+from storage.recorder import events_table
+from storage.store import Store
 from storage.tables import (
     COLUMNS,
+    INSERT_ROW,
     SCHEMA_VERSION,
     chain_table,
     meta_table,
     metadata,
-    row_of,
     update_of,
     updates_table,
+    values_of,
 )
 
 
 class SqlIndex:
     """The Index port on SQLAlchemy: SQLite and PostgreSQL alike."""
 
-    def __init__(self, engine: Engine, transaction: Any, zone: str) -> None:
-        self.engine = engine
-        self._transaction = transaction  # the event store's: rows commit with events
-        metadata.create_all(engine, checkfirst=True)
-        guard.install(engine)
+    def __init__(self, store: Store, zone: str) -> None:
+        self.store = store
+        self.engine = store.engine
         self.zone: tzinfo = time_zone(self._settle_meta(zone))
 
     def _settle_meta(self, zone: str) -> str:
-        """Check the schema version; the archive's zone (set once, at creation)."""
+        """Check the schema version; the archive's zone (set once, at creation).
+
+        A new archive gets its tables, triggers and settings here, in one transaction.
+        """
+        found = self._meta()
+        if found is None or not guard.installed(self.engine):
+            with self.store.writing(setup=True) as connection:
+                events_table.create(connection, checkfirst=True)
+                metadata.create_all(connection, checkfirst=True)
+                guard.install(connection)
+            found = self._meta()
+            assert found is not None
+        if int(found.get("schema_version", SCHEMA_VERSION)) > SCHEMA_VERSION:
+            raise ArchiveUnavailable(
+                f"this archive has schema version {found['schema_version']}, newer than "
+                f"this story (reads {SCHEMA_VERSION}): upgrade story"
+            )
         wanted = {"schema_version": str(SCHEMA_VERSION), "time_zone": zone}
-        with self.engine.begin() as connection:
-            rows = connection.execute(select(meta_table.c.name, meta_table.c.value)).all()
-            found: dict[str, str] = {str(row[0]): str(row[1]) for row in rows}
-            if int(found.get("schema_version", SCHEMA_VERSION)) > SCHEMA_VERSION:
-                raise ArchiveUnavailable(
-                    f"this archive has schema version {found['schema_version']}, newer than "
-                    f"this story (reads {SCHEMA_VERSION}): upgrade story"
+        missing = [(k, v) for k, v in wanted.items() if k not in found]
+        if missing:
+            with self.store.writing() as connection:
+                again = self._meta() or {}  # another process may have settled it meanwhile
+                rows = [(k, v) for k, v in missing if k not in again]
+                self.store.execute(
+                    connection, "INSERT INTO story_meta (name, value) VALUES (?, ?)", rows
                 )
-            missing = [{"name": k, "value": v} for k, v in wanted.items() if k not in found]
-            if missing:
-                connection.execute(insert(meta_table), missing)
+                found = {**again, **dict(rows)}
         return found.get("time_zone", zone)
 
+    def _meta(self) -> dict[str, str] | None:
+        """The archive's settings; None when it has no tables yet."""
+        inspector = inspect(self.engine)
+        if not inspector.has_table("story_meta"):
+            return None
+        with self._reading() as connection:
+            rows = connection.execute(select(meta_table.c.name, meta_table.c.value)).all()
+        return {str(row[0]): str(row[1]) for row in rows}
+
     def close(self) -> None:
-        self.engine.dispose()
+        self.store.close()
 
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
         """A connection for queries; a database failure becomes one clear error."""
         try:
-            with self.engine.connect() as connection:
+            with self.store.reading() as connection:
                 yield connection
         except SQLAlchemyError as error:
             raise ArchiveUnavailable(f"cannot read the archive: {first_line(error)}") from None
 
     @contextmanager
     def recording(self) -> Iterator[_Writer]:
-        with self._transaction(commit=True) as session:
-            writer = _Writer(session, self.zone)
+        with self.store.writing() as connection:
+            writer = _Writer(self.store, connection, self.zone)
             yield writer
             writer.flush()
 
     def rebuild(self, updates: Iterable[Update], progress: Callable[[int], None]) -> int:
         """Drop the index and derive it again from the given updates, in one transaction."""
         count = 0
-        with self._transaction(commit=True) as session:
-            connection = session.connection()
+        with self.store.writing() as connection:
             updates_table.drop(connection)
             updates_table.create(connection)
-            writer = _Writer(session, self.zone)
+            writer = _Writer(self.store, connection, self.zone)
             for update in updates:
                 writer.add(update)
                 count += 1
@@ -313,39 +335,56 @@ def _latest(*conditions: ColumnElement[bool]) -> Select[Any]:
 
 
 class _Writer:
-    """Collects index rows during a recording and inserts them in one statement."""
+    """The index inside the write transaction: rows are inserted a chunk at a time."""
 
-    def __init__(self, session: Session, zone: tzinfo) -> None:
-        self.session = session
+    def __init__(self, store: Store, connection: Connection, zone: tzinfo) -> None:
+        self.store = store
+        self.connection = connection
         self.zone = zone
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[tuple[Any, ...]] = []
         self.links: list[tuple[str, str, str]] = []
+
+    def known(self, update_ids: Collection[str]) -> dict[str, Target]:
+        found: dict[str, Target] = {}
+        wanted = sorted(update_ids)
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            rows = self.store.fetch(
+                self.connection,
+                "SELECT update_id, story, kind, reported_at FROM story_updates "
+                f"WHERE update_id IN ({', '.join('?' for _ in part)})",
+                *part,
+            )
+            for update_id, story, kind, reported_at in rows:
+                found[update_id] = Target(story, kind, When.parse(reported_at))
+        return found
 
     def add(self, update: Update) -> None:
         assert update.recorded_at is not None
-        self.rows.append(row_of(update, self.zone))
+        self.rows.append(values_of(update, self.zone))
 
     def chain(self, links: list[tuple[str, str, str]]) -> None:
         self.links.extend(links)
 
     def flush(self) -> None:
         if self.rows:
-            self.session.execute(insert(updates_table), self.rows)
+            self.store.execute(self.connection, INSERT_ROW, self.rows)
             self.rows = []
         if self.links:
-            # Read the head inside the transaction that holds the write lock: writers
-            # that raced to the same position conflict on its key and are retried.
-            c = chain_table.c
-            head = self.session.execute(
-                select(c.position, c.chain).order_by(c.position.desc()).limit(1)
-            ).first()
-            position, previous = (head.position, head.chain) if head else (0, GENESIS)
+            # The head is read under the archive's write lock: nobody else moves it.
+            head = self.store.fetch(
+                self.connection,
+                "SELECT position, chain FROM story_chain ORDER BY position DESC LIMIT 1",
+            )
+            position, previous = (int(head[0][0]), str(head[0][1])) if head else (0, GENESIS)
             rows = []
             for update_id, story, digest in self.links:
                 position, previous = position + 1, chain_digest(previous, digest)
-                rows.append(
-                    {"position": position, "update_id": update_id, "story": story,
-                     "digest": digest, "chain": previous}
-                )  # fmt: skip
-            self.session.execute(insert(chain_table), rows)
+                rows.append((position, update_id, story, digest, previous))
+            self.store.execute(
+                self.connection,
+                "INSERT INTO story_chain (position, update_id, story, digest, chain) "
+                "VALUES (?, ?, ?, ?, ?)",
+                rows,
+            )
             self.links = []

@@ -99,6 +99,21 @@ def row_of(update: Update, zone: tzinfo) -> dict[str, Any]:
     }
 
 
+ROW_FIELDS = (
+    "story", "update_id", "kind", "reported_at", "reported_day", "sort_utc", "recorded_at",
+    "by", "source", "outlet", "headline", "text", "party", "issued_at", "fact_key",
+    "fact_value", "target", "note", "digest",
+)  # fmt: skip
+_QUOTED = ", ".join(f'"{name}"' for name in ROW_FIELDS)  # "by" is an SQL keyword
+INSERT_ROW = f"INSERT INTO story_updates ({_QUOTED}) VALUES ({', '.join('?' * len(ROW_FIELDS))})"
+
+
+def values_of(update: Update, zone: tzinfo) -> tuple[Any, ...]:
+    """An update's index row as values in ROW_FIELDS order, for ``executemany``."""
+    row = row_of(update, zone)
+    return tuple(row[name] for name in ROW_FIELDS)
+
+
 def update_of(row: Row[Any]) -> Update:
     (update_id, story, kind, reported_at, by, source, outlet, headline, text, party, issued_at,
      fact_key, fact_value, target, note, recorded_at, _, _, digest) = row  # fmt: skip

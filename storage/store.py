@@ -1,0 +1,147 @@
+"""One database, one writer at a time: the transaction that events and read models share.
+
+Every write to the archive (events, index rows, chain links) happens inside
+:meth:`Store.writing`, which first takes the archive's write lock: ``BEGIN IMMEDIATE`` on
+SQLite, ``LOCK TABLE archive_events IN EXCLUSIVE MODE`` on PostgreSQL. Writers queue up
+instead of racing, so a writer's reads inside its transaction (a story's last event,
+an update's target) are the truth, and the read models can never disagree with the
+events. Readers are never blocked: SQLite runs in WAL mode, and PostgreSQL's EXCLUSIVE
+lock still admits ``SELECT``.
+
+Hot paths use the driver's cursor directly (``executemany``); SQLAlchemy keeps the
+engine, the pool, the dialect differences and the schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from eventsourcing.persistence import (
+    DataError,
+    IntegrityError,
+    OperationalError,
+    PersistenceError,
+    ProgrammingError,
+)
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DataError as SqlDataError
+from sqlalchemy.exc import IntegrityError as SqlIntegrityError
+from sqlalchemy.exc import OperationalError as SqlOperationalError
+from sqlalchemy.exc import ProgrammingError as SqlProgrammingError
+from sqlalchemy.exc import SQLAlchemyError
+
+WAIT_FOR_WRITER = 60  # seconds a writer waits for the one before it to finish
+
+
+class Store:
+    """An engine on SQLite or PostgreSQL, and the write transaction in progress."""
+
+    def __init__(self, url: str) -> None:
+        self.sqlite = url.startswith("sqlite")
+        if self.sqlite:
+            self.engine: Engine = create_engine(
+                url, connect_args={"timeout": WAIT_FOR_WRITER, "isolation_level": None}
+            )
+            event.listen(self.engine, "connect", _sqlite_connected)
+            event.listen(self.engine, "begin", _sqlite_begin)
+        else:
+            self.engine = create_engine(url)
+        self._current: ContextVar[Connection | None] = ContextVar("writing", default=None)
+
+    def sql(self, statement: str) -> str:
+        """A statement written with ``?`` placeholders, in the driver's own style."""
+        return statement if self.sqlite else statement.replace("?", "%s")
+
+    @contextmanager
+    def writing(self, setup: bool = False) -> Iterator[Connection]:
+        """The write transaction (joined if one is in progress): commits on success.
+
+        ``setup``: the transaction that creates the tables, before there is a table to lock.
+        """
+        current = self._current.get()
+        if current is not None:
+            yield current
+            return
+        with self.translated():
+            connection = self.engine.connect().execution_options(story_write=True)
+            token = self._current.set(connection)
+            try:
+                with connection.begin():
+                    if not self.sqlite:
+                        connection.exec_driver_sql(
+                            f"SET LOCAL lock_timeout = '{WAIT_FOR_WRITER:.0f}s'"
+                        )
+                        connection.exec_driver_sql(
+                            "SELECT pg_advisory_xact_lock(727371)"
+                            if setup
+                            else "LOCK TABLE archive_events IN EXCLUSIVE MODE"
+                        )
+                    yield connection
+            finally:
+                self._current.reset(token)
+                connection.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reads: the write transaction's own, when inside one."""
+        current = self._current.get()
+        if current is not None:
+            yield current
+            return
+        with self.engine.connect() as connection:
+            yield connection
+
+    def execute(self, connection: Connection, statement: str, rows: Sequence[Any]) -> None:
+        """``executemany`` on the driver's cursor: the cheapest way to insert rows."""
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(self.sql(statement), rows)
+        finally:
+            cursor.close()
+
+    def fetch(self, connection: Connection, statement: str, *params: Any) -> list[Any]:
+        """Rows of a query, through the driver's cursor."""
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(self.sql(statement), params)
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def translated(self) -> Iterator[None]:
+        """SQLAlchemy's and the driver's errors as eventsourcing's persistence errors."""
+        dbapi: Any = self.engine.dialect.dbapi
+        try:
+            yield
+        except (SqlIntegrityError, dbapi.IntegrityError) as error:
+            raise IntegrityError(error) from error
+        except (SqlOperationalError, dbapi.OperationalError) as error:
+            raise OperationalError(error) from error
+        except (SqlDataError, dbapi.DataError) as error:
+            raise DataError(error) from error
+        except (SqlProgrammingError, dbapi.ProgrammingError) as error:
+            raise ProgrammingError(error) from error
+        except (SQLAlchemyError, dbapi.Error) as error:
+            raise PersistenceError(error) from error
+
+
+def _sqlite_connected(dbapi_connection: Any, _: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+    finally:
+        cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """Writers take SQLite's write lock up front, so they queue instead of failing."""
+    immediate = connection.get_execution_options().get("story_write", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
