@@ -146,7 +146,9 @@ def test_a_long_story_resumes_from_its_ends_and_checks_targets_anywhere_in_it(
     ).update
     with pytest.raises(InvalidInput, match="cannot amend a retraction"):
         archive.append(
-            Update.draft("shotspotter", "retraction", "2024-01-04", "a", target=retraction.id, note="y")
+            Update.draft(
+                "shotspotter", "retraction", "2024-01-04", "a", target=retraction.id, note="y"
+            )
         )
     story = archive.repository.get(story_id("shotspotter"))  # every event, the long way
     assert isinstance(story, Story)
