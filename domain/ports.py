@@ -47,6 +47,9 @@ class IndexWriter(Protocol):
     def flush(self) -> None:
         """Write what was added (still inside the transaction)."""
 
+    def placed(self, update_id: str) -> tuple[Update, int, int]:
+        """A recorded update, the version it makes and how many its story has."""
+
 
 class Index(Protocol):
     """The read side: recorded updates, queryable without replaying every event."""

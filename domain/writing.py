@@ -46,33 +46,39 @@ class Writing(ArchiveBase):
 
     def append(self, update: Update) -> Appended:
         """Append one update; appending the same content again changes nothing."""
-        batch = self.record([update])
-        recorded = self.index.find(update.id)
-        assert recorded is not None
-        return Appended(recorded, *self.index.place(update.id), new=bool(batch.new))
+        appended: list[Appended] = []
+
+        def place(writer: IndexWriter, result: Imported) -> None:
+            recorded, version, versions = writer.placed(update.id)
+            appended.append(Appended(recorded, version, versions, new=bool(result.new)))
+
+        self.record_stream(lambda: [[update]], then=place)
+        return appended[-1]  # the attempt that committed
 
     def record(self, updates: Iterable[Update]) -> Imported:
         """Append a batch atomically: all of it is recorded, or (on any error) none of it."""
         batch = list(updates)
-        return self.record_stream(lambda: [batch])
+        return self.record_stream(lambda: chunked(batch))
 
     def record_stream(
         self,
         chunks: Callable[[], Iterable[Sequence[Update]]],
         progress: Callable[[int], None] = lambda n: None,
+        then: Callable[[IndexWriter, Imported], None] = lambda writer, result: None,
     ) -> Imported:
         """Append a stream of updates in one transaction: all of it, or none of it.
 
         ``chunks`` makes the stream afresh: a conflict with another writer (the same
         story, or the same update, recorded meanwhile) is retried from the start with
-        fresh state, so the user never sees it.
+        fresh state, so the user never sees it. ``then`` runs last, inside the
+        transaction.
         """
         deadline = time.monotonic() + CONFLICT_PATIENCE
         attempt = 0
         while True:
             attempt += 1
             try:
-                return self._record_once(chunks(), progress)
+                return self._record_once(chunks(), progress, then)
             except IntegrityError as error:
                 if not self._others_wrote():
                     raise ArchiveUnavailable(
@@ -97,7 +103,10 @@ class Writing(ArchiveBase):
         return any(self._load(slug).version != v for slug, v in self._loaded_at.items())
 
     def _record_once(
-        self, chunks: Iterable[Sequence[Update]], progress: Callable[[int], None]
+        self,
+        chunks: Iterable[Sequence[Update]],
+        progress: Callable[[int], None],
+        then: Callable[[IndexWriter, Imported], None],
     ) -> Imported:
         result = Imported()
         self._loaded_at = {}
@@ -106,6 +115,7 @@ class Writing(ArchiveBase):
             for chunk in chunks:
                 self._record_chunk(chunk, stories, writer, result)
                 progress(len(chunk))
+            then(writer, result)
         return result
 
     def _record_chunk(

@@ -43,8 +43,10 @@ from storage.recorder import events_table
 from storage.store import Store
 from storage.tables import (
     COLUMNS,
+    FIELDS,
     INSERT_ROW,
     SCHEMA_VERSION,
+    SELECT_ROW,
     chain_table,
     meta_table,
     metadata,
@@ -362,6 +364,22 @@ class _Writer:
     def add(self, update: Update) -> None:
         assert update.recorded_at is not None
         self.rows.append(values_of(update, self.zone))
+
+    def placed(self, update_id: str) -> tuple[Update, int, int]:
+        self.flush()
+        (row,) = self.store.fetch(self.connection, SELECT_ROW, update_id)
+        update = update_of(row)
+        story, sort_utc, seq = update.story, row[FIELDS.index("sort_utc")], row[FIELDS.index("seq")]
+        ((total, later),) = self.store.fetch(
+            self.connection,
+            "SELECT count(*), count(CASE WHEN sort_utc > ? OR (sort_utc = ? AND seq > ?) "
+            "THEN 1 END) FROM story_updates WHERE story = ?",
+            sort_utc,
+            sort_utc,
+            seq,
+            story,
+        )
+        return update, int(total) - int(later), int(total)
 
     def chain(self, links: list[tuple[str, str, str]]) -> None:
         self.links.extend(links)

@@ -70,6 +70,13 @@ FIELDS = (
 COLUMNS = [updates_table.c[name] for name in FIELDS]
 
 
+def _quoted(names: tuple[str, ...]) -> str:
+    return ", ".join(f'"{name}"' for name in names)  # "by" is an SQL keyword
+
+
+SELECT_ROW = f"SELECT {_quoted(FIELDS)} FROM story_updates WHERE update_id = ?"
+
+
 def row_of(update: Update, zone: tzinfo) -> dict[str, Any]:
     """An update as an index row; its place on the timeline fixed in the archive's zone."""
     assert update.recorded_at is not None
@@ -104,8 +111,9 @@ ROW_FIELDS = (
     "by", "source", "outlet", "headline", "text", "party", "issued_at", "fact_key",
     "fact_value", "target", "note", "digest",
 )  # fmt: skip
-_QUOTED = ", ".join(f'"{name}"' for name in ROW_FIELDS)  # "by" is an SQL keyword
-INSERT_ROW = f"INSERT INTO story_updates ({_QUOTED}) VALUES ({', '.join('?' * len(ROW_FIELDS))})"
+INSERT_ROW = (
+    f"INSERT INTO story_updates ({_quoted(ROW_FIELDS)}) VALUES ({', '.join('?' * len(ROW_FIELDS))})"
+)
 
 
 def values_of(update: Update, zone: tzinfo) -> tuple[Any, ...]:
