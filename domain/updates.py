@@ -174,6 +174,10 @@ class Update:
         update.__dict__.update(fields)
         return update
 
+    def stamped(self, recorded_at: datetime, digest: str) -> Update:
+        """This update as recorded: when, and its digest."""
+        return Update.restore({**self.__dict__, "recorded_at": recorded_at, "digest": digest})
+
     @classmethod
     def from_record(cls, record: dict[str, Any], recorded_at: datetime | None = None) -> Update:
         issued_at = record.get("issued_at")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.errors import InvalidInput
@@ -45,6 +45,11 @@ class When:
         return next_day - timedelta(microseconds=1)
 
     def __str__(self) -> str:
+        return self.text
+
+    @cached_property
+    def text(self) -> str:
+        """As given (normalised): ``YYYY-MM-DD`` or ISO 8601 with its offset."""
         if self.moment is None:
             return self.day.isoformat()
         return self.moment.isoformat()

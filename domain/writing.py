@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from eventsourcing.persistence import IntegrityError, PersistenceError
 
@@ -146,7 +146,7 @@ class Writing(ArchiveBase):
         stamps = {e.update["id"]: e for e in events}
         for update in new:
             stamp = stamps[update.id]
-            writer.add(replace(update, recorded_at=stamp.timestamp, digest=stamp.digest))
+            writer.add(update.stamped(stamp.timestamp, stamp.digest))
             result.new.append(update.id)
         writer.chain([(e.update["id"], e.update["story"], e.digest) for e in events])
         writer.flush()  # each chunk's rows go out now: memory stays bounded

@@ -56,10 +56,17 @@ class SqlRecorder(ApplicationRecorder):
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._keys: dict[UUID | str, Any] = {}
 
     def _key(self, originator_id: UUID | str) -> Any:
-        uuid = originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
-        return uuid.bytes if self.store.sqlite else uuid
+        key = self._keys.get(originator_id)
+        if key is None:
+            uuid = originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
+            key = uuid.bytes if self.store.sqlite else uuid
+            if len(self._keys) > 100_000:  # a long import: start again rather than grow
+                self._keys.clear()
+            self._keys[originator_id] = key
+        return key
 
     def _id(self, value: Any) -> UUID:
         return UUID(bytes=bytes(value)) if self.store.sqlite else UUID(str(value))

@@ -77,35 +77,6 @@ def _quoted(names: tuple[str, ...]) -> str:
 SELECT_ROW = f"SELECT {_quoted(FIELDS)} FROM story_updates WHERE update_id = ?"
 
 
-def row_of(update: Update, zone: tzinfo) -> dict[str, Any]:
-    """An update as an index row; its place on the timeline fixed in the archive's zone."""
-    assert update.recorded_at is not None
-    reported = update.reported_at
-    return {
-        "story": update.story,
-        "update_id": update.id,
-        "kind": update.kind,
-        "reported_at": str(reported),
-        "reported_day": reported.day.isoformat(),
-        "sort_utc": utc_text(reported.start(zone)),
-        "recorded_at": utc_text(update.recorded_at),
-        "by": update.by,
-        "source": update.source,
-        "outlet": update.outlet,
-        "headline": update.headline,
-        "text": update.text,
-        "party": update.party,
-        "issued_at": str(update.issued_at) if update.issued_at else None,
-        "fact_key": update.key,
-        "fact_value": None
-        if update.value is MISSING
-        else json.dumps(update.value, ensure_ascii=False),
-        "target": update.target,
-        "note": update.note,
-        "digest": update.digest,
-    }
-
-
 ROW_FIELDS = (
     "story", "update_id", "kind", "reported_at", "reported_day", "sort_utc", "recorded_at",
     "by", "source", "outlet", "headline", "text", "party", "issued_at", "fact_key",
@@ -117,9 +88,37 @@ INSERT_ROW = (
 
 
 def values_of(update: Update, zone: tzinfo) -> tuple[Any, ...]:
-    """An update's index row as values in ROW_FIELDS order, for ``executemany``."""
-    row = row_of(update, zone)
-    return tuple(row[name] for name in ROW_FIELDS)
+    """An update as an index row, in ROW_FIELDS order; its place on the timeline fixed in
+    the archive's zone."""
+    assert update.recorded_at is not None
+    reported = update.reported_at
+    value = update.value
+    return (
+        update.story,
+        update.id,
+        update.kind,
+        reported.text,
+        reported.day.isoformat(),
+        utc_text(reported.start(zone)),
+        utc_text(update.recorded_at),
+        update.by,
+        update.source,
+        update.outlet,
+        update.headline,
+        update.text,
+        update.party,
+        update.issued_at.text if update.issued_at else None,
+        update.key,
+        None if value is MISSING else json.dumps(value, ensure_ascii=False),
+        update.target,
+        update.note,
+        update.digest,
+    )
+
+
+def row_of(update: Update, zone: tzinfo) -> dict[str, Any]:
+    """An update as an index row, by column name."""
+    return dict(zip(ROW_FIELDS, values_of(update, zone), strict=True))
 
 
 def update_of(row: Row[Any]) -> Update:
