@@ -43,10 +43,9 @@ from storage.recorder import events_table
 from storage.store import Store
 from storage.tables import (
     COLUMNS,
-    FIELDS,
     INSERT_ROW,
     SCHEMA_VERSION,
-    SELECT_ROW,
+    SELECT_PLACED,
     chain_table,
     meta_table,
     metadata,
@@ -367,19 +366,9 @@ class _Writer:
 
     def placed(self, update_id: str) -> tuple[Update, int, int]:
         self.flush()
-        (row,) = self.store.fetch(self.connection, SELECT_ROW, update_id)
-        update = update_of(row)
-        story, sort_utc, seq = update.story, row[FIELDS.index("sort_utc")], row[FIELDS.index("seq")]
-        ((total, later),) = self.store.fetch(
-            self.connection,
-            "SELECT count(*), count(CASE WHEN sort_utc > ? OR (sort_utc = ? AND seq > ?) "
-            "THEN 1 END) FROM story_updates WHERE story = ?",
-            sort_utc,
-            sort_utc,
-            seq,
-            story,
-        )
-        return update, int(total) - int(later), int(total)
+        (row,) = self.store.fetch(self.connection, SELECT_PLACED, update_id)
+        *fields, total, later = row
+        return update_of(fields), int(total) - int(later), int(total)
 
     def chain(self, links: list[tuple[str, str, str]]) -> None:
         self.links.extend(links)

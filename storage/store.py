@@ -71,14 +71,14 @@ class Store:
             token = self._current.set(connection)
             try:
                 with connection.begin():
-                    if not self.sqlite:
-                        connection.exec_driver_sql(
-                            f"SET LOCAL lock_timeout = '{WAIT_FOR_WRITER:.0f}s'"
-                        )
-                        connection.exec_driver_sql(
+                    if not self.sqlite:  # one round trip
+                        lock = (
                             "SELECT pg_advisory_xact_lock(727371)"
                             if setup
                             else "LOCK TABLE archive_events IN EXCLUSIVE MODE"
+                        )
+                        connection.exec_driver_sql(
+                            f"SET LOCAL lock_timeout = '{WAIT_FOR_WRITER}s'; {lock}"
                         )
                     yield connection
             finally:

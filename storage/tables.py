@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from functools import lru_cache
 from typing import Any
@@ -74,7 +75,12 @@ def _quoted(names: tuple[str, ...]) -> str:
     return ", ".join(f'"{name}"' for name in names)  # "by" is an SQL keyword
 
 
-SELECT_ROW = f"SELECT {_quoted(FIELDS)} FROM story_updates WHERE update_id = ?"
+# A row, then how many rows its story has and how many of them come after it.
+SELECT_PLACED = f"""SELECT {_quoted(FIELDS)},
+    (SELECT count(*) FROM story_updates s WHERE s.story = u.story),
+    (SELECT count(*) FROM story_updates s WHERE s.story = u.story
+        AND (s.sort_utc > u.sort_utc OR (s.sort_utc = u.sort_utc AND s.seq > u.seq)))
+FROM story_updates u WHERE update_id = ?"""
 
 
 ROW_FIELDS = (
@@ -121,7 +127,7 @@ def row_of(update: Update, zone: tzinfo) -> dict[str, Any]:
     return dict(zip(ROW_FIELDS, values_of(update, zone), strict=True))
 
 
-def update_of(row: Row[Any]) -> Update:
+def update_of(row: Row[Any] | Sequence[Any]) -> Update:
     (update_id, story, kind, reported_at, by, source, outlet, headline, text, party, issued_at,
      fact_key, fact_value, target, note, recorded_at, _, _, digest) = row  # fmt: skip
     return Update.restore(
