@@ -104,8 +104,7 @@ def machine(connection: Any) -> list[str]:
     from importlib.metadata import version
 
     packages = ", ".join(
-        f"{name} {version(name)}"
-        for name in ("eventsourcing", "sqlalchemy", "psycopg")
+        f"{name} {version(name)}" for name in ("eventsourcing", "sqlalchemy", "psycopg")
     )
     return [
         f"date:       {datetime.now(UTC).isoformat(timespec='seconds')}",
