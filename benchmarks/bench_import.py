@@ -10,7 +10,9 @@ baseline: ``sqlite3`` inserting the same rows (the same JSON records) into a pla
           ``executemany`` + one commit for the batches, insert + commit per row for the
           appends; and, for the one-batch import, ``sqlite3`` ``executemany`` of exactly
           the rows the archive wrote (events, index rows, chain links) into a fresh file
-          with the archive's own schema (tables, indexes, triggers), one commit.
+          with the archive's own schema (tables, indexes, triggers), one commit; for the
+          appends to a new story, the same rows written one transaction per update (its
+          event, index row and chain link).
 
 Usage: python benchmarks/bench_import.py [--profile]
 """
@@ -124,6 +126,41 @@ def raw_same_rows(archive: Path, path: Path) -> float:
         db.close()
 
 
+def raw_same_appends(archive: Path, path: Path) -> float:
+    """Seconds to write an archive's own rows again, one transaction per update (its event,
+    index row and chain link), into a fresh copy of its schema: what an append must write."""
+    source = sqlite3.connect(archive)
+    schema = [
+        sql for (sql,) in source.execute("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL")
+    ]
+    events = source.execute("SELECT * FROM archive_events ORDER BY id").fetchall()
+    updates = source.execute("SELECT * FROM story_updates ORDER BY seq").fetchall()
+    links = source.execute("SELECT * FROM story_chain ORDER BY position").fetchall()
+    meta = source.execute("SELECT * FROM story_meta").fetchall()
+    source.close()
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    for sql in schema:
+        db.execute(sql)
+    db.executemany("INSERT INTO story_meta VALUES (?, ?)", meta)
+    started, events = events[:1], events[1:]  # one story: its Started event goes first
+    event_sql = f"INSERT INTO archive_events VALUES ({', '.join('?' * len(events[0]))})"
+    update_sql = f"INSERT INTO story_updates VALUES ({', '.join('?' * len(updates[0]))})"
+    try:
+
+        def run() -> None:
+            for n, (event, update, link) in enumerate(zip(events, updates, links, strict=True)):
+                db.execute("BEGIN IMMEDIATE")
+                db.executemany(event_sql, (started if n == 0 else []) + [event])
+                db.execute(update_sql, update)
+                db.execute("INSERT INTO story_chain VALUES (?, ?, ?, ?, ?)", link)
+                db.execute("COMMIT")
+
+        return timed(run)
+    finally:
+        db.close()
+
+
 def story_record(path: Path, updates: Sequence[Update], batch: int) -> float:
     archive = open_archive(str(path))
     try:
@@ -205,6 +242,19 @@ def main() -> None:
                 "sqlite3",
                 rate(APPENDS, base_a),
                 appended / base_a,
+            )
+        )
+
+        same_a = median(
+            [raw_same_appends(tmp / "append.db", tmp / f"same-a-{i}.db") for i in range(RUNS)]
+        )
+        print(
+            row(
+                f"append x{APPENDS}, vs the same rows & schema",
+                rate(APPENDS, appended),
+                "sqlite3",
+                rate(APPENDS, same_a),
+                appended / same_a,
             )
         )
 

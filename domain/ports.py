@@ -15,6 +15,7 @@ from typing import Protocol
 from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.domain import Snapshot
 
 from domain.audit import ChainRow
 from domain.errors import UnknownStory
@@ -107,6 +108,7 @@ class ArchiveBase(Application[UUID]):
         super().__init__(env)
         self.index = index(self)
         self._loaded_at: dict[str, int] = {}  # story -> version read by the last attempt
+        self._written: dict[str, Snapshot] = {}  # stories as this writer left them
 
     def close(self) -> None:
         super().close()

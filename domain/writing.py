@@ -39,6 +39,7 @@ class Imported:
 
 CONFLICT_PATIENCE = 60.0  # seconds a writer keeps retrying a conflict before giving up
 CHUNK = 1000  # updates saved at a time within a batch's transaction
+REMEMBERED = 10_000  # stories whose state a writer keeps between its transactions
 
 
 class Writing(ArchiveBase):
@@ -116,6 +117,7 @@ class Writing(ArchiveBase):
                 self._record_chunk(chunk, stories, writer, result)
                 progress(len(chunk))
             then(writer, result)
+        self._remember(stories.values())
         return result
 
     def _record_chunk(
@@ -152,17 +154,31 @@ class Writing(ArchiveBase):
         writer.flush()  # each chunk's rows go out now: memory stays bounded
 
     def _load(self, slug: str) -> Story:
-        """A story from its first and last events (Story.resume); a new one if none."""
+        """A story from its first and last events (Story.resume); a new one if none.
+
+        A story this archive object wrote last is taken from memory when its last event
+        is still the one it wrote: one query, nothing decoded.
+        """
         found = story_id(slug)
-        first = self.recorder.select_events(found, lte=1)
-        if not first:
+        last = self.recorder.select_events(found, desc=True, limit=1)
+        if not last:
             return Story(slug=slug)
-        started = self.mapper.to_domain_event(first[0])
-        last = self.mapper.to_domain_event(
-            self.recorder.select_events(found, desc=True, limit=1)[0]
-        )
+        mine = self._written.get(slug)
+        if mine is not None and mine.originator_version == last[0].originator_version:
+            story = mine.mutate(None)
+            assert isinstance(story, Story)
+            return story
+        started = self.mapper.to_domain_event(self.recorder.select_events(found, lte=1)[0])
+        latest = self.mapper.to_domain_event(last[0])
         assert isinstance(started, Story.Started)
-        return Story.resume(started, last if isinstance(last, Story.Updated) else None)
+        return Story.resume(started, latest if isinstance(latest, Story.Updated) else None)
+
+    def _remember(self, stories: Iterable[Story]) -> None:
+        """Keep the state of stories just committed (bounded: a long import starts over)."""
+        if len(self._written) > REMEMBERED:
+            self._written.clear()
+        for story in stories:
+            self._written[story.slug] = Story.Snapshot.take(story)
 
 
 def chunked(updates: Iterable[Update], size: int = CHUNK) -> Iterator[list[Update]]:

@@ -43,9 +43,10 @@ from storage.recorder import events_table
 from storage.store import Store
 from storage.tables import (
     COLUMNS,
+    COUNT_PLACE,
     INSERT_ROW,
     SCHEMA_VERSION,
-    SELECT_PLACED,
+    SELECT_ROW,
     chain_table,
     meta_table,
     metadata,
@@ -109,7 +110,7 @@ class SqlIndex:
     def _reading(self) -> Iterator[Connection]:
         """A connection for queries; a database failure becomes one clear error."""
         try:
-            with self.store.reading() as connection:
+            with self.engine.connect() as connection:
                 yield connection
         except SQLAlchemyError as error:
             raise ArchiveUnavailable(f"cannot read the archive: {first_line(error)}") from None
@@ -124,7 +125,7 @@ class SqlIndex:
     def rebuild(self, updates: Iterable[Update], progress: Callable[[int], None]) -> int:
         """Drop the index and derive it again from the given updates, in one transaction."""
         count = 0
-        with self.store.writing() as connection:
+        with self.store.ddl() as connection:
             updates_table.drop(connection)
             updates_table.create(connection)
             writer = _Writer(self.store, connection, self.zone)
@@ -338,11 +339,13 @@ def _latest(*conditions: ColumnElement[bool]) -> Select[Any]:
 class _Writer:
     """The index inside the write transaction: rows are inserted a chunk at a time."""
 
-    def __init__(self, store: Store, connection: Connection, zone: tzinfo) -> None:
+    def __init__(self, store: Store, connection: Any, zone: tzinfo) -> None:
         self.store = store
         self.connection = connection
         self.zone = zone
         self.rows: list[tuple[Any, ...]] = []
+        self.added: list[Update] = []
+        self.written: dict[str, Update] = {}
         self.links: list[tuple[str, str, str]] = []
 
     def known(self, update_ids: Collection[str]) -> dict[str, Target]:
@@ -363,12 +366,16 @@ class _Writer:
     def add(self, update: Update) -> None:
         assert update.recorded_at is not None
         self.rows.append(values_of(update, self.zone))
+        self.added.append(update)
 
     def placed(self, update_id: str) -> tuple[Update, int, int]:
         self.flush()
-        (row,) = self.store.fetch(self.connection, SELECT_PLACED, update_id)
-        *fields, total, later = row
-        return update_of(fields), int(total) - int(later), int(total)
+        update = self.written.get(update_id)
+        if update is None:  # recorded before this transaction
+            (row,) = self.store.fetch(self.connection, SELECT_ROW, update_id)
+            update = update_of(row)
+        ((total, later),) = self.store.fetch(self.connection, COUNT_PLACE, update_id)
+        return update, int(total) - int(later), int(total)
 
     def chain(self, links: list[tuple[str, str, str]]) -> None:
         self.links.extend(links)
@@ -376,7 +383,8 @@ class _Writer:
     def flush(self) -> None:
         if self.rows:
             self.store.execute(self.connection, INSERT_ROW, self.rows)
-            self.rows = []
+            self.written = {update.id: update for update in self.added}  # the last chunk's
+            self.rows, self.added = [], []
         if self.links:
             # The head is read under the archive's write lock: nobody else moves it.
             head = self.store.fetch(

@@ -50,43 +50,95 @@ class Store:
             event.listen(self.engine, "begin", _sqlite_begin)
         else:
             self.engine = create_engine(url)
-        self._current: ContextVar[Connection | None] = ContextVar("writing", default=None)
+        self._current: ContextVar[Any] = ContextVar("writing", default=None)
 
     def sql(self, statement: str) -> str:
         """A statement written with ``?`` placeholders, in the driver's own style."""
         return statement if self.sqlite else statement.replace("?", "%s")
 
     @contextmanager
-    def writing(self, setup: bool = False) -> Iterator[Connection]:
+    def writing(self, setup: bool = False) -> Iterator[Any]:
         """The write transaction (joined if one is in progress): commits on success.
 
-        ``setup``: the transaction that creates the tables, before there is a table to lock.
+        Yields the driver's own connection: only ``fetch`` and ``execute`` run in it.
+        ``setup``: the transaction that creates the tables (yields an SQLAlchemy
+        ``Connection``, for DDL), before there is a table to lock.
         """
         current = self._current.get()
         if current is not None:
             yield current
             return
         with self.translated():
-            connection = self.engine.connect().execution_options(story_write=True)
-            token = self._current.set(connection)
-            try:
-                with connection.begin():
-                    if not self.sqlite:  # one round trip
-                        lock = (
-                            "SELECT pg_advisory_xact_lock(727371)"
-                            if setup
-                            else "LOCK TABLE archive_events IN EXCLUSIVE MODE"
-                        )
-                        connection.exec_driver_sql(
-                            f"SET LOCAL lock_timeout = '{WAIT_FOR_WRITER}s'; {lock}"
-                        )
+            if setup:
+                with self._core(setup) as connection:
                     yield connection
-            finally:
-                self._current.reset(token)
-                connection.close()
+            else:
+                with self._raw() as connection:
+                    yield connection
 
     @contextmanager
-    def reading(self) -> Iterator[Connection]:
+    def ddl(self) -> Iterator[Connection]:
+        """A write transaction with an SQLAlchemy ``Connection``, for schema changes."""
+        with self.translated(), self._core(setup=False) as connection:
+            yield connection
+
+    @contextmanager
+    def _raw(self) -> Iterator[Any]:
+        raw = self.engine.raw_connection()
+        token = self._current.set(raw)
+        try:
+            cursor = raw.cursor()
+            try:
+                cursor.execute(self._lock(setup=False))
+            finally:
+                cursor.close()
+            try:
+                yield raw
+            except BaseException:
+                self._end(raw, "ROLLBACK")
+                raise
+            self._end(raw, "COMMIT")
+        finally:
+            self._current.reset(token)
+            raw.close()
+
+    def _end(self, raw: Any, how: str) -> None:
+        if not self.sqlite:
+            raw.commit() if how == "COMMIT" else raw.rollback()
+        elif raw.driver_connection.in_transaction:
+            try:
+                raw.driver_connection.execute(how)
+            except BaseException:
+                if raw.driver_connection.in_transaction:  # a COMMIT that failed
+                    raw.driver_connection.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def _core(self, setup: bool) -> Iterator[Connection]:
+        connection = self.engine.connect().execution_options(story_write=True)
+        token = self._current.set(connection)
+        try:
+            with connection.begin():
+                if not self.sqlite:
+                    connection.exec_driver_sql(self._lock(setup))
+                yield connection
+        finally:
+            self._current.reset(token)
+            connection.close()
+
+    def _lock(self, setup: bool) -> str:
+        """The statement that takes the archive's write lock (one round trip)."""
+        if self.sqlite:
+            return "BEGIN IMMEDIATE"
+        lock = (
+            "SELECT pg_advisory_xact_lock(727371)"
+            if setup
+            else "LOCK TABLE archive_events IN EXCLUSIVE MODE"
+        )
+        return f"SET LOCAL lock_timeout = '{WAIT_FOR_WRITER}s'; {lock}"
+
+    @contextmanager
+    def reading(self) -> Iterator[Any]:
         """A connection for reads: the write transaction's own, when inside one."""
         current = self._current.get()
         if current is not None:
@@ -95,17 +147,17 @@ class Store:
         with self.engine.connect() as connection:
             yield connection
 
-    def execute(self, connection: Connection, statement: str, rows: Sequence[Any]) -> None:
+    def execute(self, connection: Any, statement: str, rows: Sequence[Any]) -> None:
         """``executemany`` on the driver's cursor: the cheapest way to insert rows."""
-        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor = _cursor(connection)
         try:
             cursor.executemany(self.sql(statement), rows)
         finally:
             cursor.close()
 
-    def fetch(self, connection: Connection, statement: str, *params: Any) -> list[Any]:
+    def fetch(self, connection: Any, statement: str, *params: Any) -> list[Any]:
         """Rows of a query, through the driver's cursor."""
-        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor = _cursor(connection)
         try:
             cursor.execute(self.sql(statement), params)
             return list(cursor.fetchall())
@@ -131,6 +183,13 @@ class Store:
             raise ProgrammingError(error) from error
         except (SQLAlchemyError, dbapi.Error) as error:
             raise PersistenceError(error) from error
+
+
+def _cursor(connection: Any) -> Any:
+    """A driver cursor on an SQLAlchemy ``Connection`` or on the driver's connection."""
+    if isinstance(connection, Connection):
+        return connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    return connection.cursor()
 
 
 def _sqlite_connected(dbapi_connection: Any, _: Any) -> None:

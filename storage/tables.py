@@ -75,8 +75,9 @@ def _quoted(names: tuple[str, ...]) -> str:
     return ", ".join(f'"{name}"' for name in names)  # "by" is an SQL keyword
 
 
-# A row, then how many rows its story has and how many of them come after it.
-SELECT_PLACED = f"""SELECT {_quoted(FIELDS)},
+SELECT_ROW = f"SELECT {_quoted(FIELDS)} FROM story_updates WHERE update_id = ?"
+# How many rows an update's story has, and how many of them come after it.
+COUNT_PLACE = """SELECT
     (SELECT count(*) FROM story_updates s WHERE s.story = u.story),
     (SELECT count(*) FROM story_updates s WHERE s.story = u.story
         AND (s.sort_utc > u.sort_utc OR (s.sort_utc = u.sort_utc AND s.seq > u.seq)))

@@ -188,3 +188,21 @@ def test_an_update_reported_in_the_future_is_refused(archive: Archive) -> None:
     with pytest.raises(InvalidInput, match="reported_at 2142-02-16 is in the future"):
         archive.append(report("2142-02-16", "A typo in the year."))
     assert archive.counts() == (0, 0)
+
+
+def test_a_writer_that_remembers_a_story_still_sees_what_another_wrote_since(
+    archive: Archive, db: str
+) -> None:
+    other = open_archive(db)
+    try:
+        archive.append(report("2024-02-12", "Mine first."))
+        other.append(report("2024-02-13", "Theirs in between."))
+        mine = archive.append(report("2024-02-14", "Mine again."))
+    finally:
+        other.close()
+    assert (mine.version, mine.versions) == (3, 3)
+    result = archive.verify()
+    assert result.ok, result.findings
+    story = archive.repository.get(story_id("shotspotter"))
+    assert isinstance(story, Story)
+    assert (story.version, story.head) == (4, mine.update.digest)
