@@ -100,6 +100,7 @@ def zone_name(zone: tzinfo) -> str:
     return str(getattr(zone, "key", None) or zone.tzname(None) or zone)
 
 
+@lru_cache(maxsize=8192)  # a recording writes each instant's text more than once
 def utc_text(moment: datetime) -> str:
     """An instant in the archive's stored form: UTC, ISO 8601, microseconds."""
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
