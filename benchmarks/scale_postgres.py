@@ -74,7 +74,7 @@ _AS_OF = (
     f"SELECT {INDEX_COLUMNS} FROM story_updates WHERE story = %s "
     f"AND {REPORTED_BY.format(p='%s')} ORDER BY sort_utc, seq"
 )
-_TABLES = ("archive_events", "archive_snapshots", "story_updates", "story_chain", "story_meta")
+_TABLES = ("archive_events", "story_updates", "story_chain", "story_meta", "story_stats")
 
 
 class Log:

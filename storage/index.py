@@ -44,14 +44,17 @@ from storage.store import Store
 from storage.tables import (
     COLUMNS,
     COUNT_PLACE,
+    DERIVE_STATS,
     INSERT_ROW,
     SCHEMA_VERSION,
     SELECT_ROW,
     chain_table,
     meta_table,
     metadata,
+    stats_table,
     update_of,
     updates_table,
+    upsert_stats,
     values_of,
 )
 
@@ -77,11 +80,14 @@ class SqlIndex:
                 guard.install(connection)
             found = self._meta()
             assert found is not None
-        if int(found.get("schema_version", SCHEMA_VERSION)) > SCHEMA_VERSION:
+        version = int(found.get("schema_version", SCHEMA_VERSION))
+        if version > SCHEMA_VERSION:
             raise ArchiveUnavailable(
                 f"this archive has schema version {found['schema_version']}, newer than "
                 f"this story (reads {SCHEMA_VERSION}): upgrade story"
             )
+        if version < SCHEMA_VERSION:
+            found = self._upgrade(version)
         wanted = {"schema_version": str(SCHEMA_VERSION), "time_zone": zone}
         missing = [(k, v) for k, v in wanted.items() if k not in found]
         if missing:
@@ -93,6 +99,21 @@ class SqlIndex:
                 )
                 found = {**again, **dict(rows)}
         return found.get("time_zone", zone)
+
+    def _upgrade(self, version: int) -> dict[str, str]:
+        """Bring an archive of an older schema (``version``) up to this one: only read
+        models change, derived from the index in one transaction."""
+        with self.store.ddl() as connection:
+            again = self._meta() or {}
+            if int(again.get("schema_version", SCHEMA_VERSION)) < 2:  # not done meanwhile
+                stats_table.create(connection, checkfirst=True)
+                connection.exec_driver_sql(DERIVE_STATS)
+                connection.execute(
+                    meta_table.update()
+                    .where(meta_table.c.name == "schema_version")
+                    .values(value=str(SCHEMA_VERSION))
+                )
+        return {**again, "schema_version": str(SCHEMA_VERSION)}
 
     def _meta(self) -> dict[str, str] | None:
         """The archive's settings; None when it has no tables yet."""
@@ -126,8 +147,9 @@ class SqlIndex:
         """Drop the index and derive it again from the given updates, in one transaction."""
         count = 0
         with self.store.ddl() as connection:
-            updates_table.drop(connection)
-            updates_table.create(connection)
+            for table in (updates_table, stats_table):
+                table.drop(connection)
+                table.create(connection)
             writer = _Writer(self.store, connection, self.zone)
             for update in updates:
                 writer.add(update)
@@ -251,9 +273,9 @@ class SqlIndex:
     # The archive
 
     def has_story(self, slug: str) -> bool:
-        t = updates_table
+        s = stats_table.c
         with self._reading() as connection:
-            found = connection.execute(select(t.c.seq).where(t.c.story == slug).limit(1)).first()
+            found = connection.execute(select(s.updates).where(s.story == slug)).first()
         return found is not None
 
     def fingerprints(self, slug: str | None) -> dict[str, tuple[str, str]]:
@@ -278,20 +300,16 @@ class SqlIndex:
             return [ChainRow(*row) for row in connection.execute(query)]
 
     def stories(self) -> list[StorySummary]:
-        t = updates_table
-        query = (
-            select(t.c.story, func.count(), func.min(t.c.reported_day), func.max(t.c.reported_day))
-            .group_by(t.c.story)
-            .order_by(t.c.story)
-        )
+        s = stats_table.c
+        query = select(s.story, s.updates, s.first_day, s.last_day).order_by(s.story)
         with self._reading() as connection:
             return [StorySummary(*row) for row in connection.execute(query)]
 
     def counts(self) -> tuple[int, int]:
-        t = updates_table
+        s = stats_table.c
         with self._reading() as connection:
             stories, updates = connection.execute(
-                select(func.count(func.distinct(t.c.story)), func.count())
+                select(func.count(), func.coalesce(func.sum(s.updates), 0))
             ).one()
         return int(stories), int(updates)
 
@@ -334,6 +352,20 @@ def _latest(*conditions: ColumnElement[bool]) -> Select[Any]:
     return (
         select(*COLUMNS).where(*conditions).order_by(t.c.sort_utc.desc(), t.c.seq.desc()).limit(1)
     )
+
+
+def _stats(rows: list[tuple[Any, ...]]) -> list[tuple[str, int, str, str]]:
+    """(story, updates, first day, last day) of some index rows (in ROW_FIELDS order)."""
+    found: dict[str, tuple[str, int, str, str]] = {}
+    for row in rows:
+        story, day = row[0], row[4]
+        seen = found.get(story)
+        found[story] = (
+            (story, 1, day, day)
+            if seen is None
+            else (story, seen[1] + 1, min(seen[2], day), max(seen[3], day))
+        )
+    return list(found.values())
 
 
 class _Writer:
@@ -383,6 +415,7 @@ class _Writer:
     def flush(self) -> None:
         if self.rows:
             self.store.execute(self.connection, INSERT_ROW, self.rows)
+            self.store.execute(self.connection, upsert_stats(self.store.sqlite), _stats(self.rows))
             self.written = {update.id: update for update in self.added}  # the last chunk's
             self.rows, self.added = [], []
         if self.links:

@@ -14,7 +14,7 @@ from sqlalchemy import Column, Index, Integer, MetaData, Row, String, Table, Tex
 from domain.updates import MISSING, Update
 from domain.when import When, utc_text
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: story_stats
 
 metadata = MetaData()
 
@@ -56,6 +56,15 @@ chain_table = Table(
     Column("chain", String(64), nullable=False),
 )
 
+stats_table = Table(
+    "story_stats",  # one row per story: `story list` and version counts without a scan
+    metadata,
+    Column("story", String(100), primary_key=True),
+    Column("updates", Integer, nullable=False),
+    Column("first_day", String(10), nullable=False),
+    Column("last_day", String(10), nullable=False),
+)
+
 meta_table = Table(
     "story_meta",
     metadata,
@@ -76,12 +85,32 @@ def _quoted(names: tuple[str, ...]) -> str:
 
 
 SELECT_ROW = f"SELECT {_quoted(FIELDS)} FROM story_updates WHERE update_id = ?"
-# How many rows an update's story has, and how many of them come after it.
+# How many rows an update's story has, and how many of them come after it (a row value
+# comparison, so that the timeline index answers it, not a scan of the story).
 COUNT_PLACE = """SELECT
-    (SELECT count(*) FROM story_updates s WHERE s.story = u.story),
+    (SELECT updates FROM story_stats WHERE story = u.story),
     (SELECT count(*) FROM story_updates s WHERE s.story = u.story
-        AND (s.sort_utc > u.sort_utc OR (s.sort_utc = u.sort_utc AND s.seq > u.seq)))
+        AND (s.sort_utc, s.seq) > (u.sort_utc, u.seq))
 FROM story_updates u WHERE update_id = ?"""
+
+
+def upsert_stats(sqlite: bool) -> str:
+    """Add a chunk's (story, updates, first day, last day) to story_stats."""
+    least, greatest = ("min", "max") if sqlite else ("least", "greatest")
+    return (
+        "INSERT INTO story_stats (story, updates, first_day, last_day) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (story) DO UPDATE SET updates = story_stats.updates + excluded.updates, "
+        f"first_day = {least}(story_stats.first_day, excluded.first_day), "
+        f"last_day = {greatest}(story_stats.last_day, excluded.last_day)"
+    )
+
+
+# story_stats derived afresh from the index (schema 1 -> 2, and checks).
+DERIVE_STATS = (
+    "INSERT INTO story_stats (story, updates, first_day, last_day) "
+    "SELECT story, count(*), min(reported_day), max(reported_day) FROM story_updates "
+    "GROUP BY story"
+)
 
 
 ROW_FIELDS = (

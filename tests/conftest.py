@@ -20,7 +20,7 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "shotspotter"
 SEED = (
     Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "000_126f608e96277ead.txt"
 )
-STORY_TABLES = ("archive_events", "story_updates", "story_chain", "story_meta")
+STORY_TABLES = ("archive_events", "story_updates", "story_chain", "story_meta", "story_stats")
 
 
 @pytest.fixture(scope="session")

@@ -206,3 +206,28 @@ def test_a_writer_that_remembers_a_story_still_sees_what_another_wrote_since(
     story = archive.repository.get(story_id("shotspotter"))
     assert isinstance(story, Story)
     assert (story.version, story.head) == (4, mine.update.digest)
+
+
+def test_an_archive_of_schema_1_gains_its_story_list_table_when_opened(
+    archive: Archive, db: str
+) -> None:
+    archive.record([report("2024-02-12", "One."), report("2024-02-16", "Two.")])
+    archive.append(report("2024-02-14", "Elsewhere.", story="other"))
+    before = archive.stories()
+    archive.close()
+    engine = create_engine(archive_url(db))
+    with engine.begin() as connection:  # the archive as schema 1 left it
+        connection.execute(text("DROP TABLE story_stats"))
+        connection.execute(text("UPDATE story_meta SET value = '1' WHERE name = 'schema_version'"))
+    engine.dispose()
+
+    reopened = open_archive(db)
+    try:
+        assert reopened.stories() == before
+        assert [(s.slug, s.updates) for s in before] == [("other", 1), ("shotspotter", 2)]
+        assert (before[1].first_reported, before[1].last_reported) == ("2024-02-12", "2024-02-16")
+        assert reopened.counts() == (2, 3)
+        assert reopened.append(report("2024-02-17", "Three.")).versions == 3
+    finally:
+        reopened.close()
+    assert count_rows(db, "story_stats") == 2
