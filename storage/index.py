@@ -368,6 +368,11 @@ def _stats(rows: list[tuple[Any, ...]]) -> list[tuple[str, int, str, str]]:
     return list(found.values())
 
 
+INSERT_LINK = (
+    "INSERT INTO story_chain (position, update_id, story, digest, chain) VALUES (?, ?, ?, ?, ?)"
+)
+
+
 class _Writer:
     """The index inside the write transaction: rows are inserted a chunk at a time."""
 
@@ -378,6 +383,7 @@ class _Writer:
         self.rows: list[tuple[Any, ...]] = []
         self.added: list[Update] = []
         self.written: dict[str, Update] = {}
+        self.head: tuple[int, str] | None = None
         self.links: list[tuple[str, str, str]] = []
 
     def known(self, update_ids: Collection[str]) -> dict[str, Target]:
@@ -413,26 +419,29 @@ class _Writer:
         self.links.extend(links)
 
     def flush(self) -> None:
+        batches: list[tuple[str, list[Any]]] = []
         if self.rows:
-            self.store.execute(self.connection, INSERT_ROW, self.rows)
-            self.store.execute(self.connection, upsert_stats(self.store.sqlite), _stats(self.rows))
+            batches.append((INSERT_ROW, self.rows))
+            batches.append((upsert_stats(self.store.sqlite), _stats(self.rows)))
             self.written = {update.id: update for update in self.added}  # the last chunk's
             self.rows, self.added = [], []
         if self.links:
-            # The head is read under the archive's write lock: nobody else moves it.
-            head = self.store.fetch(
+            position, previous = self._head()
+            links = []
+            for update_id, story, digest in self.links:
+                position, previous = position + 1, chain_digest(previous, digest)
+                links.append((position, update_id, story, digest, previous))
+            self.head = (position, previous)
+            batches.append((INSERT_LINK, links))
+            self.links = []
+        self.store.execute_all(self.connection, batches)
+
+    def _head(self) -> tuple[int, str]:
+        """The chain's last link: read once, under the archive's write lock, then kept."""
+        if self.head is None:
+            found = self.store.fetch(
                 self.connection,
                 "SELECT position, chain FROM story_chain ORDER BY position DESC LIMIT 1",
             )
-            position, previous = (int(head[0][0]), str(head[0][1])) if head else (0, GENESIS)
-            rows = []
-            for update_id, story, digest in self.links:
-                position, previous = position + 1, chain_digest(previous, digest)
-                rows.append((position, update_id, story, digest, previous))
-            self.store.execute(
-                self.connection,
-                "INSERT INTO story_chain (position, update_id, story, digest, chain) "
-                "VALUES (?, ?, ?, ?, ?)",
-                rows,
-            )
-            self.links = []
+            self.head = (int(found[0][0]), str(found[0][1])) if found else (0, GENESIS)
+        return self.head

@@ -155,6 +155,16 @@ class Store:
         finally:
             cursor.close()
 
+    def execute_all(self, connection: Any, batches: Sequence[tuple[str, Sequence[Any]]]) -> None:
+        """Several ``executemany``; on PostgreSQL in one pipeline, so in one round trip."""
+        if self.sqlite or isinstance(connection, Connection) or len(batches) < 2:
+            for statement, rows in batches:
+                self.execute(connection, statement, rows)
+            return
+        with connection.driver_connection.pipeline():
+            for statement, rows in batches:
+                self.execute(connection, statement, rows)
+
     def fetch(self, connection: Any, statement: str, *params: Any) -> list[Any]:
         """Rows of a query, through the driver's cursor."""
         cursor = _cursor(connection)
