@@ -61,11 +61,12 @@ def ignore_trivial_option(f: F) -> F:
     )(f)
 
 
-def archive_at(db: str | None, tz: str | None = None) -> Archive:
-    """The archive; a new one takes its zone from --tz / STORY_TZ (UTC by default)."""
+def archive_at(db: str | None, tz: str | None = None, create: bool = False) -> Archive:
+    """The archive. Only writing commands ``create`` one (reading a path that holds no
+    archive is an error, not a new empty file); it takes its zone from --tz / STORY_TZ."""
     from storage.archive import open_archive
 
-    return open_archive(db, tz or os.environ.get("STORY_TZ") or "UTC")
+    return open_archive(db, tz or os.environ.get("STORY_TZ") or "UTC", create)
 
 
 def parse_when(value: str | None, option: str) -> When | None:

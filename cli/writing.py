@@ -101,7 +101,7 @@ def append(
         value=_json_value(value),
         **fields,
     )
-    appended = archive_at(db, tz).append(update)
+    appended = archive_at(db, tz, create=True).append(update)
     if as_json:
         emit(render.appended_json(appended))
     else:
@@ -168,7 +168,7 @@ def import_(
     from cli.files import scan
 
     sources = scan(paths, slug, by if by is not None else user())
-    archive = archive_at(db)
+    archive = archive_at(db, create=True)
     earlier: set[str] = set()  # files are imported in order: a later one may amend these
     for source in sources:
         for target in sorted(source.targets - earlier):

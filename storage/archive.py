@@ -13,28 +13,36 @@ from storage.locate import archive_url, display_url
 from storage.recorder import URL, SqlRecorder
 
 
-def _index(zone: str, app: Archive) -> SqlIndex:
+def _index(zone: str, create: bool, app: Archive) -> SqlIndex:
     assert isinstance(app.recorder, SqlRecorder)
-    return SqlIndex(app.recorder.store, zone)
+    return SqlIndex(app.recorder.store, zone, create)
 
 
-def open_archive(db: str | None, zone: str = "UTC") -> Archive:
+def open_archive(db: str | None, zone: str = "UTC", create: bool = True) -> Archive:
     """The archive at a path or URL (the default SQLite file when None).
 
     ``zone`` is the archive's time zone if this call creates it; an existing archive
-    keeps the zone it was created with.
+    keeps the zone it was created with. Without ``create``, a missing archive is an
+    error rather than a new, empty one.
     """
     from eventsourcing.persistence import PersistenceError
     from sqlalchemy.exc import SQLAlchemyError
 
-    url = archive_url(db)
+    url = archive_url(db, create)
+    if not create and url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.exists():
+            raise ArchiveUnavailable(f"no archive at {path}: {NO_ARCHIVE}")
     env = {"PERSISTENCE_MODULE": "storage.recorder", URL: url}
     try:
-        return Archive(env, index=partial(_index, zone))
+        return Archive(env, index=partial(_index, zone, create))
     except (SQLAlchemyError, PersistenceError) as error:
         raise ArchiveUnavailable(
             f"cannot open archive {display_url(url)}: {first_line(error)}{_hint(url)}"
         ) from None
+
+
+NO_ARCHIVE = "`story import` or `story append` starts one (or check --db / STORY_DB)"
 
 
 def _hint(url: str) -> str:

@@ -62,17 +62,22 @@ from storage.tables import (
 class SqlIndex:
     """The Index port on SQLAlchemy: SQLite and PostgreSQL alike."""
 
-    def __init__(self, store: Store, zone: str) -> None:
+    def __init__(self, store: Store, zone: str, create: bool = True) -> None:
         self.store = store
         self.engine = store.engine
-        self.zone: tzinfo = time_zone(self._settle_meta(zone))
+        self.zone: tzinfo = time_zone(self._settle_meta(zone, create))
 
-    def _settle_meta(self, zone: str) -> str:
+    def _settle_meta(self, zone: str, create: bool) -> str:
         """Check the schema version; the archive's zone (set once, at creation).
 
         A new archive gets its tables, triggers and settings here, in one transaction.
         """
         found = self._meta()
+        if found is None and not create:
+            url = self.engine.url.render_as_string(hide_password=True)
+            raise ArchiveUnavailable(
+                f"no archive in {url}: `story import` or `story append` starts one"
+            )
         if found is None or not guard.installed(self.engine):
             with self.store.writing(setup=True) as connection:
                 events_table.create(connection, checkfirst=True)

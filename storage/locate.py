@@ -14,8 +14,11 @@ def default_path() -> Path:
     return Path(base) / "story" / "archive.db"
 
 
-def archive_url(db: str | None) -> str:
-    """An SQLAlchemy URL for a file path or URL; the default archive when None."""
+def archive_url(db: str | None, create: bool = False) -> str:
+    """An SQLAlchemy URL for a file path or URL; the default archive when None.
+
+    ``create``: make the file's folder if it is missing.
+    """
     if db and "://" in db:
         scheme, rest = db.split("://", 1)
         if scheme in ("postgresql", "postgres"):
@@ -27,7 +30,8 @@ def archive_url(db: str | None) -> str:
             f"archive {path} is a folder: give a file path such as {path}/archive.db"
         )
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ArchiveUnavailable(
             f"cannot create the folder for archive {path}: {error.strerror}; choose another --db"

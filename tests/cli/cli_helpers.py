@@ -64,8 +64,11 @@ class Cli:
         return json.loads(self.ok(*args, "--json", input=input))
 
     def updates(self) -> int:
-        """How many updates the archive holds."""
-        return int(self.json("info")["updates"])
+        """How many updates the archive holds (none when there is no archive yet)."""
+        result = self("info", "--json")
+        if result.exit_code != 0 and result.stderr.startswith("Error: no archive "):
+            return 0
+        return int(json.loads(result.stdout)["updates"])
 
     def fails(self, *args: str, input: str | bytes | None = None) -> str:
         """The one-line error of a command that must fail and write nothing."""
@@ -87,6 +90,12 @@ class Cli:
             "append", slug, "--kind", kind, "--reported-at", reported_at, *args
         )
         return data
+
+    def start_empty(self) -> None:
+        """Create the archive with nothing in it (only writing commands create one)."""
+        from storage.archive import open_archive
+
+        open_archive(self.db).close()
 
     def import_example(self) -> None:
         self.ok("import", str(EXAMPLE))

@@ -6,6 +6,7 @@ import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from cli_helpers import BY, EXAMPLE, EXAMPLE_FILE, EXAMPLE_IDS, Cli, section, stamp
 
 RULE = "=" * 88
@@ -184,7 +185,22 @@ def test_import_of_a_folder_reads_its_jsonl_and_text_files_by_name(
 
 
 def test_list_of_an_empty_archive_says_how_to_add_a_story(cli: Cli) -> None:
+    cli.start_empty()
     assert cli.lines("list") == ["No stories yet: add one with `story append` or `story import`."]
+
+
+@pytest.mark.parametrize("command", [["list"], ["info"], ["replay", "x"], ["verify"], ["rebuild"]])
+def test_reading_where_there_is_no_archive_says_how_to_start_one_and_creates_nothing(
+    cli: Cli, tmp_path: Path, command: list[str]
+) -> None:
+    if "://" not in cli.db:
+        cli.db = str(tmp_path / "typo" / "archive.db")
+    message = cli.fails(*command)
+    assert message.startswith("no archive "), message
+    assert message.endswith("`story import` or `story append` starts one") or message.endswith(
+        "(or check --db / STORY_DB)"
+    ), message
+    assert not (tmp_path / "typo").exists()
 
 
 def test_list_shows_each_story_with_its_update_count_and_reported_days(example: Cli) -> None:

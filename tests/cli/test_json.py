@@ -75,6 +75,7 @@ def test_list_json_gives_each_story_its_count_and_reported_days(example: Cli) ->
 
 
 def test_list_json_of_an_empty_archive_is_an_empty_list(cli: Cli) -> None:
+    cli.start_empty()
     assert cli.json("list") == []
 
 
