@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Engine,
-    Row,
     Select,
     and_,
     func,
@@ -26,7 +25,6 @@ from sqlalchemy import (
     or_,
     select,
     true,
-    union_all,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
@@ -39,7 +37,7 @@ from domain.errors import ArchiveUnavailable, first_line
 from domain.timeline import Cut
 from domain.updates import Update
 from domain.when import time_zone, utc_text
-from storage import guard
+from storage import guard, queries
 from storage.tables import (
     COLUMNS,
     SCHEMA_VERSION,
@@ -77,6 +75,10 @@ class SqlIndex:
             if missing:
                 connection.execute(insert(meta_table), missing)
         return found.get("time_zone", zone)
+
+    @property
+    def _dialect(self) -> str:
+        return str(self.engine.dialect.name)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -149,55 +151,18 @@ class SqlIndex:
                 bound = connection.execute(
                     select(t.c.sort_utc, t.c.seq).where(t.c.update_id == through)
                 ).one()
-            seen = _seen(t, slug, cut, bound)
-            version = connection.execute(select(func.count()).where(seen)).scalar_one()
+            flags, params = queries.shape(cut, bound)
+            params["slug"] = slug
+            version, revision_utc, revision_seq = connection.execute(
+                queries.head(*flags), params
+            ).one()
             if not version:
                 return 0, []
-            retracted = select(t.c.target).where(seen, t.c.kind == "retraction")
-            live = and_(seen, t.c.update_id.not_in(retracted.scalar_subquery()))
-            revision = connection.execute(
-                _latest(live, t.c.kind == "revision").with_only_columns(t.c.sort_utc, t.c.seq)
-            ).first()
-            # Reports after the last revision in force, and the retracted reports and
-            # revisions among them too: the fold notes where withdrawn text stood.
-            reports = and_(seen, t.c.kind.in_(("report", "revision")))
-            if revision is not None:
-                reports = and_(reports, _after(revision.sort_utc, revision.seq))
-            # The headline is the latest one in force: the latest own headline, unless a
-            # later update took one from a correction (only the fold knows which
-            # correction of an update is the last, so all their targets go along).
-            headline = _latest(
-                live, t.c.kind.in_(("report", "revision")), t.c.headline.is_not(None)
-            )
-            fix = updates_table.alias("fix")
-            headlined = (
-                select(*COLUMNS)
-                .join(fix, fix.c.target == t.c.update_id)
-                .where(_seen(fix, slug, cut, bound), fix.c.kind == "correction")
-                .where(fix.c.headline.is_not(None), seen)
-            )
-            facts = select(
-                t.c.seq, func.row_number().over(
-                    partition_by=t.c.fact_key, order_by=(t.c.sort_utc.desc(), t.c.seq.desc())
-                ).label("rank"),
-            ).where(live, t.c.kind == "fact").subquery()  # fmt: skip
-            # One indexed select per part, instead of one scan testing every part.
-            parts = [
-                and_(seen, t.c.kind.in_(("correction", "retraction"))),
-                and_(live, t.c.kind == "statement"),
-                reports,
-                t.c.seq.in_(select(facts.c.seq).where(facts.c.rank == 1).scalar_subquery()),
-                t.c.seq.in_(headline.with_only_columns(t.c.seq).scalar_subquery()),
-                # The update that made the version (the fold skips it if it cannot show).
-                t.c.seq.in_(_latest(seen).with_only_columns(t.c.seq).scalar_subquery()),
-            ]
-            if revision is not None:
-                parts.append(t.c.seq == revision.seq)
-            selects = [select(*COLUMNS).where(part) for part in parts]
-            found = connection.execute(union_all(*selects, headlined))
-            unique = {row.seq: row for row in found}  # a row can answer to two parts
-        rows = sorted(unique.values(), key=lambda row: (row.sort_utc, row.seq))
-        return version, [update_of(row) for row in rows]
+            params["rs"], params["rq"] = revision_utc or "", revision_seq or 0
+            found = connection.execute(queries.relevant(self._dialect, *flags), params)
+            unique = {row[17]: row for row in found}  # a row can answer to two parts
+        rows = sorted(unique.values(), key=lambda row: (row[16], row[17]))
+        return int(version), [update_of(row) for row in rows]
 
     # One update
 
@@ -276,17 +241,6 @@ class SqlIndex:
             return [update_of(row) for row in connection.execute(query)]
 
 
-def _seen(t: Any, slug: str, cut: Cut, bound: Row[Any] | None) -> ColumnElement[bool]:
-    """A story's rows a cut admits, up to a bound (sort_utc, seq) on the timeline."""
-    condition = and_(t.c.story == slug, _admits(cut, t))
-    if bound is None:
-        return condition
-    upto = or_(
-        t.c.sort_utc < bound.sort_utc, and_(t.c.sort_utc == bound.sort_utc, t.c.seq <= bound.seq)
-    )
-    return and_(condition, upto)
-
-
 def _admits(cut: Cut | None, t: Any = updates_table) -> ColumnElement[bool]:
     """The rows a cut admits: the SQL twin of ``Cut.admits``."""
     if cut is None:
@@ -303,13 +257,6 @@ def _admits(cut: Cut | None, t: Any = updates_table) -> ColumnElement[bool]:
 def _after(sort_utc: str, seq: int) -> ColumnElement[bool]:
     t = updates_table
     return or_(t.c.sort_utc > sort_utc, and_(t.c.sort_utc == sort_utc, t.c.seq > seq))
-
-
-def _latest(*conditions: ColumnElement[bool]) -> Select[Any]:
-    t = updates_table
-    return (
-        select(*COLUMNS).where(*conditions).order_by(t.c.sort_utc.desc(), t.c.seq.desc()).limit(1)
-    )
 
 
 class _Writer:

@@ -1,0 +1,112 @@
+"""The index's hot read queries, written once as SQL text.
+
+Replaying one version used to build (and hash for SQLAlchemy's statement cache) a union
+of seven selects on every call: that cost more than running it. These statements are
+plain text with bound parameters, one per shape of cut, built once per process; both
+SQLite and PostgreSQL run them as they are (PostgreSQL prepares them once warm).
+
+The rows a cut admits ("seen") are a story's rows reported by ``:limit``, recorded by
+``:known`` and up to the bound ``(:bs, :bq)`` on the timeline, each only when the cut
+has it. Every condition keeps ``story`` and a range on ``sort_utc`` in front, so each
+part is a range scan of one of the index's two indexes.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from sqlalchemy import TextClause, text
+
+from domain.timeline import Cut
+from domain.when import utc_text
+from storage.tables import FIELDS
+
+_COLUMNS = ", ".join(f'{alias}."{name}"' for alias in ("t",) for name in FIELDS)
+
+
+# The seq of each fact key's latest row in force. SQLite's window functions cost more
+# than the rest of a replay; a group's maximum of (sort_utc, seq) as one fixed-width
+# text does the same (sort_utc is 32 characters: microseconds, +00:00, four-digit years).
+_LATEST_FACTS = {
+    "sqlite": "SELECT CAST(substr(max(t.sort_utc || printf('%012d', t.seq)), 33) AS INTEGER)"
+    " FROM story_updates t WHERE {live} AND t.kind = 'fact' GROUP BY t.fact_key",
+    "postgresql": "SELECT DISTINCT ON (t.fact_key) t.seq FROM story_updates t"
+    " WHERE {live} AND t.kind = 'fact' ORDER BY t.fact_key, t.sort_utc DESC, t.seq DESC",
+}
+
+
+def _seen(alias: str, limit: bool, known: bool, bound: bool) -> str:
+    parts = [f"{alias}.story = :slug"]
+    if limit:
+        parts.append(f"{alias}.sort_utc <= :limit")
+    if known:
+        parts.append(f"{alias}.recorded_at <= :known")
+    if bound:
+        parts.append(f"{alias}.sort_utc <= :bs AND ({alias}.sort_utc < :bs OR {alias}.seq <= :bq)")
+    return " AND ".join(parts)
+
+
+@cache
+def head(limit: bool, known: bool, bound: bool) -> TextClause:
+    """(version number, sort_utc and seq of the last revision in force) of a cut."""
+    seen = _seen("t", limit, known, bound)
+    return text(
+        f"SELECT c.n, r.sort_utc, r.seq FROM"
+        f" (SELECT count(*) AS n FROM story_updates t WHERE {seen}) c"
+        f" LEFT JOIN (SELECT t.sort_utc, t.seq FROM story_updates t"
+        f" WHERE {seen} AND t.kind = 'revision' AND t.update_id NOT IN"
+        f" (SELECT t.target FROM story_updates t WHERE {seen} AND t.kind = 'retraction')"
+        f" ORDER BY t.sort_utc DESC, t.seq DESC LIMIT 1) r ON 1 = 1"
+    )
+
+
+@cache
+def relevant(dialect: str, limit: bool, known: bool, bound: bool) -> TextClause:
+    """The rows whose content can show in a cut (a row may come twice), given the last
+    revision in force ``(:rs, :rq)`` (``('', 0)`` when there is none)."""
+    seen = _seen("t", limit, known, bound)
+    live = (
+        f"{seen} AND t.update_id NOT IN (SELECT x.target FROM story_updates x"
+        f" WHERE {_seen('x', limit, known, bound)} AND x.kind = 'retraction')"
+    )
+    latest = "ORDER BY t.sort_utc DESC, t.seq DESC LIMIT 1"
+    by_seq = f"SELECT {_COLUMNS} FROM story_updates t WHERE t.seq IN"
+    parts = [
+        # The amendments, and the statements in force.
+        f"SELECT {_COLUMNS} FROM story_updates t"
+        f" WHERE {seen} AND t.kind IN ('correction', 'retraction')",
+        f"SELECT {_COLUMNS} FROM story_updates t WHERE {live} AND t.kind = 'statement'",
+        # The last revision in force and the reports after it, and the retracted reports
+        # and revisions among them too: the fold notes where withdrawn text stood.
+        f"SELECT {_COLUMNS} FROM story_updates t WHERE {seen}"
+        f" AND t.kind IN ('report', 'revision') AND t.sort_utc >= :rs"
+        f" AND (t.sort_utc > :rs OR t.seq >= :rq)",
+        # The latest value of each fact.
+        f"{by_seq} ({_LATEST_FACTS[dialect].format(live=live)})",
+        # The headline is the latest one in force: the latest own headline, unless a
+        # later update took one from a correction (only the fold knows which correction
+        # of an update is the last, so all their targets go along).
+        f"{by_seq} (SELECT t.seq FROM story_updates t WHERE {live}"
+        f" AND t.kind IN ('report', 'revision') AND t.headline IS NOT NULL {latest})",
+        f"SELECT {_COLUMNS} FROM story_updates t JOIN story_updates fix"
+        f" ON fix.target = t.update_id WHERE {_seen('fix', limit, known, bound)}"
+        f" AND fix.kind = 'correction' AND fix.headline IS NOT NULL AND {seen}",
+        # The update that made the version (the fold skips it if it cannot show).
+        f"{by_seq} (SELECT t.seq FROM story_updates t WHERE {seen} {latest})",
+    ]
+    return text(" UNION ALL ".join(parts))
+
+
+def shape(cut: Cut, bound: Any) -> tuple[tuple[bool, bool, bool], dict[str, Any]]:
+    """The statements' shape for a cut and an optional bound (sort_utc, seq), and the
+    parameters they take."""
+    limit, known = cut.reported_by, cut.recorded_by
+    params: dict[str, Any] = {}
+    if limit is not None:
+        params["limit"] = utc_text(limit)
+    if known is not None:
+        params["known"] = utc_text(known)
+    if bound is not None:
+        params["bs"], params["bq"] = bound[0], bound[1]
+    return (limit is not None, known is not None, bound is not None), params
