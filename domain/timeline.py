@@ -184,24 +184,39 @@ class _Fold:
         self.amendments: list[Amendment] = []
         self.order: list[Update] = []
         # Text before the last revision in force cannot show: only its headlines matter.
-        last = max(
-            (
-                n
-                for n, u in enumerate(updates)
-                if u.kind == "revision" and u.id not in self.retractions
-            ),
-            default=0,
-        )
+        last = 0
+        for n in range(len(updates) - 1, 0, -1):
+            if updates[n].kind == "revision" and updates[n].id not in self.retractions:
+                last = n
+                break
+        add = self.add
         for n, update in enumerate(updates):
-            self.add(update, in_body=update.kind in ("report", "revision") and n >= last)
+            add(update, n >= last and update.kind in _BODY)
 
     def restart(self) -> None:
         """A revision in force: the text before it can no longer show."""
         self.body, self.body_from, self.notes = [], [], []
 
     def add(self, update: Update, in_body: bool) -> None:
-        self.position[update.id] = len(self.order)
-        self.order.append(update)
+        uid, order = update.id, self.order
+        self.position[uid] = len(order)
+        order.append(update)
+        if uid not in self.amended:  # the common case, in short
+            kind = update.kind
+            if kind == "report" or kind == "revision":
+                if update.headline:
+                    self.headline, self.headline_from = update.headline, uid
+                if in_body:
+                    if update.text:
+                        self.body.extend(update.text.split("\n\n"))  # Update.paragraphs
+                    self.body_from.append(uid)
+                return
+            if kind == "statement":
+                issued = str(update.issued_at) if update.issued_at else None
+                self.statements.append(
+                    Statement(uid, update.party or "", update.text or "", issued)
+                )
+                return
         if update.id in self.retractions:
             if in_body:  # a note where the withdrawn text stood
                 self.notes.append(Note(len(self.body), _amendment(self.retractions[update.id])))
@@ -244,6 +259,9 @@ class _Fold:
             notes=tuple(self.notes),
             latest=self.order[-1] if self.order else None,
         )
+
+
+_BODY = ("report", "revision")
 
 
 def _amendment(update: Update) -> Amendment:

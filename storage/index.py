@@ -153,13 +153,13 @@ class SqlIndex:
                 ).one()
             flags, params = queries.shape(cut, bound)
             params["slug"] = slug
-            version, revision_utc, revision_seq = connection.execute(
-                queries.head(*flags), params
-            ).one()
+            [(version, revision_utc, revision_seq)] = queries.fetch(
+                connection, queries.head(*flags), params
+            )
             if not version:
                 return 0, []
             params["rs"], params["rq"] = revision_utc or "", revision_seq or 0
-            found = connection.execute(queries.relevant(self._dialect, *flags), params)
+            found = queries.fetch(connection, queries.relevant(self._dialect, *flags), params)
             unique = {row[17]: row for row in found}  # a row can answer to two parts
         rows = sorted(unique.values(), key=lambda row: (row[16], row[17]))
         return int(version), [update_of(row) for row in rows]
