@@ -78,6 +78,17 @@ def _parse(text: str, what: str) -> When:
     return when
 
 
+def stored(text: str) -> When:
+    """A When as the archive wrote it (``str(When)``): read without the checks of parse."""
+    if len(text) == 10:
+        return When(_from_date(text))
+    moment = _from_datetime(text)
+    return When(moment.date(), moment)
+
+
+_from_date, _from_datetime = date.fromisoformat, datetime.fromisoformat
+
+
 def time_zone(name: str) -> tzinfo:
     """The named IANA time zone, e.g. ``America/Chicago``; ``UTC`` for UTC."""
     if name.upper() in ("UTC", "Z"):

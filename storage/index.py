@@ -45,6 +45,7 @@ from storage.tables import (
     meta_table,
     metadata,
     row_of,
+    streamed_update_of,
     update_of,
     updates_table,
 )
@@ -125,18 +126,16 @@ class SqlIndex:
         return self._updates(query)
 
     def stories_updates(self, cut: Cut) -> Iterator[tuple[str, list[Update]]]:
-        t = updates_table
-        query = select(*COLUMNS).where(_admits(cut)).order_by(t.c.story, t.c.seq)
+        flags, params = queries.shape(cut, None)
         with self._reading() as connection:
-            rows = connection.execution_options(stream_results=True, yield_per=2000)
             story: str | None = None
             updates: list[Update] = []
-            for row in rows.execute(query):
-                if row.story != story:
+            for row in queries.stream(connection, queries.admitted(*flags[:2]), params):
+                if row[1] != story:
                     if story is not None:
                         yield story, updates
-                    story, updates = row.story, []
-                updates.append(update_of(row))
+                    story, updates = row[1], []
+                updates.append(streamed_update_of(row))
             if story is not None:
                 yield story, updates
 

@@ -13,7 +13,7 @@ part is a range scan of one of the index's two indexes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cache
 from typing import Any
 
@@ -102,6 +102,20 @@ def relevant(dialect: str, limit: bool, known: bool, bound: bool) -> TextClause:
     return text(" UNION ALL ".join(parts))
 
 
+@cache
+def admitted(limit: bool, known: bool) -> TextClause:
+    """Every story's rows a cut admits, story by story, each in version order."""
+    where = [c for c, wanted in ((LIMIT, limit), (KNOWN, known)) if wanted]
+    return text(
+        f"SELECT {_COLUMNS} FROM story_updates t"
+        f"{' WHERE ' if where else ''}{' AND '.join(where)}"
+        " ORDER BY t.story, t.sort_utc, t.seq"
+    )
+
+
+LIMIT, KNOWN = "t.sort_utc <= :limit", "t.recorded_at <= :known"
+
+
 def shape(cut: Cut, bound: Any) -> tuple[tuple[bool, bool, bool], dict[str, Any]]:
     """The statements' shape for a cut and an optional bound (sort_utc, seq), and the
     parameters they take."""
@@ -120,6 +134,30 @@ def shape(cut: Cut, bound: Any) -> tuple[tuple[bool, bool, bool], dict[str, Any]
 # then reads most of its pages from the operating system again. 32 MB, per connection,
 # taken only as pages are read.
 _SQLITE_CACHE = "PRAGMA cache_size = -32768"
+
+
+def stream(connection: Connection, statement: TextClause, params: dict[str, Any]) -> Iterator[Any]:
+    """The rows of a long query, a batch at a time (on PostgreSQL, a server-side cursor)."""
+    if connection.dialect.name != "sqlite":
+        rows = connection.execution_options(stream_results=True, yield_per=2000)
+        yield from rows.execute(statement, params)
+        return
+    dialect = connection.dialect
+    compiled = _compiled(statement, dialect)
+    values = tuple(params[name] for name in compiled.positiontup or ())
+    dbapi = connection.connection
+    try:
+        cursor = dbapi.cursor()
+        try:
+            cursor.execute(compiled.string, values)
+            while batch := cursor.fetchmany(2000):
+                yield from batch
+        finally:
+            cursor.close()
+    except dialect.loaded_dbapi.Error as error:
+        raise DBAPIError.instance(
+            compiled.string, values, error, dialect.loaded_dbapi.Error
+        ) from error
 
 
 def fetch(connection: Connection, statement: TextClause, params: dict[str, Any]) -> Sequence[Any]:
