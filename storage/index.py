@@ -152,12 +152,13 @@ class SqlIndex:
                 ).one()
             flags, params = queries.shape(cut, bound)
             params["slug"] = slug
-            [(version, revision_utc, revision_seq)] = queries.fetch(
+            [(version, revision_utc, revision_seq, headlined)] = queries.fetch(
                 connection, queries.head(*flags), params
             )
             if not version:
                 return 0, []
             params["rs"], params["rq"] = revision_utc or "", revision_seq or 0
+            params["hs"], params["hq"] = (params["rs"], params["rq"]) if headlined else ("", 0)
             found = queries.fetch(connection, queries.relevant(self._dialect, *flags), params)
             unique = {row[17]: row for row in found}  # a row can answer to two parts
         rows = sorted(unique.values(), key=lambda row: (row[16], row[17]))

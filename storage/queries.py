@@ -53,12 +53,13 @@ def _seen(alias: str, limit: bool, known: bool, bound: bool) -> str:
 
 @cache
 def head(limit: bool, known: bool, bound: bool) -> TextClause:
-    """(version number, sort_utc and seq of the last revision in force) of a cut."""
+    """(version number, sort_utc and seq of the last revision in force, whether it has a
+    headline) of a cut."""
     seen = _seen("t", limit, known, bound)
     return text(
-        f"SELECT c.n, r.sort_utc, r.seq FROM"
+        f"SELECT c.n, r.sort_utc, r.seq, r.headline IS NOT NULL FROM"
         f" (SELECT count(*) AS n FROM story_updates t WHERE {seen}) c"
-        f" LEFT JOIN (SELECT t.sort_utc, t.seq FROM story_updates t"
+        f" LEFT JOIN (SELECT t.sort_utc, t.seq, t.headline FROM story_updates t"
         f" WHERE {seen} AND t.kind = 'revision' AND t.update_id NOT IN"
         f" (SELECT t.target FROM story_updates t WHERE {seen} AND t.kind = 'retraction')"
         f" ORDER BY t.sort_utc DESC, t.seq DESC LIMIT 1) r ON 1 = 1"
@@ -90,9 +91,12 @@ def relevant(dialect: str, limit: bool, known: bool, bound: bool) -> TextClause:
         f"{by_seq} ({_LATEST_FACTS[dialect].format(live=live)})",
         # The headline is the latest one in force: the latest own headline, unless a
         # later update took one from a correction (only the fold knows which correction
-        # of an update is the last, so all their targets go along).
+        # of an update is the last, so all their targets go along). When the revision in
+        # force has a headline, the latest is among the reports above: ``(:hs, :hq)`` is
+        # the revision then, else ``('', 0)``.
         f"{by_seq} (SELECT t.seq FROM story_updates t WHERE {live}"
-        f" AND t.kind IN ('report', 'revision') AND t.headline IS NOT NULL {latest})",
+        f" AND t.kind IN ('report', 'revision') AND t.headline IS NOT NULL"
+        f" AND t.sort_utc >= :hs AND (t.sort_utc > :hs OR t.seq >= :hq) {latest})",
         f"SELECT {_COLUMNS} FROM story_updates t JOIN story_updates fix"
         f" ON fix.target = t.update_id WHERE {_seen('fix', limit, known, bound)}"
         f" AND fix.kind = 'correction' AND fix.headline IS NOT NULL AND {seen}",
