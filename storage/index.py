@@ -145,6 +145,9 @@ class SqlIndex:
         """(version number, the updates whose content can show) for a cut of a story."""
         t = updates_table
         with self._reading() as connection:
+            if connection.dialect.name == "postgresql":
+                # One statement, one snapshot: no BEGIN and ROLLBACK round trips.
+                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
             bound = None
             if through is not None:
                 bound = connection.execute(
@@ -152,17 +155,17 @@ class SqlIndex:
                 ).one()
             flags, params = queries.shape(cut, bound)
             params["slug"] = slug
-            [(version, revision_utc, revision_seq, headlined)] = queries.fetch(
-                connection, queries.head(*flags), params
-            )
-            if not version:
-                return 0, []
-            params["rs"], params["rq"] = revision_utc or "", revision_seq or 0
-            params["hs"], params["hq"] = (params["rs"], params["rq"]) if headlined else ("", 0)
             found = queries.fetch(connection, queries.relevant(self._dialect, *flags), params)
-            unique = {row[17]: row for row in found}  # a row can answer to two parts
+        version, unique = 0, {}
+        for row in found:
+            if row[0] is None:
+                version = int(row[17])
+            else:
+                unique[row[17]] = row  # a row can answer to two parts
+        if not version:
+            return 0, []
         rows = sorted(unique.values(), key=lambda row: (row[16], row[17]))
-        return int(version), [update_of(row) for row in rows]
+        return version, [update_of(row) for row in rows]
 
     # One update
 

@@ -52,24 +52,9 @@ def _seen(alias: str, limit: bool, known: bool, bound: bool) -> str:
 
 
 @cache
-def head(limit: bool, known: bool, bound: bool) -> TextClause:
-    """(version number, sort_utc and seq of the last revision in force, whether it has a
-    headline) of a cut."""
-    seen = _seen("t", limit, known, bound)
-    return text(
-        f"SELECT c.n, r.sort_utc, r.seq, r.headline IS NOT NULL FROM"
-        f" (SELECT count(*) AS n FROM story_updates t WHERE {seen}) c"
-        f" LEFT JOIN (SELECT t.sort_utc, t.seq, t.headline FROM story_updates t"
-        f" WHERE {seen} AND t.kind = 'revision' AND t.update_id NOT IN"
-        f" (SELECT t.target FROM story_updates t WHERE {seen} AND t.kind = 'retraction')"
-        f" ORDER BY t.sort_utc DESC, t.seq DESC LIMIT 1) r ON 1 = 1"
-    )
-
-
-@cache
 def relevant(dialect: str, limit: bool, known: bool, bound: bool) -> TextClause:
-    """The rows whose content can show in a cut (a row may come twice), given the last
-    revision in force ``(:rs, :rq)`` (``('', 0)`` when there is none)."""
+    """The rows whose content can show in a cut (a row may come twice), and a row with no
+    update id whose ``seq`` is the version number: one statement, one snapshot."""
     seen = _seen("t", limit, known, bound)
     live = (
         f"{seen} AND t.update_id NOT IN (SELECT x.target FROM story_updates x"
@@ -77,6 +62,18 @@ def relevant(dialect: str, limit: bool, known: bool, bound: bool) -> TextClause:
     )
     latest = "ORDER BY t.sort_utc DESC, t.seq DESC LIMIT 1"
     by_seq = f"SELECT {_COLUMNS} FROM story_updates t WHERE t.seq IN"
+    # The last revision in force (rs, rq), or ('', 0); (hs, hq) the same if it has a
+    # headline: the latest headline is then among the rows from it on.
+    bounds = (
+        f"WITH rev AS (SELECT t.sort_utc AS rs, t.seq AS rq,"
+        f" CASE WHEN t.headline IS NULL THEN '' ELSE t.sort_utc END AS hs,"
+        f" CASE WHEN t.headline IS NULL THEN 0 ELSE t.seq END AS hq"
+        f" FROM story_updates t WHERE {live} AND t.kind = 'revision' {latest}),"
+        f" b AS (SELECT coalesce(max(rs), '') AS rs, coalesce(max(rq), 0) AS rq,"
+        f" coalesce(max(hs), '') AS hs, coalesce(max(hq), 0) AS hq FROM rev) "
+    )
+    rs, rq, hs, hq = (f"(SELECT b.{name} FROM b)" for name in ("rs", "rq", "hs", "hq"))
+    count = ", ".join("count(*)" if name == "seq" else "NULL" for name in FIELDS)
     parts = [
         # The amendments, and the statements in force.
         f"SELECT {_COLUMNS} FROM story_updates t"
@@ -85,25 +82,25 @@ def relevant(dialect: str, limit: bool, known: bool, bound: bool) -> TextClause:
         # The last revision in force and the reports after it, and the retracted reports
         # and revisions among them too: the fold notes where withdrawn text stood.
         f"SELECT {_COLUMNS} FROM story_updates t WHERE {seen}"
-        f" AND t.kind IN ('report', 'revision') AND t.sort_utc >= :rs"
-        f" AND (t.sort_utc > :rs OR t.seq >= :rq)",
+        f" AND t.kind IN ('report', 'revision') AND t.sort_utc >= {rs}"
+        f" AND (t.sort_utc > {rs} OR t.seq >= {rq})",
         # The latest value of each fact.
         f"{by_seq} ({_LATEST_FACTS[dialect].format(live=live)})",
         # The headline is the latest one in force: the latest own headline, unless a
         # later update took one from a correction (only the fold knows which correction
-        # of an update is the last, so all their targets go along). When the revision in
-        # force has a headline, the latest is among the reports above: ``(:hs, :hq)`` is
-        # the revision then, else ``('', 0)``.
+        # of an update is the last, so all their targets go along).
         f"{by_seq} (SELECT t.seq FROM story_updates t WHERE {live}"
         f" AND t.kind IN ('report', 'revision') AND t.headline IS NOT NULL"
-        f" AND t.sort_utc >= :hs AND (t.sort_utc > :hs OR t.seq >= :hq) {latest})",
+        f" AND t.sort_utc >= {hs} AND (t.sort_utc > {hs} OR t.seq >= {hq}) {latest})",
         f"SELECT {_COLUMNS} FROM story_updates t JOIN story_updates fix"
         f" ON fix.target = t.update_id WHERE {_seen('fix', limit, known, bound)}"
         f" AND fix.kind = 'correction' AND fix.headline IS NOT NULL AND {seen}",
         # The update that made the version (the fold skips it if it cannot show).
         f"{by_seq} (SELECT t.seq FROM story_updates t WHERE {seen} {latest})",
+        # The version number.
+        f"SELECT {count} FROM story_updates t WHERE {seen}",
     ]
-    return text(" UNION ALL ".join(parts))
+    return text(bounds + " UNION ALL ".join(parts))
 
 
 @cache
