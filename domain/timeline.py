@@ -167,10 +167,10 @@ class _Fold:
         self.corrections: dict[str, Update] = {}
         self.retractions: dict[str, Update] = {}
         for update in updates:
-            if update.kind == "correction" and update.target:
-                self.corrections[update.target] = update
-            elif update.kind == "retraction" and update.target:
-                self.retractions[update.target] = update
+            kind = update.kind
+            if (kind == "correction" or kind == "retraction") and update.target:
+                amends = self.corrections if kind == "correction" else self.retractions
+                amends[update.target] = update
         self.amended = set(self.corrections) | set(self.retractions)
         self.position: dict[str, int] = {}
         self.headline: str | None = None
@@ -189,9 +189,29 @@ class _Fold:
             if updates[n].kind == "revision" and updates[n].id not in self.retractions:
                 last = n
                 break
-        add = self.add
+        # ``add`` for each update; reports and statements that nothing amends (most of a
+        # long story) are added here in short.
+        add, amended, position, order = self.add, self.amended, self.position, self.order
+        body, body_from, statements = self.body, self.body_from, self.statements
         for n, update in enumerate(updates):
-            add(update, n >= last and update.kind in _BODY)
+            uid, kind = update.id, update.kind
+            if uid in amended or not (kind == "report" or kind == "revision"):
+                if kind == "statement" and uid not in amended:
+                    position[uid] = n
+                    order.append(update)
+                    issued = str(update.issued_at) if update.issued_at else None
+                    statements.append(Statement(uid, update.party or "", update.text or "", issued))
+                else:
+                    add(update, n >= last and kind in _BODY)
+                continue
+            position[uid] = n
+            order.append(update)
+            if update.headline:
+                self.headline, self.headline_from = update.headline, uid
+            if n >= last:
+                if update.text:
+                    body.extend(update.text.split("\n\n"))  # Update.paragraphs
+                body_from.append(uid)
 
     def restart(self) -> None:
         """A revision in force: the text before it can no longer show."""
