@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import tzinfo
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -128,16 +130,9 @@ class SqlIndex:
     def stories_updates(self, cut: Cut) -> Iterator[tuple[str, list[Update]]]:
         flags, params = queries.shape(cut, None)
         with self._reading() as connection:
-            story: str | None = None
-            updates: list[Update] = []
-            for row in queries.stream(connection, queries.admitted(*flags[:2]), params):
-                if row[1] != story:
-                    if story is not None:
-                        yield story, updates
-                    story, updates = row[1], []
-                updates.append(streamed_update_of(row))
-            if story is not None:
-                yield story, updates
+            rows = queries.stream(connection, queries.admitted(*flags[:2]), params)
+            for story, group in groupby(rows, itemgetter(1)):
+                yield story, [streamed_update_of(row) for row in group]
 
     # One version
 

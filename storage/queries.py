@@ -14,7 +14,8 @@ part is a range scan of one of the index's two indexes.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from functools import cache
+from functools import cache, partial
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import TextClause, text
@@ -107,8 +108,10 @@ def relevant(dialect: str, limit: bool, known: bool, bound: bool) -> TextClause:
 def admitted(limit: bool, known: bool) -> TextClause:
     """Every story's rows a cut admits, story by story, each in version order."""
     where = [c for c, wanted in ((LIMIT, limit), (KNOWN, known)) if wanted]
+    # The fold needs no sort_utc and seq here: the rows come in order.
+    columns = ", ".join("NULL" if name in ("sort_utc", "seq") else f't."{name}"' for name in FIELDS)
     return text(
-        f"SELECT {_COLUMNS} FROM story_updates t"
+        f"SELECT {columns} FROM story_updates t"
         f"{' WHERE ' if where else ''}{' AND '.join(where)}"
         " ORDER BY t.story, t.sort_utc, t.seq"
     )
@@ -151,8 +154,7 @@ def stream(connection: Connection, statement: TextClause, params: dict[str, Any]
         cursor = dbapi.cursor()
         try:
             cursor.execute(compiled.string, values)
-            while batch := cursor.fetchmany(2000):
-                yield from batch
+            yield from chain.from_iterable(iter(partial(cursor.fetchmany, 2000), []))
         finally:
             cursor.close()
     except dialect.loaded_dbapi.Error as error:
