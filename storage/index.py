@@ -52,6 +52,8 @@ from storage.tables import (
     updates_table,
 )
 
+_TIMELINE = itemgetter(16, 17)  # a row's place: sort_utc, seq
+
 
 class SqlIndex:
     """The Index port on SQLAlchemy: SQLite and PostgreSQL alike."""
@@ -159,7 +161,7 @@ class SqlIndex:
                 unique[row[17]] = row  # a row can answer to two parts
         if not version:
             return 0, []
-        rows = sorted(unique.values(), key=lambda row: (row[16], row[17]))
+        rows = sorted(unique.values(), key=_TIMELINE)
         return version, [update_of(row) for row in rows]
 
     # One update
