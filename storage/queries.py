@@ -30,14 +30,16 @@ from storage.tables import FIELDS
 _COLUMNS = ", ".join(f'{alias}."{name}"' for alias in ("t",) for name in FIELDS)
 
 
-# The seq of each fact key's latest row in force. SQLite's window functions cost more
-# than the rest of a replay; a group's maximum of (sort_utc, seq) as one fixed-width
-# text does the same (sort_utc is 32 characters: microseconds, +00:00, four-digit years).
+# The seq of each fact key's latest row in force: the group's maximum of (sort_utc, seq)
+# as one fixed-width text (sort_utc is 32 characters: microseconds, +00:00, four-digit
+# years). Cheaper than a window function (SQLite) or DISTINCT ON and its sort.
 _LATEST_FACTS = {
-    "sqlite": "SELECT CAST(substr(max(t.sort_utc || printf('%012d', t.seq)), 33) AS INTEGER)"
-    " FROM story_updates t WHERE {live} AND t.kind = 'fact' GROUP BY t.fact_key",
-    "postgresql": "SELECT DISTINCT ON (t.fact_key) t.seq FROM story_updates t"
-    " WHERE {live} AND t.kind = 'fact' ORDER BY t.fact_key, t.sort_utc DESC, t.seq DESC",
+    dialect: "SELECT CAST(substr(max(t.sort_utc || " + pad + "), 33) AS INTEGER)"
+    " FROM story_updates t WHERE {live} AND t.kind = 'fact' GROUP BY t.fact_key"
+    for dialect, pad in (
+        ("sqlite", "printf('%012d', t.seq)"),
+        ("postgresql", "lpad(CAST(t.seq AS TEXT), 12, '0')"),
+    )
 }
 
 
