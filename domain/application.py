@@ -13,7 +13,7 @@ from domain.auditing import Auditing
 from domain.diffing import StoryDiff, diff
 from domain.errors import InvalidInput, NotYetReported, UnknownStory, UnknownUpdate
 from domain.ports import Index, StorySummary
-from domain.timeline import Cut, StoryVersion, not_yet_reported, ordered, state, timeline
+from domain.timeline import Cut, StoryVersion, not_yet_reported, state, timeline
 from domain.updates import Update, check_slug
 from domain.when import When
 from domain.writing import Appended, Imported, Writing
@@ -50,9 +50,8 @@ class Archive(Writing, Auditing):
 
         Streams: one story's updates are in memory at a time.
         """
-        zone = self.index.zone
         for slug, updates in self.index.stories_updates(Cut(tz, when, known_at)):
-            yield state(slug, ordered(updates, zone))
+            yield state(slug, updates)
 
     def version(
         self, slug: str, tz: tzinfo, ref: str | None, known_at: When | None = None

@@ -64,7 +64,7 @@ class Index(Protocol):
         """The updates of a story that a cut admits, in recorded order."""
 
     def stories_updates(self, cut: Cut) -> Iterator[tuple[str, list[Update]]]:
-        """Each story's updates a cut admits (in recorded order), story by story, by slug."""
+        """Each story's updates a cut admits (in version order), story by story, by slug."""
 
     def relevant(self, slug: str, cut: Cut, through: str | None = None) -> tuple[int, list[Update]]:
         """(version number, the updates whose content can still show), in version order."""

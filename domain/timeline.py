@@ -167,10 +167,10 @@ class _Fold:
         self.corrections: dict[str, Update] = {}
         self.retractions: dict[str, Update] = {}
         for update in updates:
-            if update.kind == "correction" and update.target:
-                self.corrections[update.target] = update
-            elif update.kind == "retraction" and update.target:
-                self.retractions[update.target] = update
+            kind = update.kind
+            if (kind == "correction" or kind == "retraction") and update.target:
+                amends = self.corrections if kind == "correction" else self.retractions
+                amends[update.target] = update
         self.amended = set(self.corrections) | set(self.retractions)
         self.position: dict[str, int] = {}
         self.headline: str | None = None
@@ -184,24 +184,59 @@ class _Fold:
         self.amendments: list[Amendment] = []
         self.order: list[Update] = []
         # Text before the last revision in force cannot show: only its headlines matter.
-        last = max(
-            (
-                n
-                for n, u in enumerate(updates)
-                if u.kind == "revision" and u.id not in self.retractions
-            ),
-            default=0,
-        )
+        last = 0
+        for n in range(len(updates) - 1, 0, -1):
+            if updates[n].kind == "revision" and updates[n].id not in self.retractions:
+                last = n
+                break
+        # ``add`` for each update; reports and statements that nothing amends (most of a
+        # long story) are added here in short.
+        add, amended, position, order = self.add, self.amended, self.position, self.order
+        body, body_from, statements = self.body, self.body_from, self.statements
         for n, update in enumerate(updates):
-            self.add(update, in_body=update.kind in ("report", "revision") and n >= last)
+            uid, kind = update.id, update.kind
+            if uid in amended or not (kind == "report" or kind == "revision"):
+                if kind == "statement" and uid not in amended:
+                    position[uid] = n
+                    order.append(update)
+                    issued = str(update.issued_at) if update.issued_at else None
+                    statements.append(Statement(uid, update.party or "", update.text or "", issued))
+                else:
+                    add(update, n >= last and kind in _BODY)
+                continue
+            position[uid] = n
+            order.append(update)
+            if update.headline:
+                self.headline, self.headline_from = update.headline, uid
+            if n >= last:
+                if update.text:
+                    body.extend(update.text.split("\n\n"))  # Update.paragraphs
+                body_from.append(uid)
 
     def restart(self) -> None:
         """A revision in force: the text before it can no longer show."""
         self.body, self.body_from, self.notes = [], [], []
 
     def add(self, update: Update, in_body: bool) -> None:
-        self.position[update.id] = len(self.order)
-        self.order.append(update)
+        uid, order = update.id, self.order
+        self.position[uid] = len(order)
+        order.append(update)
+        if uid not in self.amended:  # the common case, in short
+            kind = update.kind
+            if kind == "report" or kind == "revision":
+                if update.headline:
+                    self.headline, self.headline_from = update.headline, uid
+                if in_body:
+                    if update.text:
+                        self.body.extend(update.text.split("\n\n"))  # Update.paragraphs
+                    self.body_from.append(uid)
+                return
+            if kind == "statement":
+                issued = str(update.issued_at) if update.issued_at else None
+                self.statements.append(
+                    Statement(uid, update.party or "", update.text or "", issued)
+                )
+                return
         if update.id in self.retractions:
             if in_body:  # a note where the withdrawn text stood
                 self.notes.append(Note(len(self.body), _amendment(self.retractions[update.id])))
@@ -244,6 +279,9 @@ class _Fold:
             notes=tuple(self.notes),
             latest=self.order[-1] if self.order else None,
         )
+
+
+_BODY = ("report", "revision")
 
 
 def _amendment(update: Update) -> Amendment:

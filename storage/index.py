@@ -13,19 +13,18 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import tzinfo
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Row,
     Select,
     and_,
     func,
     inspect,
-    or_,
     select,
     true,
-    union_all,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
@@ -38,7 +37,7 @@ from domain.model import Target
 from domain.timeline import Cut
 from domain.updates import Update
 from domain.when import When, time_zone, utc_text
-from storage import guard
+from storage import guard, queries
 from storage.recorder import events_table
 from storage.store import Store
 from storage.tables import (
@@ -52,11 +51,14 @@ from storage.tables import (
     meta_table,
     metadata,
     stats_table,
+    streamed_update_of,
     update_of,
     updates_table,
     upsert_stats,
     values_of,
 )
+
+_TIMELINE = itemgetter(16, 17)  # a row's place: sort_utc, seq
 
 
 class SqlIndex:
@@ -129,6 +131,10 @@ class SqlIndex:
             rows = connection.execute(select(meta_table.c.name, meta_table.c.value)).all()
         return {str(row[0]): str(row[1]) for row in rows}
 
+    @property
+    def _dialect(self) -> str:
+        return str(self.engine.dialect.name)
+
     def close(self) -> None:
         self.store.close()
 
@@ -174,20 +180,11 @@ class SqlIndex:
         return self._updates(query)
 
     def stories_updates(self, cut: Cut) -> Iterator[tuple[str, list[Update]]]:
-        t = updates_table
-        query = select(*COLUMNS).where(_admits(cut)).order_by(t.c.story, t.c.seq)
+        flags, params = queries.shape(cut, None)
         with self._reading() as connection:
-            rows = connection.execution_options(stream_results=True, yield_per=2000)
-            story: str | None = None
-            updates: list[Update] = []
-            for row in rows.execute(query):
-                if row.story != story:
-                    if story is not None:
-                        yield story, updates
-                    story, updates = row.story, []
-                updates.append(update_of(row))
-            if story is not None:
-                yield story, updates
+            rows = queries.stream(connection, queries.admitted(*flags[:2]), params)
+            for story, group in groupby(rows, itemgetter(1)):
+                yield story, [streamed_update_of(row) for row in group]
 
     # One version
 
@@ -195,59 +192,26 @@ class SqlIndex:
         """(version number, the updates whose content can show) for a cut of a story."""
         t = updates_table
         with self._reading() as connection:
+            if connection.dialect.name == "postgresql":
+                # One statement, one snapshot: no BEGIN and ROLLBACK round trips.
+                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
             bound = None
             if through is not None:
                 bound = connection.execute(
                     select(t.c.sort_utc, t.c.seq).where(t.c.update_id == through)
                 ).one()
-            seen = _seen(t, slug, cut, bound)
-            version = connection.execute(select(func.count()).where(seen)).scalar_one()
-            if not version:
-                return 0, []
-            retracted = select(t.c.target).where(seen, t.c.kind == "retraction")
-            live = and_(seen, t.c.update_id.not_in(retracted.scalar_subquery()))
-            revision = connection.execute(
-                _latest(live, t.c.kind == "revision").with_only_columns(t.c.sort_utc, t.c.seq)
-            ).first()
-            # Reports after the last revision in force, and the retracted reports and
-            # revisions among them too: the fold notes where withdrawn text stood.
-            reports = and_(seen, t.c.kind.in_(("report", "revision")))
-            if revision is not None:
-                reports = and_(reports, _after(revision.sort_utc, revision.seq))
-            # The headline is the latest one in force: the latest own headline, unless a
-            # later update took one from a correction (only the fold knows which
-            # correction of an update is the last, so all their targets go along).
-            headline = _latest(
-                live, t.c.kind.in_(("report", "revision")), t.c.headline.is_not(None)
-            )
-            fix = updates_table.alias("fix")
-            headlined = (
-                select(*COLUMNS)
-                .join(fix, fix.c.target == t.c.update_id)
-                .where(_seen(fix, slug, cut, bound), fix.c.kind == "correction")
-                .where(fix.c.headline.is_not(None), seen)
-            )
-            facts = select(
-                t.c.seq, func.row_number().over(
-                    partition_by=t.c.fact_key, order_by=(t.c.sort_utc.desc(), t.c.seq.desc())
-                ).label("rank"),
-            ).where(live, t.c.kind == "fact").subquery()  # fmt: skip
-            # One indexed select per part, instead of one scan testing every part.
-            parts = [
-                and_(seen, t.c.kind.in_(("correction", "retraction"))),
-                and_(live, t.c.kind == "statement"),
-                reports,
-                t.c.seq.in_(select(facts.c.seq).where(facts.c.rank == 1).scalar_subquery()),
-                t.c.seq.in_(headline.with_only_columns(t.c.seq).scalar_subquery()),
-                # The update that made the version (the fold skips it if it cannot show).
-                t.c.seq.in_(_latest(seen).with_only_columns(t.c.seq).scalar_subquery()),
-            ]
-            if revision is not None:
-                parts.append(t.c.seq == revision.seq)
-            selects = [select(*COLUMNS).where(part) for part in parts]
-            found = connection.execute(union_all(*selects, headlined))
-            unique = {row.seq: row for row in found}  # a row can answer to two parts
-        rows = sorted(unique.values(), key=lambda row: (row.sort_utc, row.seq))
+            flags, params = queries.shape(cut, bound)
+            params["slug"] = slug
+            found = queries.fetch(connection, queries.relevant(self._dialect, *flags), params)
+        version, unique = 0, {}
+        for row in found:
+            if row[0] is None:
+                version = int(row[17])
+            else:
+                unique[row[17]] = row  # a row can answer to two parts
+        if not version:
+            return 0, []
+        rows = sorted(unique.values(), key=_TIMELINE)
         return version, [update_of(row) for row in rows]
 
     # One update
@@ -258,16 +222,9 @@ class SqlIndex:
 
     def place(self, update_id: str) -> tuple[int, int]:
         """(the version an update makes, how many versions its story has), all recorded."""
-        t = updates_table
         with self._reading() as connection:
-            row = connection.execute(
-                select(t.c.story, t.c.sort_utc, t.c.seq).where(t.c.update_id == update_id)
-            ).one()
-            before = _after(row.sort_utc, row.seq)
-            version, total = connection.execute(
-                select(func.count().filter(~before), func.count()).where(t.c.story == row.story)
-            ).one()
-        return int(version), int(total)
+            ((total, later),) = self.store.fetch(connection, COUNT_PLACE, update_id)
+        return int(total) - int(later), int(total)
 
     def amending(self, update_id: str) -> list[Update]:
         t = updates_table
@@ -323,17 +280,6 @@ class SqlIndex:
             return [update_of(row) for row in connection.execute(query)]
 
 
-def _seen(t: Any, slug: str, cut: Cut, bound: Row[Any] | None) -> ColumnElement[bool]:
-    """A story's rows a cut admits, up to a bound (sort_utc, seq) on the timeline."""
-    condition = and_(t.c.story == slug, _admits(cut, t))
-    if bound is None:
-        return condition
-    upto = or_(
-        t.c.sort_utc < bound.sort_utc, and_(t.c.sort_utc == bound.sort_utc, t.c.seq <= bound.seq)
-    )
-    return and_(condition, upto)
-
-
 def _admits(cut: Cut | None, t: Any = updates_table) -> ColumnElement[bool]:
     """The rows a cut admits: the SQL twin of ``Cut.admits``."""
     if cut is None:
@@ -345,11 +291,6 @@ def _admits(cut: Cut | None, t: Any = updates_table) -> ColumnElement[bool]:
     if known is not None:
         condition = and_(condition, t.c.recorded_at <= utc_text(known))
     return condition
-
-
-def _after(sort_utc: str, seq: int) -> ColumnElement[bool]:
-    t = updates_table
-    return or_(t.c.sort_utc > sort_utc, and_(t.c.sort_utc == sort_utc, t.c.seq > seq))
 
 
 def _latest(*conditions: ColumnElement[bool]) -> Select[Any]:

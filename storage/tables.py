@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
 from functools import lru_cache
 from typing import Any
@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Column, Index, Integer, MetaData, Row, String, Table, Text
 
 from domain.updates import MISSING, Update
-from domain.when import When, utc_text
+from domain.when import When, stored, utc_text
 
 SCHEMA_VERSION = 2  # 2: story_stats
 
@@ -157,30 +157,46 @@ def row_of(update: Update, zone: tzinfo) -> dict[str, Any]:
     return dict(zip(ROW_FIELDS, values_of(update, zone), strict=True))
 
 
-def update_of(row: Row[Any] | Sequence[Any]) -> Update:
-    (update_id, story, kind, reported_at, by, source, outlet, headline, text, party, issued_at,
-     fact_key, fact_value, target, note, recorded_at, _, _, digest) = row  # fmt: skip
-    return Update.restore(
-        {
-            "id": update_id,
-            "story": story,
-            "kind": kind,
-            "reported_at": When.parse(reported_at),
-            "by": by,
-            "source": source,
-            "outlet": outlet,
-            "headline": headline,
-            "text": text,
-            "party": party,
-            "issued_at": When.parse(issued_at) if issued_at else None,
-            "key": fact_key,
-            "value": MISSING if fact_value is None else _json(fact_value),
-            "target": target,
-            "note": note,
-            "recorded_at": datetime.fromisoformat(recorded_at),
-            "digest": digest,
-        }
-    )
+def _reader(when: Callable[[str], When]) -> Callable[[Row[Any] | Sequence[Any]], Update]:
+    """Rows to updates, reading dates with ``when``."""
+
+    def update_of(row: Row[Any] | Sequence[Any]) -> Update:
+        (update_id, story, kind, reported_at, by, source, outlet, headline, text, party,
+         issued_at, fact_key, fact_value, target, note, recorded_at, _, _,
+         digest) = row  # fmt: skip
+        # Update.restore, inlined: replays build hundreds of thousands of these.
+        update: Update = _new(Update)
+        update.__dict__.update(
+            id=update_id,
+            story=story,
+            kind=kind,
+            reported_at=when(reported_at),
+            by=by,
+            source=source,
+            outlet=outlet,
+            headline=headline,
+            text=text,
+            party=party,
+            issued_at=when(issued_at) if issued_at else None,
+            key=fact_key,
+            value=MISSING if fact_value is None else _json(fact_value),
+            target=target,
+            note=note,
+            recorded_at=_datetime(recorded_at),
+            digest=digest,
+        )
+        return update
+
+    return update_of
+
+
+_new = object.__new__
+_datetime = datetime.fromisoformat
+
+# A row as an update. Replays of one story read the same rows again and again: their
+# dates come from a cache. Streams of a whole archive read each row once: no cache.
+update_of = _reader(lru_cache(maxsize=65536)(stored))
+streamed_update_of = _reader(stored)
 
 
 @lru_cache(maxsize=4096)

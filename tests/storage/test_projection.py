@@ -134,3 +134,31 @@ def test_replay_of_every_story_matches_one_story_at_a_time(zoned: Archive) -> No
     tz, when = time_zone("America/Chicago"), When.parse("2024-02-10")
     for version in zoned.replay_all(tz, when):
         same(version, zoned.replay(version.slug, tz, when))
+
+
+def test_replay_of_every_story_matches_the_full_fold_at_random_cuts(zoned: Archive) -> None:
+    rng = random.Random(4)
+    stories = ("alpha", "beta", "gamma", "delta")
+    for story in stories:
+        record_in_batches(zoned, random_story(rng, story, 40), rng)
+    zone = zoned.index.zone
+    every = {story: zoned.index.updates(story) for story in stories}
+    recorded = sorted(u.recorded_at for us in every.values() for u in us if u.recorded_at)
+    for _ in range(12):
+        tz = time_zone(rng.choice(ZONES))
+        when = None
+        if rng.random() < 0.8:
+            when = When.parse(
+                (date(2024, 2, 1) + timedelta(days=rng.randrange(-1, 25))).isoformat()
+            )
+        known = When.parse(rng.choice(recorded).isoformat()) if rng.random() < 0.4 else None
+        cut = Cut(tz, when, known)
+        expected = {}
+        for story in stories:
+            if any(cut.admits(u, zone) for u in every[story]):
+                expected[story] = as_of(story, every[story], zone, cut)
+        found = {version.slug: version for version in zoned.replay_all(tz, when, known)}
+        assert list(found) == sorted(expected)
+        for story, version in found.items():
+            same(version, expected[story])
+            assert version.updates == expected[story].updates

@@ -1,0 +1,203 @@
+"""The index's hot read queries, written once as SQL text.
+
+Replaying one version used to build (and hash for SQLAlchemy's statement cache) a union
+of seven selects on every call: that cost more than running it. These statements are
+plain text with bound parameters, one per shape of cut, built once per process; both
+SQLite and PostgreSQL run them as they are (PostgreSQL prepares them once warm).
+
+The rows a cut admits ("seen") are a story's rows reported by ``:limit``, recorded by
+``:known`` and up to the bound ``(:bs, :bq)`` on the timeline, each only when the cut
+has it. Every condition keeps ``story`` and a range on ``sort_utc`` in front, so each
+part is a range scan of one of the index's two indexes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from functools import cache, partial
+from itertools import chain
+from typing import Any
+
+from sqlalchemy import TextClause, text
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.compiler import SQLCompiler
+
+from domain.timeline import Cut
+from domain.when import utc_text
+from storage.tables import FIELDS
+
+_COLUMNS = ", ".join(f'{alias}."{name}"' for alias in ("t",) for name in FIELDS)
+
+
+# The seq of each fact key's latest row in force: the group's maximum of (sort_utc, seq)
+# as one fixed-width text (sort_utc is 32 characters: microseconds, +00:00, four-digit
+# years). Cheaper than a window function (SQLite) or DISTINCT ON and its sort.
+_LATEST_FACTS = {
+    dialect: "SELECT CAST(substr(max(t.sort_utc || " + pad + "), 33) AS INTEGER)"
+    " FROM story_updates t WHERE {live} AND t.kind = 'fact' GROUP BY t.fact_key"
+    for dialect, pad in (
+        ("sqlite", "printf('%012d', t.seq)"),
+        ("postgresql", "lpad(CAST(t.seq AS TEXT), 12, '0')"),
+    )
+}
+
+
+def _seen(alias: str, limit: bool, known: bool, bound: bool) -> str:
+    parts = [f"{alias}.story = :slug"]
+    if limit:
+        parts.append(f"{alias}.sort_utc <= :limit")
+    if known:
+        parts.append(f"{alias}.recorded_at <= :known")
+    if bound:
+        parts.append(f"{alias}.sort_utc <= :bs AND ({alias}.sort_utc < :bs OR {alias}.seq <= :bq)")
+    return " AND ".join(parts)
+
+
+@cache
+def relevant(dialect: str, limit: bool, known: bool, bound: bool) -> TextClause:
+    """The rows whose content can show in a cut (a row may come twice), and a row with no
+    update id whose ``seq`` is the version number: one statement, one snapshot."""
+    seen = _seen("t", limit, known, bound)
+    live = (
+        f"{seen} AND t.update_id NOT IN (SELECT x.target FROM story_updates x"
+        f" WHERE {_seen('x', limit, known, bound)} AND x.kind = 'retraction')"
+    )
+    latest = "ORDER BY t.sort_utc DESC, t.seq DESC LIMIT 1"
+    by_seq = f"SELECT {_COLUMNS} FROM story_updates t WHERE t.seq IN"
+    # The last revision in force (rs, rq), or ('', 0); (hs, hq) the same if it has a
+    # headline: the latest headline is then among the rows from it on.
+    bounds = (
+        f"WITH rev AS (SELECT t.sort_utc AS rs, t.seq AS rq,"
+        f" CASE WHEN t.headline IS NULL THEN '' ELSE t.sort_utc END AS hs,"
+        f" CASE WHEN t.headline IS NULL THEN 0 ELSE t.seq END AS hq"
+        f" FROM story_updates t WHERE {live} AND t.kind = 'revision' {latest}),"
+        f" b AS (SELECT coalesce(max(rs), '') AS rs, coalesce(max(rq), 0) AS rq,"
+        f" coalesce(max(hs), '') AS hs, coalesce(max(hq), 0) AS hq FROM rev) "
+    )
+    rs, rq, hs, hq = (f"(SELECT b.{name} FROM b)" for name in ("rs", "rq", "hs", "hq"))
+    count = ", ".join("count(*)" if name == "seq" else "NULL" for name in FIELDS)
+    parts = [
+        # The amendments, and the statements in force.
+        f"SELECT {_COLUMNS} FROM story_updates t"
+        f" WHERE {seen} AND t.kind IN ('correction', 'retraction')",
+        f"SELECT {_COLUMNS} FROM story_updates t WHERE {live} AND t.kind = 'statement'",
+        # The last revision in force and the reports after it, and the retracted reports
+        # and revisions among them too: the fold notes where withdrawn text stood.
+        f"SELECT {_COLUMNS} FROM story_updates t WHERE {seen}"
+        f" AND t.kind IN ('report', 'revision') AND t.sort_utc >= {rs}"
+        f" AND (t.sort_utc > {rs} OR t.seq >= {rq})",
+        # The latest value of each fact.
+        f"{by_seq} ({_LATEST_FACTS[dialect].format(live=live)})",
+        # The headline is the latest one in force: the latest own headline, unless a
+        # later update took one from a correction (only the fold knows which correction
+        # of an update is the last, so all their targets go along).
+        f"{by_seq} (SELECT t.seq FROM story_updates t WHERE {live}"
+        f" AND t.kind IN ('report', 'revision') AND t.headline IS NOT NULL"
+        f" AND t.sort_utc >= {hs} AND (t.sort_utc > {hs} OR t.seq >= {hq}) {latest})",
+        f"SELECT {_COLUMNS} FROM story_updates t JOIN story_updates fix"
+        f" ON fix.target = t.update_id WHERE {_seen('fix', limit, known, bound)}"
+        f" AND fix.kind = 'correction' AND fix.headline IS NOT NULL AND {seen}",
+        # The update that made the version (the fold skips it if it cannot show).
+        f"{by_seq} (SELECT t.seq FROM story_updates t WHERE {seen} {latest})",
+        # The version number.
+        f"SELECT {count} FROM story_updates t WHERE {seen}",
+    ]
+    return text(bounds + " UNION ALL ".join(parts))
+
+
+@cache
+def admitted(limit: bool, known: bool) -> TextClause:
+    """Every story's rows a cut admits, story by story, each in version order."""
+    where = [c for c, wanted in ((LIMIT, limit), (KNOWN, known)) if wanted]
+    # The fold needs no sort_utc and seq here: the rows come in order.
+    columns = ", ".join("NULL" if name in ("sort_utc", "seq") else f't."{name}"' for name in FIELDS)
+    return text(
+        f"SELECT {columns} FROM story_updates t"
+        f"{' WHERE ' if where else ''}{' AND '.join(where)}"
+        " ORDER BY t.story, t.sort_utc, t.seq"
+    )
+
+
+LIMIT, KNOWN = "t.sort_utc <= :limit", "t.recorded_at <= :known"
+
+
+def shape(cut: Cut, bound: Any) -> tuple[tuple[bool, bool, bool], dict[str, Any]]:
+    """The statements' shape for a cut and an optional bound (sort_utc, seq), and the
+    parameters they take."""
+    limit, known = cut.reported_by, cut.recorded_by
+    params: dict[str, Any] = {}
+    if limit is not None:
+        params["limit"] = utc_text(limit)
+    if known is not None:
+        params["known"] = utc_text(known)
+    if bound is not None:
+        params["bs"], params["bq"] = bound[0], bound[1]
+    return (limit is not None, known is not None, bound is not None), params
+
+
+# SQLite's default page cache (2 MB) is smaller than one long story's rows: a replay
+# then reads most of its pages from the operating system again. 32 MB, per connection,
+# taken only as pages are read.
+_SQLITE_CACHE = "PRAGMA cache_size = -32768"
+
+
+def stream(connection: Connection, statement: TextClause, params: dict[str, Any]) -> Iterator[Any]:
+    """The rows of a long query, a batch at a time (on PostgreSQL, a server-side cursor)."""
+    if connection.dialect.name != "sqlite":
+        rows = connection.execution_options(stream_results=True, yield_per=2000)
+        yield from rows.execute(statement, params)
+        return
+    dialect = connection.dialect
+    compiled = _compiled(statement, dialect)
+    values = tuple(params[name] for name in compiled.positiontup or ())
+    dbapi = connection.connection
+    try:
+        cursor = dbapi.cursor()
+        try:
+            cursor.execute(compiled.string, values)
+            yield from chain.from_iterable(iter(partial(cursor.fetchmany, 2000), []))
+        finally:
+            cursor.close()
+    except dialect.loaded_dbapi.Error as error:
+        raise DBAPIError.instance(
+            compiled.string, values, error, dialect.loaded_dbapi.Error
+        ) from error
+
+
+def fetch(connection: Connection, statement: TextClause, params: dict[str, Any]) -> Sequence[Any]:
+    """The rows of a prebuilt statement, as the driver's tuples.
+
+    Skips SQLAlchemy's result objects (a replay reads hundreds of rows); the statement
+    is compiled once per dialect. The driver's errors are SQLAlchemy's, as elsewhere.
+    """
+    dialect = connection.dialect
+    compiled = _compiled(statement, dialect)
+    positions = compiled.positiontup
+    values: Any = params if positions is None else tuple(params[name] for name in positions)
+    dbapi = connection.connection
+    try:
+        if dialect.name == "sqlite" and not dbapi.info.get("story_cache"):
+            dbapi.driver_connection.execute(_SQLITE_CACHE)  # type: ignore[union-attr]
+            dbapi.info["story_cache"] = True
+        cursor = dbapi.cursor()
+        try:
+            cursor.execute(compiled.string, values)
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+    except dialect.loaded_dbapi.Error as error:
+        raise DBAPIError.instance(
+            compiled.string, values, error, dialect.loaded_dbapi.Error
+        ) from error
+
+
+_COMPILED: dict[tuple[int, str], SQLCompiler] = {}
+
+
+def _compiled(statement: TextClause, dialect: Dialect) -> SQLCompiler:
+    key = (id(statement), dialect.name)  # statements live as long as the process
+    found = _COMPILED.get(key)
+    if found is None:
+        found = _COMPILED[key] = statement.compile(dialect=dialect)
+    return found
