@@ -85,33 +85,42 @@ class Store:
     @contextmanager
     def _raw(self) -> Iterator[Any]:
         raw = self.engine.raw_connection()
+        driver: Any = raw.driver_connection
         token = self._current.set(raw)
         try:
-            cursor = raw.cursor()
-            try:
-                cursor.execute(self._lock(setup=False))
-            finally:
-                cursor.close()
+            if self.sqlite:
+                driver.execute(self._lock(setup=False))
+            else:
+                # BEGIN goes with the lock, in one round trip; we end the transaction.
+                driver.autocommit = True
+                driver.execute(f"BEGIN; {self._lock(setup=False)}")
             try:
                 yield raw
             except BaseException:
-                self._end(raw, "ROLLBACK")
+                self._end(driver, "ROLLBACK")
                 raise
-            self._end(raw, "COMMIT")
+            self._end(driver, "COMMIT")
         finally:
             self._current.reset(token)
+            if not self.sqlite:
+                driver.autocommit = False
             raw.close()
 
-    def _end(self, raw: Any, how: str) -> None:
-        if not self.sqlite:
-            raw.commit() if how == "COMMIT" else raw.rollback()
-        elif raw.driver_connection.in_transaction:
-            try:
-                raw.driver_connection.execute(how)
-            except BaseException:
-                if raw.driver_connection.in_transaction:  # a COMMIT that failed
-                    raw.driver_connection.execute("ROLLBACK")
-                raise
+    def _end(self, driver: Any, how: str) -> None:
+        """COMMIT or ROLLBACK; a COMMIT that fails leaves nothing behind."""
+        if self.sqlite and not driver.in_transaction:
+            return
+        try:
+            driver.execute(how)
+        except BaseException:
+            if self._in_transaction(driver):
+                driver.execute("ROLLBACK")
+            raise
+
+    def _in_transaction(self, driver: Any) -> bool:
+        if self.sqlite:
+            return bool(driver.in_transaction)
+        return bool(driver.info.transaction_status != 0)  # psycopg.pq.TransactionStatus.IDLE
 
     @contextmanager
     def _core(self, setup: bool) -> Iterator[Connection]:
