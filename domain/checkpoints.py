@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from domain.digests import canonical_json
 from domain.errors import InvalidInput
 
 FORMAT = "story-checkpoint/1"
@@ -61,7 +62,7 @@ def make(archive: str, made_at: str, stories: int, updates: int, head: str) -> d
 
 def _payload(document: dict[str, Any]) -> bytes:
     body = {k: v for k, v in document.items() if k != "signature"}
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return canonical_json(body).encode()
 
 
 def fingerprint(public_key: bytes) -> str:

@@ -21,11 +21,18 @@ from typing import Any
 
 GENESIS = "0" * 64
 
+# One encoder, made once: json.dumps with options builds a new one per call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def canonical_json(value: Any) -> str:
+    """JSON with sorted keys, no insignificant whitespace, not ASCII-escaped."""
+    return _CANONICAL.encode(value)
+
 
 def canonical(record: dict[str, Any], recorded_at: str) -> bytes:
     """The bytes an update's digest is computed over."""
-    content = {**record, "recorded_at": recorded_at}
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return canonical_json({**record, "recorded_at": recorded_at}).encode()
 
 
 def update_digest(record: dict[str, Any], recorded_at: str, previous: str) -> str:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from domain.digests import canonical_json
 from domain.errors import InvalidInput
 from domain.when import When
 
@@ -154,9 +155,7 @@ class Update:
         return record
 
     def content_id(self) -> str:
-        canonical = json.dumps(
-            self.content(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-        )
+        canonical = canonical_json(self.content())
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:ID_LENGTH]
 
     def to_record(self) -> dict[str, Any]:

@@ -129,24 +129,26 @@ class Writing(ArchiveBase):
     ) -> None:
         # What the archive already holds of these updates and their targets: one query.
         known = writer.known({u.id for u in chunk} | {u.target for u in chunk if u.target})
-        new: list[Update] = []
+        new: dict[str, Update] = {}  # this chunk's, by id
         for update in chunk:
-            if update.id in known:
+            if update.id in known or update.id in new:
                 result.present.append(update.id)
                 continue
             story = stories.get(update.story)
             if story is None:
                 story = stories[update.story] = self._load(update.story)
                 self._loaded_at[update.story] = story.version
-            target = known.get(update.target) if update.target else None
+            target = None
+            if update.target:
+                earlier = new.get(update.target)
+                target = Target.of(earlier) if earlier else known.get(update.target)
             story.record(update, self.index.zone, target)
-            known[update.id] = Target.of(update)
-            new.append(update)
+            new[update.id] = update
         touched = [story for story in stories.values() if story.pending_events]
         events = [e for s in touched for e in s.pending_events if isinstance(e, Story.Updated)]
         self.save(*touched)
         stamps = {e.update["id"]: e for e in events}
-        for update in new:
+        for update in new.values():
             stamp = stamps[update.id]
             writer.add(update.stamped(stamp.timestamp, stamp.digest))
             result.new.append(update.id)
