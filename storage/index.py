@@ -333,6 +333,7 @@ class _Writer:
         self.links: list[tuple[str, str, str]] = []
 
     def known(self, update_ids: Collection[str]) -> dict[str, Target]:
+        self._head()  # read now, so that nothing is read between a chunk's writes
         found: dict[str, Target] = {}
         wanted = sorted(update_ids)
         for start in range(0, len(wanted), 500):

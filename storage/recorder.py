@@ -77,7 +77,7 @@ class SqlRecorder(ApplicationRecorder):
             for e in stored_events
         ]
         with self.store.writing() as connection:
-            self.store.execute(
+            self.store.queue(
                 connection,
                 "INSERT INTO archive_events (originator_id, originator_version, topic, state) "
                 "VALUES (?, ?, ?, ?)",

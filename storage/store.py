@@ -51,6 +51,11 @@ class Store:
         else:
             self.engine = create_engine(url)
         self._current: ContextVar[Any] = ContextVar("writing", default=None)
+        # Writes nobody waits on, sent with the transaction's next batch (or before its
+        # next read, or its COMMIT): on PostgreSQL, in one round trip with that batch.
+        self._queued: ContextVar[list[tuple[str, Sequence[Any]]] | None] = ContextVar(
+            "queued", default=None
+        )
 
     def sql(self, statement: str) -> str:
         """A statement written with ``?`` placeholders, in the driver's own style."""
@@ -86,7 +91,7 @@ class Store:
     def _raw(self) -> Iterator[Any]:
         raw = self.engine.raw_connection()
         driver: Any = raw.driver_connection
-        token = self._current.set(raw)
+        token, queued = self._current.set(raw), self._queued.set([])
         try:
             if self.sqlite:
                 driver.execute(self._lock(setup=False))
@@ -96,12 +101,14 @@ class Store:
                 driver.execute(f"BEGIN; {self._lock(setup=False)}")
             try:
                 yield raw
+                self.execute_all(raw, [])  # anything still queued
             except BaseException:
                 self._end(driver, "ROLLBACK")
                 raise
             self._end(driver, "COMMIT")
         finally:
             self._current.reset(token)
+            self._queued.reset(queued)
             if not self.sqlite:
                 driver.autocommit = False
             raw.close()
@@ -164,9 +171,19 @@ class Store:
         finally:
             cursor.close()
 
+    def queue(self, connection: Any, statement: str, rows: Sequence[Any]) -> None:
+        """``execute`` now, or (in the write transaction) with its next batch of writes."""
+        queued = self._queued.get()
+        if queued is None or connection is not self._current.get():
+            self.execute(connection, statement, rows)
+        else:
+            queued.append((statement, rows))
+
     def execute_all(self, connection: Any, batches: Sequence[tuple[str, Sequence[Any]]]) -> None:
-        """Several ``executemany``; on PostgreSQL in one pipeline, so in one round trip."""
-        if self.sqlite or isinstance(connection, Connection) or len(batches) < 2:
+        """What is queued, then several ``executemany``: on PostgreSQL in one pipeline,
+        so in one round trip."""
+        batches = self._taken(connection) + list(batches)
+        if self.sqlite or len(batches) < 2 or isinstance(connection, Connection):
             for statement, rows in batches:
                 self.execute(connection, statement, rows)
             return
@@ -175,13 +192,23 @@ class Store:
                 self.execute(connection, statement, rows)
 
     def fetch(self, connection: Any, statement: str, *params: Any) -> list[Any]:
-        """Rows of a query, through the driver's cursor."""
+        """Rows of a query, through the driver's cursor (after what is queued)."""
+        for queued, rows in self._taken(connection):
+            self.execute(connection, queued, rows)
         cursor = _cursor(connection)
         try:
             cursor.execute(self.sql(statement), params)
             return list(cursor.fetchall())
         finally:
             cursor.close()
+
+    def _taken(self, connection: Any) -> list[tuple[str, Sequence[Any]]]:
+        queued = self._queued.get() if connection is self._current.get() else None
+        if not queued:
+            return []
+        taken = list(queued)
+        queued.clear()
+        return taken
 
     def close(self) -> None:
         self.engine.dispose()
