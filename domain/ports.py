@@ -48,6 +48,10 @@ class IndexWriter(Protocol):
     def flush(self) -> None:
         """Write what was added (still inside the transaction)."""
 
+    def recorded(self) -> int:
+        """How many updates the archive holds, this transaction's included (the length
+        of its chain): it changes whenever anyone records anything."""
+
     def placed(self, update_id: str) -> tuple[Update, int, int]:
         """A recorded update, the version it makes and how many its story has."""
 
@@ -109,6 +113,7 @@ class ArchiveBase(Application[UUID]):
         self.index = index(self)
         self._loaded_at: dict[str, int] = {}  # story -> version read by the last attempt
         self._written: dict[str, Snapshot] = {}  # stories as this writer left them
+        self._recorded = -1  # the archive's chain length when this writer last committed
 
     def close(self) -> None:
         super().close()

@@ -101,6 +101,7 @@ class Writing(ArchiveBase):
 
     def _others_wrote(self) -> bool:
         """Whether a story of the failed attempt has moved on since it was read."""
+        self._written.clear()  # whatever it remembered is in doubt
         return any(self._load(slug).version != v for slug, v in self._loaded_at.items())
 
     def _record_once(
@@ -113,11 +114,15 @@ class Writing(ArchiveBase):
         self._loaded_at = {}
         stories: dict[str, Story] = {}
         with self.index.recording() as writer:
+            if writer.recorded() != self._recorded:
+                self._written.clear()  # another writer was here since: read afresh
             for chunk in chunks:
                 self._record_chunk(chunk, stories, writer, result)
                 progress(len(chunk))
             then(writer, result)
-        self._remember(stories.values())
+            writer.flush()
+            recorded = writer.recorded()
+        self._remember(stories.values(), recorded)
         return result
 
     def _record_chunk(
@@ -158,29 +163,31 @@ class Writing(ArchiveBase):
     def _load(self, slug: str) -> Story:
         """A story from its first and last events (Story.resume); a new one if none.
 
-        A story this archive object wrote last is taken from memory when its last event
-        is still the one it wrote: one query, nothing decoded.
+        A story this archive object wrote is taken from memory while nobody else has
+        written to the archive since (its chain is as long as this writer left it).
         """
+        mine = self._written.get(slug)
+        if mine is not None:
+            story = mine.mutate(None)
+            assert isinstance(story, Story)
+            return story
         found = story_id(slug)
         last = self.recorder.select_events(found, desc=True, limit=1)
         if not last:
             return Story(slug=slug)
-        mine = self._written.get(slug)
-        if mine is not None and mine.originator_version == last[0].originator_version:
-            story = mine.mutate(None)
-            assert isinstance(story, Story)
-            return story
         started = self.mapper.to_domain_event(self.recorder.select_events(found, lte=1)[0])
         latest = self.mapper.to_domain_event(last[0])
         assert isinstance(started, Story.Started)
         return Story.resume(started, latest if isinstance(latest, Story.Updated) else None)
 
-    def _remember(self, stories: Iterable[Story]) -> None:
-        """Keep the state of stories just committed (bounded: a long import starts over)."""
+    def _remember(self, stories: Iterable[Story], recorded: int) -> None:
+        """Keep the state of stories just committed, and how long the archive's chain was
+        then (bounded: a long import starts over)."""
         if len(self._written) > REMEMBERED:
             self._written.clear()
         for story in stories:
             self._written[story.slug] = Story.Snapshot.take(story)
+        self._recorded = recorded
 
 
 def chunked(updates: Iterable[Update], size: int = CHUNK) -> Iterator[list[Update]]:

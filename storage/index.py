@@ -383,6 +383,9 @@ class _Writer:
             self.links = []
         self.store.execute_all(self.connection, batches)
 
+    def recorded(self) -> int:
+        return self._head()[0]
+
     def _head(self) -> tuple[int, str]:
         """The chain's last link: read once, under the archive's write lock, then kept."""
         if self.head is None:
