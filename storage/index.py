@@ -47,6 +47,7 @@ from storage.tables import (
     INSERT_ROW,
     SCHEMA_VERSION,
     SELECT_ROW,
+    SELECT_ROWS,
     chain_table,
     meta_table,
     metadata,
@@ -59,6 +60,7 @@ from storage.tables import (
 )
 
 _TIMELINE = itemgetter(16, 17)  # a row's place: sort_utc, seq
+KEPT = 20_000  # rows a reader keeps in memory (a few tens of MB); then it starts over
 
 
 class SqlIndex:
@@ -66,6 +68,9 @@ class SqlIndex:
 
     def __init__(self, store: Store, zone: str, create: bool = True) -> None:
         self.store = store
+        # Rows a replay read, by update id: they never change (a rebuild writes the same
+        # content again), so a long-running reader need not decode them twice.
+        self._kept: dict[str, Update] = {}
         self.engine = store.engine
         self.zone: tzinfo = time_zone(self._settle_meta(zone, create))
 
@@ -202,17 +207,37 @@ class SqlIndex:
                 ).one()
             flags, params = queries.shape(cut, bound)
             params["slug"] = slug
-            found = queries.fetch(connection, queries.relevant(self._dialect, *flags), params)
-        version, unique = 0, {}
-        for row in found:
-            if row[0] is None:
-                version = int(row[17])
-            else:
-                unique[row[17]] = row  # a row can answer to two parts
-        if not version:
-            return 0, []
-        rows = sorted(unique.values(), key=_TIMELINE)
-        return version, [update_of(row) for row in rows]
+            statement = queries.relevant(self._dialect, *flags, keys=True)
+            found = queries.fetch(connection, statement, params)
+            version, places = 0, {}
+            for update_id, sort_utc, seq in found:
+                if update_id is None:
+                    version = int(seq)
+                else:
+                    places[seq] = (sort_utc, seq, update_id)  # a row can answer to two parts
+            if not version:
+                return 0, []
+            ids = [update_id for _, _, update_id in sorted(places.values())]
+            kept = self._kept
+            read = self._read(connection, [i for i in ids if i not in kept])
+        return version, [kept.get(i) or read[i] for i in ids]
+
+    def _read(self, connection: Connection, update_ids: list[str]) -> dict[str, Update]:
+        """These updates, read from their rows and kept in the reader's memory (rows never
+        change; an update whose fact value is mutable is not kept, so never shared)."""
+        if len(self._kept) + len(update_ids) > KEPT:
+            self._kept.clear()
+        read = {}
+        for start in range(0, len(update_ids), 500):
+            part = update_ids[start : start + 500]
+            found = self.store.fetch(
+                connection, f"{SELECT_ROWS} ({', '.join('?' for _ in part)})", *part
+            )
+            for row in found:
+                update = read[row[0]] = update_of(row)
+                if not isinstance(update.value, dict | list):
+                    self._kept[row[0]] = update
+        return read
 
     # One update
 

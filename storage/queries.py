@@ -55,16 +55,20 @@ def _seen(alias: str, limit: bool, known: bool, bound: bool) -> str:
 
 
 @cache
-def relevant(dialect: str, limit: bool, known: bool, bound: bool) -> TextClause:
+def relevant(dialect: str, limit: bool, known: bool, bound: bool, keys: bool = False) -> TextClause:
     """The rows whose content can show in a cut (a row may come twice), and a row with no
-    update id whose ``seq`` is the version number: one statement, one snapshot."""
+    update id whose ``seq`` is the version number: one statement, one snapshot.
+
+    ``keys``: only each row's (update_id, sort_utc, seq), for a reader that keeps rows.
+    """
+    columns = "t.update_id, t.sort_utc, t.seq" if keys else _COLUMNS
     seen = _seen("t", limit, known, bound)
     live = (
         f"{seen} AND t.update_id NOT IN (SELECT x.target FROM story_updates x"
         f" WHERE {_seen('x', limit, known, bound)} AND x.kind = 'retraction')"
     )
     latest = "ORDER BY t.sort_utc DESC, t.seq DESC LIMIT 1"
-    by_seq = f"SELECT {_COLUMNS} FROM story_updates t WHERE t.seq IN"
+    by_seq = f"SELECT {columns} FROM story_updates t WHERE t.seq IN"
     # The last revision in force (rs, rq), or ('', 0); (hs, hq) the same if it has a
     # headline: the latest headline is then among the rows from it on.
     bounds = (
@@ -76,15 +80,18 @@ def relevant(dialect: str, limit: bool, known: bool, bound: bool) -> TextClause:
         f" coalesce(max(hs), '') AS hs, coalesce(max(hq), 0) AS hq FROM rev) "
     )
     rs, rq, hs, hq = (f"(SELECT b.{name} FROM b)" for name in ("rs", "rq", "hs", "hq"))
-    count = ", ".join("count(*)" if name == "seq" else "NULL" for name in FIELDS)
+    count = ", ".join(
+        "count(*)" if name == "seq" else "NULL"
+        for name in (("update_id", "sort_utc", "seq") if keys else FIELDS)
+    )
     parts = [
         # The amendments, and the statements in force.
-        f"SELECT {_COLUMNS} FROM story_updates t"
+        f"SELECT {columns} FROM story_updates t"
         f" WHERE {seen} AND t.kind IN ('correction', 'retraction')",
-        f"SELECT {_COLUMNS} FROM story_updates t WHERE {live} AND t.kind = 'statement'",
+        f"SELECT {columns} FROM story_updates t WHERE {live} AND t.kind = 'statement'",
         # The last revision in force and the reports after it, and the retracted reports
         # and revisions among them too: the fold notes where withdrawn text stood.
-        f"SELECT {_COLUMNS} FROM story_updates t WHERE {seen}"
+        f"SELECT {columns} FROM story_updates t WHERE {seen}"
         f" AND t.kind IN ('report', 'revision') AND t.sort_utc >= {rs}"
         f" AND (t.sort_utc > {rs} OR t.seq >= {rq})",
         # The latest value of each fact.
@@ -95,7 +102,7 @@ def relevant(dialect: str, limit: bool, known: bool, bound: bool) -> TextClause:
         f"{by_seq} (SELECT t.seq FROM story_updates t WHERE {live}"
         f" AND t.kind IN ('report', 'revision') AND t.headline IS NOT NULL"
         f" AND t.sort_utc >= {hs} AND (t.sort_utc > {hs} OR t.seq >= {hq}) {latest})",
-        f"SELECT {_COLUMNS} FROM story_updates t JOIN story_updates fix"
+        f"SELECT {columns} FROM story_updates t JOIN story_updates fix"
         f" ON fix.target = t.update_id WHERE {_seen('fix', limit, known, bound)}"
         f" AND fix.kind = 'correction' AND fix.headline IS NOT NULL AND {seen}",
         # The update that made the version (the fold skips it if it cannot show).

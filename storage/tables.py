@@ -85,6 +85,7 @@ def _quoted(names: tuple[str, ...]) -> str:
 
 
 SELECT_ROW = f"SELECT {_quoted(FIELDS)} FROM story_updates WHERE update_id = ?"
+SELECT_ROWS = f"SELECT {_quoted(FIELDS)} FROM story_updates WHERE update_id IN"  # + (?, ...)
 # How many rows an update's story has, and how many of them come after it (a row value
 # comparison, so that the timeline index answers it, not a scan of the story).
 COUNT_PLACE = """SELECT

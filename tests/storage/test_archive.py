@@ -231,3 +231,23 @@ def test_an_archive_of_schema_1_gains_its_story_list_table_when_opened(
     finally:
         reopened.close()
     assert count_rows(db, "story_stats") == 2
+
+
+def test_a_reader_keeps_rows_it_read_but_never_shares_a_mutable_fact_value(
+    archive: Archive,
+) -> None:
+    archive.append(
+        Update.draft(
+            "shotspotter", "fact", "2024-02-12", "a", key="contract", value={"status": "on"}
+        )
+    )
+    archive.append(report("2024-02-13", "One."))
+    first = archive.replay("shotspotter", UTC, None)
+    first.facts["contract"]["status"] = "scribbled on by a caller"
+
+    archive.append(report("2024-02-14", "Two."))
+    second = archive.replay("shotspotter", UTC, None)
+
+    assert second.facts["contract"] == {"status": "on"}
+    assert (second.version, second.paragraphs) == (3, ("One.", "Two."))
+    assert second.updates[1] is first.updates[1]  # the report's row was kept, not re-read
