@@ -10,7 +10,7 @@ those into the same story as all the rows would give.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import tzinfo
 from itertools import groupby
@@ -71,6 +71,7 @@ class SqlIndex:
         # Rows a replay read, by update id: they never change (a rebuild writes the same
         # content again), so a long-running reader need not decode them twice.
         self._kept: dict[str, Update] = {}
+        self._kept_stories: set[str] = set()  # stories whose replays have kept rows
         self.engine = store.engine
         self.zone: tzinfo = time_zone(self._settle_meta(zone, create))
 
@@ -207,6 +208,9 @@ class SqlIndex:
                 ).one()
             flags, params = queries.shape(cut, bound)
             params["slug"] = slug
+            if slug not in self._kept_stories:  # a first look: whole rows, one round trip
+                rows = queries.fetch(connection, queries.relevant(self._dialect, *flags), params)
+                return self._first_read(slug, rows)
             statement = queries.relevant(self._dialect, *flags, keys=True)
             found = queries.fetch(connection, statement, params)
             version, places = 0, {}
@@ -222,22 +226,46 @@ class SqlIndex:
             read = self._read(connection, [i for i in ids if i not in kept])
         return version, [kept.get(i) or read[i] for i in ids]
 
+    def _first_read(self, slug: str, found: Sequence[Any]) -> tuple[int, list[Update]]:
+        """A replay's whole rows, kept for the next replay of the story."""
+        version, unique = 0, {}
+        for row in found:
+            if row[0] is None:
+                version = int(row[17])
+            else:
+                unique[row[17]] = row  # a row can answer to two parts
+        if not version:
+            return 0, []
+        updates = [update_of(row) for row in sorted(unique.values(), key=_TIMELINE)]
+        self._remember({u.id: u for u in updates})
+        self._kept_stories.add(slug)
+        return version, updates
+
     def _read(self, connection: Connection, update_ids: list[str]) -> dict[str, Update]:
-        """These updates, read from their rows and kept in the reader's memory (rows never
-        change; an update whose fact value is mutable is not kept, so never shared)."""
-        if len(self._kept) + len(update_ids) > KEPT:
-            self._kept.clear()
-        read = {}
+        """These updates, read from their rows, and kept."""
+        read: dict[str, Update] = {}
         for start in range(0, len(update_ids), 500):
             part = update_ids[start : start + 500]
             found = self.store.fetch(
                 connection, f"{SELECT_ROWS} ({', '.join('?' for _ in part)})", *part
             )
-            for row in found:
-                update = read[row[0]] = update_of(row)
-                if not isinstance(update.value, dict | list):
-                    self._kept[row[0]] = update
+            read.update((row[0], update_of(row)) for row in found)
+        self._remember(read)
         return read
+
+    def forget(self) -> None:
+        """Drop the rows this reader keeps: its next replays read as a new reader would."""
+        self._kept.clear()
+        self._kept_stories.clear()
+
+    def _remember(self, updates: dict[str, Update]) -> None:
+        """Keep updates in the reader's memory (rows never change); an update whose fact
+        value is mutable is not kept, so never shared between replays."""
+        if len(self._kept) + len(updates) > KEPT:
+            self.forget()
+        for update_id, update in updates.items():
+            if not isinstance(update.value, dict | list):
+                self._kept[update_id] = update
 
     # One update
 
