@@ -346,13 +346,6 @@ def _admits(cut: Cut | None, t: Any = updates_table) -> ColumnElement[bool]:
     return condition
 
 
-def _latest(*conditions: ColumnElement[bool]) -> Select[Any]:
-    t = updates_table
-    return (
-        select(*COLUMNS).where(*conditions).order_by(t.c.sort_utc.desc(), t.c.seq.desc()).limit(1)
-    )
-
-
 def _stats(rows: list[tuple[Any, ...]]) -> list[tuple[str, int, str, str]]:
     """(story, updates, first day, last day) of some index rows (in ROW_FIELDS order)."""
     found: dict[str, tuple[str, int, str, str]] = {}

@@ -110,19 +110,6 @@ class SqlRecorder(ApplicationRecorder):
         rows = self._fetch(query, *params)
         return [StoredEvent(originator_id, v, topic, bytes(state)) for v, topic, state in rows]
 
-    def select_ends(self, originator_id: UUID) -> list[StoredEvent]:
-        """An aggregate's first and last events (one, if it has one event; none if none)."""
-        key = self._key(originator_id)
-        rows = self._fetch(
-            "SELECT originator_version, topic, state FROM archive_events "
-            "WHERE originator_id = ? AND originator_version IN (1, (SELECT "
-            "max(originator_version) FROM archive_events WHERE originator_id = ?)) "
-            "ORDER BY originator_version",
-            key,
-            key,
-        )
-        return [StoredEvent(originator_id, v, topic, bytes(state)) for v, topic, state in rows]
-
     def select_notifications(
         self,
         start: int | None,
