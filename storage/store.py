@@ -110,8 +110,18 @@ class Store:
             self._current.reset(token)
             self._queued.reset(queued)
             if not self.sqlite:
-                driver.autocommit = False
+                self._settle(raw, driver)
             raw.close()
+
+    def _settle(self, raw: Any, driver: Any) -> None:
+        """Leave a PostgreSQL connection as the pool lent it: no transaction (one whose
+        BEGIN or lock failed is rolled back), autocommit off; or discard it."""
+        try:
+            if self._in_transaction(driver):
+                driver.execute("ROLLBACK")
+            driver.autocommit = False
+        except Exception:
+            raw.invalidate()  # broken: the pool must not lend it again
 
     def _end(self, driver: Any, how: str) -> None:
         """COMMIT or ROLLBACK; a COMMIT that fails leaves nothing behind."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,3 +56,40 @@ def test_four_writers_at_once_record_every_update_exactly_once(db: str, shared: 
             assert [t for t in texts if t.endswith(f"writer {who}.")] == mine
     finally:
         archive.close()
+
+
+def test_a_writer_kept_waiting_too_long_says_so_in_one_line_and_writes_nothing(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psycopg
+
+    from domain.errors import ArchiveUnavailable
+    from domain.updates import Update
+    from storage import store
+    from storage.locate import archive_url
+
+    monkeypatch.setattr(store, "WAIT_FOR_WRITER", 1)
+    archive = open_archive(db)
+    first = Update.draft("waiting", "report", "2024-02-16", "a", text="First.")
+    archive.append(first)
+    url = archive_url(db)
+    if url.startswith("sqlite"):  # another process in the middle of a long import
+        import sqlite3
+
+        holder: Any = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+    else:
+        holder = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
+        holder.execute("LOCK TABLE archive_events IN EXCLUSIVE MODE")
+    try:
+        with pytest.raises(ArchiveUnavailable, match="nothing was written") as refused:
+            archive.append(Update.draft("waiting", "report", "2024-02-17", "a", text="Second."))
+        assert "\n" not in str(refused.value)
+        assert "lock" in str(refused.value)  # "database is locked" / "lock timeout"
+    finally:
+        holder.rollback()
+        holder.close()
+    third = archive.append(Update.draft("waiting", "report", "2024-02-18", "a", text="Third."))
+    assert (third.version, third.versions) == (2, 2)
+    assert archive.verify().ok
+    archive.close()
