@@ -100,7 +100,7 @@ class SqlIndex:
                 f"this story (reads {SCHEMA_VERSION}): upgrade story"
             )
         if version < SCHEMA_VERSION:
-            found = self._upgrade(version)
+            found = self._upgrade()
         wanted = {"schema_version": str(SCHEMA_VERSION), "time_zone": zone}
         missing = [(k, v) for k, v in wanted.items() if k not in found]
         if missing:
@@ -113,9 +113,9 @@ class SqlIndex:
                 found = {**again, **dict(rows)}
         return found.get("time_zone", zone)
 
-    def _upgrade(self, version: int) -> dict[str, str]:
-        """Bring an archive of an older schema (``version``) up to this one: only read
-        models change, derived from the index in one transaction."""
+    def _upgrade(self) -> dict[str, str]:
+        """Bring an archive of an older schema up to this one: only read models change,
+        derived from the index in one transaction."""
         with self.store.ddl() as connection:
             again = self._meta() or {}
             if int(again.get("schema_version", SCHEMA_VERSION)) < 2:  # not done meanwhile
