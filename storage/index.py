@@ -49,6 +49,7 @@ from storage.tables import (
     SELECT_ROW,
     SELECT_ROWS,
     chain_table,
+    facts_index,
     meta_table,
     metadata,
     stats_table,
@@ -118,9 +119,13 @@ class SqlIndex:
         derived from the index in one transaction."""
         with self.store.ddl() as connection:
             again = self._meta() or {}
-            if int(again.get("schema_version", SCHEMA_VERSION)) < 2:  # not done meanwhile
+            found = int(again.get("schema_version", SCHEMA_VERSION))
+            if found < 2:
                 stats_table.create(connection, checkfirst=True)
                 connection.exec_driver_sql(DERIVE_STATS)
+            if found < 3:
+                facts_index.create(connection, checkfirst=True)
+            if found < SCHEMA_VERSION:  # not done meanwhile
                 connection.execute(
                     meta_table.update()
                     .where(meta_table.c.name == "schema_version")

@@ -30,17 +30,26 @@ from storage.tables import FIELDS
 _COLUMNS = ", ".join(f'{alias}."{name}"' for alias in ("t",) for name in FIELDS)
 
 
-# The seq of each fact key's latest row in force: the group's maximum of (sort_utc, seq)
-# as one fixed-width text (sort_utc is 32 characters: microseconds, +00:00, four-digit
-# years). Cheaper than a window function (SQLite) or DISTINCT ON and its sort.
+# The row of each fact key's latest value in force. PostgreSQL would hash the whole table
+# to join ``seq IN (...)`` to a recursive CTE, whose size it cannot guess: a LATERAL join
+# probes by key instead.
 _LATEST_FACTS = {
-    dialect: "SELECT CAST(substr(max(t.sort_utc || " + pad + "), 33) AS INTEGER)"
-    " FROM story_updates t WHERE {live} AND t.kind = 'fact' GROUP BY t.fact_key"
-    for dialect, pad in (
-        ("sqlite", "printf('%012d', t.seq)"),
-        ("postgresql", "lpad(CAST(t.seq AS TEXT), 12, '0')"),
-    )
+    "sqlite": "SELECT {columns} FROM story_updates t WHERE t.seq IN"
+    " (SELECT (SELECT t.seq FROM story_updates t WHERE {latest}) FROM fact_keys k)",
+    "postgresql": "SELECT {columns} FROM fact_keys k CROSS JOIN LATERAL"
+    " (SELECT * FROM story_updates t WHERE {latest}) t",
 }
+
+
+# The story's fact keys, in order: each the next one up the facts index (a loose scan,
+# one probe per key, where a GROUP BY would read every fact row).
+_FACT_KEYS = (
+    "fact_keys(key) AS (SELECT min(t.fact_key) FROM story_updates t"
+    " WHERE t.story = :slug AND t.kind = 'fact'"
+    " UNION ALL SELECT (SELECT min(t.fact_key) FROM story_updates t"
+    " WHERE t.story = :slug AND t.kind = 'fact' AND t.fact_key > k.key)"
+    " FROM fact_keys k WHERE k.key IS NOT NULL)"
+)
 
 
 def _seen(alias: str, limit: bool, known: bool, bound: bool) -> str:
@@ -52,6 +61,39 @@ def _seen(alias: str, limit: bool, known: bool, bound: bool) -> str:
     if bound:
         parts.append(f"{alias}.sort_utc <= :bs AND ({alias}.sort_utc < :bs OR {alias}.seq <= :bq)")
     return " AND ".join(parts)
+
+
+# The middle day of a story's reported days, from its story_stats row ``s``.
+_MIDDLE = {
+    "sqlite": "date((julianday(s.first_day) + julianday(s.last_day)) / 2)",
+    "postgresql": "to_char(CAST(s.first_day AS DATE)"
+    " + (CAST(s.last_day AS DATE) - CAST(s.first_day AS DATE)) / 2, 'YYYY-MM-DD')",
+}
+
+
+def _version(dialect: str, limit: bool, known: bool, bound: bool) -> str:
+    """The version number: how many of the story's updates the cut admits.
+
+    A cut by report date alone is a prefix of the story's timeline, so it is the story's
+    size (story_stats, written with the rows) less the updates after the cut when the cut
+    falls in the story's second half: the timeline index then counts the shorter side. A
+    cut that also bounds what was recorded is counted as it is.
+    """
+    seen = _seen("t", limit, known, bound)
+    counted = f"(SELECT count(*) FROM story_updates t WHERE {seen})"
+    if known or (limit and bound):
+        return counted
+    size = "(SELECT s.updates FROM story_stats s WHERE s.story = :slug)"
+    if not (limit or bound):
+        return f"coalesce({size}, 0)"
+    at, after = (
+        (":limit", "t.sort_utc > :limit")
+        if limit
+        else (":bs", "t.sort_utc >= :bs AND (t.sort_utc > :bs OR t.seq > :bq)")
+    )
+    later = f"(SELECT count(*) FROM story_updates t WHERE t.story = :slug AND {after})"
+    middle = f"(SELECT {_MIDDLE[dialect]} FROM story_stats s WHERE s.story = :slug)"
+    return f"CASE WHEN {at} > {middle} THEN {size} - {later} ELSE {counted} END"
 
 
 @cache
@@ -72,7 +114,7 @@ def relevant(dialect: str, limit: bool, known: bool, bound: bool, keys: bool = F
     # The last revision in force (rs, rq), or ('', 0); (hs, hq) the same if it has a
     # headline: the latest headline is then among the rows from it on.
     bounds = (
-        f"WITH rev AS (SELECT t.sort_utc AS rs, t.seq AS rq,"
+        f"WITH RECURSIVE {_FACT_KEYS}, rev AS (SELECT t.sort_utc AS rs, t.seq AS rq,"
         f" CASE WHEN t.headline IS NULL THEN '' ELSE t.sort_utc END AS hs,"
         f" CASE WHEN t.headline IS NULL THEN 0 ELSE t.seq END AS hq"
         f" FROM story_updates t WHERE {live} AND t.kind = 'revision' {latest}),"
@@ -81,7 +123,7 @@ def relevant(dialect: str, limit: bool, known: bool, bound: bool, keys: bool = F
     )
     rs, rq, hs, hq = (f"(SELECT b.{name} FROM b)" for name in ("rs", "rq", "hs", "hq"))
     count = ", ".join(
-        "count(*)" if name == "seq" else "NULL"
+        _version(dialect, limit, known, bound) if name == "seq" else "NULL"
         for name in (("update_id", "sort_utc", "seq") if keys else FIELDS)
     )
     parts = [
@@ -94,8 +136,11 @@ def relevant(dialect: str, limit: bool, known: bool, bound: bool, keys: bool = F
         f"SELECT {columns} FROM story_updates t WHERE {seen}"
         f" AND t.kind IN ('report', 'revision') AND t.sort_utc >= {rs}"
         f" AND (t.sort_utc > {rs} OR t.seq >= {rq})",
-        # The latest value of each fact.
-        f"{by_seq} ({_LATEST_FACTS[dialect].format(live=live)})",
+        # The latest value of each fact: one probe of the facts index per fact key.
+        _LATEST_FACTS[dialect].format(
+            columns=columns,
+            latest=f"{live} AND t.kind = 'fact' AND t.fact_key = k.key {latest}",
+        ),
         # The headline is the latest one in force: the latest own headline, unless a
         # later update took one from a correction (only the fold knows which correction
         # of an update is the last, so all their targets go along).
@@ -108,7 +153,7 @@ def relevant(dialect: str, limit: bool, known: bool, bound: bool, keys: bool = F
         # The update that made the version (the fold skips it if it cannot show).
         f"{by_seq} (SELECT t.seq FROM story_updates t WHERE {seen} {latest})",
         # The version number.
-        f"SELECT {count} FROM story_updates t WHERE {seen}",
+        f"SELECT {count}",
     ]
     return text(bounds + " UNION ALL ".join(parts))
 

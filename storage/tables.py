@@ -9,12 +9,12 @@ from datetime import datetime, tzinfo
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Column, Index, Integer, MetaData, Row, String, Table, Text
+from sqlalchemy import Column, Index, Integer, MetaData, Row, String, Table, Text, text
 
 from domain.updates import MISSING, Update
 from domain.when import When, stored, utc_text
 
-SCHEMA_VERSION = 2  # 2: story_stats
+SCHEMA_VERSION = 3  # 2: story_stats; 3: story_updates_facts
 
 metadata = MetaData()
 
@@ -44,6 +44,16 @@ updates_table = Table(
     Index("story_updates_timeline", "story", "sort_utc", "seq"),
     Index("story_updates_by_kind", "story", "kind", "sort_utc", "seq"),
     Index("story_updates_target", "target"),
+)
+# A story's facts by key, so that the latest value of each is one probe (storage.queries).
+facts_index = Index(
+    "story_updates_facts",
+    updates_table.c.story,
+    updates_table.c.fact_key,
+    updates_table.c.sort_utc,
+    updates_table.c.seq,
+    sqlite_where=text("kind = 'fact'"),
+    postgresql_where=text("kind = 'fact'"),
 )
 
 chain_table = Table(

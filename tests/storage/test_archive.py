@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 
 from domain.application import Archive
 from domain.errors import ArchiveUnavailable, InvalidInput, UnknownStory, UnknownUpdate
@@ -231,6 +231,47 @@ def test_an_archive_of_schema_1_gains_its_story_list_table_when_opened(
     finally:
         reopened.close()
     assert count_rows(db, "story_stats") == 2
+
+
+def fact(day: str, key: str, value: Any, story: str = "shotspotter") -> Update:
+    return Update.draft(story, "fact", day, "alice", key=key, value=value)
+
+
+def test_an_archive_of_schema_2_gains_its_facts_index_when_opened(
+    archive: Archive, db: str
+) -> None:
+    archive.record(
+        [
+            fact("2024-02-12", "contract", "running"),
+            fact("2024-02-13", "vendor", "SoundThinking"),
+            fact("2024-02-15", "contract", "ending"),
+        ]
+    )
+    archive.close()
+    engine = create_engine(archive_url(db))
+    with engine.begin() as connection:  # the archive as schema 2 left it
+        connection.execute(text("DROP INDEX story_updates_facts"))
+        connection.execute(text("UPDATE story_meta SET value = '2' WHERE name = 'schema_version'"))
+    engine.dispose()
+
+    reopened = open_archive(db)
+    try:
+        as_of = reopened.replay("shotspotter", UTC, When.parse("2024-02-14"))
+        assert as_of.facts == {"contract": "running", "vendor": "SoundThinking"}
+        assert reopened.replay("shotspotter", UTC, None).facts["contract"] == "ending"
+    finally:
+        reopened.close()
+    engine = create_engine(archive_url(db))
+    try:
+        indexes = {index["name"] for index in inspect(engine).get_indexes("story_updates")}
+        with engine.connect() as connection:
+            version = connection.execute(
+                text("SELECT value FROM story_meta WHERE name = 'schema_version'")
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert "story_updates_facts" in indexes
+    assert version == "3"
 
 
 def test_a_reader_keeps_rows_it_read_but_never_shares_a_mutable_fact_value(
