@@ -10,7 +10,7 @@ events, since both are written beside them.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +66,7 @@ class _Story:
     version: int = 1  # the Started event
     head: str = GENESIS
     links: dict[str, int] = field(default_factory=dict)  # digest -> version
+    summary: tuple[int, str, str] = (0, "", "")  # updates, first and last reported day
 
 
 @dataclass
@@ -129,11 +130,14 @@ def verify(
     chain_rows: Iterable[ChainRow],
     index: dict[str, tuple[str, str]],
     only: str | None = None,
+    summaries: dict[str, tuple[int, str, str]] | None = None,
 ) -> Verification:
     """Check a stream of stored updates (in recorded order) against the chain and index.
 
-    ``index`` maps each update id in the read-side index to (story, fingerprint). Only
-    a few fields of each update are kept once it is checked, so memory stays small.
+    ``index`` maps each update id in the read-side index to (story, fingerprint);
+    ``summaries`` each story in the story list to (updates, first and last reported
+    day). Only a few fields of each update are kept once it is checked, so memory stays
+    small.
     """
     findings: list[Finding] = []
     stories: dict[str, _Story] = {}
@@ -147,6 +151,9 @@ def verify(
             continue
         story = stories.setdefault(item.story, _Story(item.story))
         findings.extend(_check_update(story, item))
+        day = str(item.record.get("reported_at", ""))[:10]  # When.text starts with its day
+        count, first, last = story.summary
+        story.summary = (count + 1, min(first, day) if count else day, max(last, day))
         index_findings.extend(_check_index(item, index))
         uid = str(item.record.get("id"))
         seen.append(_Seen(item.story, uid, item.version, item.digest, item.previous))
@@ -161,7 +168,31 @@ def verify(
         for uid, (story, _) in index.items()
         if only is None or story == only
     )
+    if summaries is not None:
+        findings.extend(_check_summaries(stories, summaries))
     return Verification(len(stories), len(seen), head, findings, [s.digest for s in seen])
+
+
+def _check_summaries(
+    stories: dict[str, _Story], summaries: dict[str, tuple[int, str, str]]
+) -> Iterator[Finding]:
+    """The story list (version numbers come from it) against the events."""
+    for slug in sorted(summaries.keys() | stories.keys()):
+        story, listed = stories.get(slug), summaries.get(slug)
+        if story is None:
+            detail = "the story list has it, the event store does not"
+        elif listed is None:
+            detail = "the event store has it, the story list does not"
+        elif listed != story.summary:
+            detail = f"the story list says {_summary(listed)}, its events {_summary(story.summary)}"
+        else:
+            continue
+        yield Finding(slug, None, "index mismatch", f"{detail} (run `story rebuild`)")
+
+
+def _summary(summary: tuple[int, str, str]) -> str:
+    count, first, last = summary
+    return f"{count} update{'' if count == 1 else 's'} reported {first} to {last}"
 
 
 def _check_update(story: _Story, item: StoredUpdate) -> list[Finding]:

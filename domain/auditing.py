@@ -66,7 +66,11 @@ class Auditing(ArchiveBase):
             if not self.index.has_story(slug):
                 raise UnknownStory(f"no story {slug!r} in this archive: see `story list`")
         return verify(
-            self._stored_updates(), self.index.chain_rows(), self.index.fingerprints(slug), slug
+            self._stored_updates(),
+            self.index.chain_rows(),
+            self.index.fingerprints(slug),
+            slug,
+            self.index.summaries(slug),
         )
 
     def rebuild(self, progress: Callable[[int], None] = lambda n: None) -> int:

@@ -86,6 +86,9 @@ class Index(Protocol):
     def fingerprints(self, slug: str | None) -> dict[str, tuple[str, str]]:
         """Update id -> (story, domain.audit.fingerprint of its row), for verification."""
 
+    def summaries(self, slug: str | None) -> dict[str, tuple[int, str, str]]:
+        """The story list: slug -> (updates, first and last reported day)."""
+
     def chain_rows(self) -> list[ChainRow]:
         """The archive's chain table, in position order."""
 

@@ -319,6 +319,14 @@ class SqlIndex:
         with self._reading() as connection:
             return [ChainRow(*row) for row in connection.execute(query)]
 
+    def summaries(self, slug: str | None) -> dict[str, tuple[int, str, str]]:
+        s = stats_table.c
+        query = select(s.story, s.updates, s.first_day, s.last_day)
+        if slug is not None:
+            query = query.where(s.story == slug)
+        with self._reading() as connection:
+            return {row[0]: (int(row[1]), row[2], row[3]) for row in connection.execute(query)}
+
     def stories(self) -> list[StorySummary]:
         s = stats_table.c
         query = select(s.story, s.updates, s.first_day, s.last_day).order_by(s.story)

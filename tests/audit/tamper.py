@@ -322,6 +322,14 @@ class Attacker:
             f"INSERT INTO story_updates ({columns}) VALUES ({', '.join('?' for _ in row)})",
             *row.values(),
         )
+        day = row["reported_day"]
+        execute(
+            "UPDATE story_stats SET updates = updates + 1, "
+            "last_day = CASE WHEN last_day < ? THEN ? ELSE last_day END WHERE story = ?",
+            day,
+            day,
+            update.story,
+        )
 
     def rewrite_history(self, update_id: str, change: Callable[[dict[str, Any]], None]) -> str:
         """Change one update and cover every trace: its id, every later digest and

@@ -284,6 +284,67 @@ def test_a_forged_update_event_is_a_forged_insertion(archive: Cli, attacker: Att
             "it is in the event store but not in the archive's chain",
         ),
         finding(FORGED.id, "index mismatch", "the read-side index lacks it (run `story rebuild`)"),
+        finding(
+            None,
+            "index mismatch",
+            "the story list says 9 updates reported 2024-02-12 to 2024-02-16, its events "
+            "10 updates reported 2024-02-12 to 2024-02-17 (run `story rebuild`)",
+        ),
+    ]
+
+
+def test_changing_the_story_list_alone_is_an_index_mismatch_of_that_story(
+    archive: Cli, attacker: Attacker
+) -> None:
+    with attacker.tampering() as execute:  # version numbers would be off by one
+        execute("UPDATE story_stats SET updates = updates + 1")
+
+    lines, _ = archive.verify_fails()
+    assert lines == [
+        finding(
+            None,
+            "index mismatch",
+            "the story list says 10 updates reported 2024-02-12 to 2024-02-16, its events "
+            "9 updates reported 2024-02-12 to 2024-02-16 (run `story rebuild`)",
+        )
+    ]
+    archive.ok("rebuild")
+    assert archive.verifies().startswith("Verified 9 updates in 1 story")
+
+
+def test_a_story_missing_from_the_story_list_is_an_index_mismatch(
+    archive: Cli, attacker: Attacker
+) -> None:
+    with attacker.tampering() as execute:
+        execute("DELETE FROM story_stats")
+
+    lines, _ = archive.verify_fails()
+    assert lines == [
+        finding(
+            None,
+            "index mismatch",
+            "the event store has it, the story list does not (run `story rebuild`)",
+        )
+    ]
+
+
+def test_a_story_list_entry_without_events_is_an_index_mismatch(
+    archive: Cli, attacker: Attacker
+) -> None:
+    with attacker.tampering() as execute:
+        execute(
+            "INSERT INTO story_stats (story, updates, first_day, last_day) "
+            "VALUES ('ghost', 1, '2024-02-16', '2024-02-16')"
+        )
+
+    lines, _ = archive.verify_fails()
+    assert lines == [
+        finding(
+            None,
+            "index mismatch",
+            "the story list has it, the event store does not (run `story rebuild`)",
+            slug="ghost",
+        )
     ]
 
 
