@@ -62,6 +62,7 @@ from storage.tables import (
 
 _TIMELINE = itemgetter(16, 17)  # a row's place: sort_utc, seq
 KEPT = 20_000  # rows a reader keeps in memory (a few tens of MB); then it starts over
+BULK = 1_000  # rows written at once after which PostgreSQL is asked to tidy the index
 
 
 class SqlIndex:
@@ -164,6 +165,8 @@ class SqlIndex:
             writer = _Writer(self.store, connection, self.zone)
             yield writer
             writer.flush()
+        if writer.count >= BULK:
+            self.store.tidy(updates_table.name)
 
     def rebuild(self, updates: Iterable[Update], progress: Callable[[int], None]) -> int:
         """Drop the index and derive it again from the given updates, in one transaction."""
@@ -181,6 +184,8 @@ class SqlIndex:
                     progress(1000)
             progress(len(writer.rows))
             writer.flush()
+        if count >= BULK:
+            self.store.tidy(updates_table.name)
         return count
 
     # Whole stories
@@ -390,6 +395,7 @@ class _Writer:
         self.written: dict[str, Update] = {}
         self.head: tuple[int, str] | None = None
         self.links: list[tuple[str, str, str]] = []
+        self.count = 0  # rows written
 
     def known(self, update_ids: Collection[str]) -> dict[str, Target]:
         self._head()  # read now, so that nothing is read between a chunk's writes
@@ -429,6 +435,7 @@ class _Writer:
         if self.rows:
             batches.append((INSERT_ROW, self.rows))
             batches.append((upsert_stats(self.store.sqlite), _stats(self.rows)))
+            self.count += len(self.rows)
             self.written = {update.id: update for update in self.added}  # the last chunk's
             self.rows, self.added = [], []
         if self.links:

@@ -223,6 +223,22 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    def tidy(self, table: str) -> None:
+        """After a bulk write on PostgreSQL, what autovacuum would do some time later:
+        fresh statistics for the planner, and a visibility map that lets the index
+        alone answer a count. Skipped when another vacuum holds the table; a failure
+        here cannot undo the committed write, so it is not reported (the next command
+        meets any real trouble). Nothing to do on SQLite, whose planner needs neither."""
+        if self.sqlite or self._current.get() is not None:
+            return
+        try:
+            with self.engine.connect() as connection:
+                connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                    f"VACUUM (ANALYZE, SKIP_LOCKED) {table}"
+                )
+        except SQLAlchemyError:
+            pass
+
     @contextmanager
     def translated(self) -> Iterator[None]:
         """SQLAlchemy's and the driver's errors as eventsourcing's persistence errors."""

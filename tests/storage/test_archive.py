@@ -292,3 +292,30 @@ def test_a_reader_keeps_rows_it_read_but_never_shares_a_mutable_fact_value(
     assert second.facts["contract"] == {"status": "on"}
     assert (second.version, second.paragraphs) == (3, ("One.", "Two."))
     assert second.updates[1] is first.updates[1]  # the report's row was kept, not re-read
+
+
+def all_visible_pages(db: str) -> int:
+    engine = create_engine(db)
+    try:
+        with engine.connect() as connection:
+            found = connection.execute(
+                text("SELECT relallvisible FROM pg_class WHERE relname = 'story_updates'")
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    return int(found)
+
+
+def test_a_bulk_import_on_postgresql_leaves_the_index_vacuumed_and_analysed(db: str) -> None:
+    if not db.startswith("postgresql"):
+        pytest.skip("about PostgreSQL's planner statistics and visibility map")
+    archive = open_archive(db)
+    try:
+        archive.record([report("2024-02-12", f"Small {n}.") for n in range(10)])
+        assert all_visible_pages(db) == 0  # a small write leaves it to autovacuum
+        day = When.parse("2024-02-13")
+        archive.record([report(str(day), f"Bulk {n}.", story="bulk") for n in range(1_000)])
+        assert all_visible_pages(db) > 0
+        assert archive.replay("bulk", UTC, day).version == 1_000
+    finally:
+        archive.close()
