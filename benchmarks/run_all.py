@@ -26,6 +26,7 @@ SCRIPTS = (
     "bench_cold.py",
     "bench_verify.py",
     "bench_replay_all.py",
+    "bench_trace.py",
 )
 POSTGRES_SCRIPTS = ("bench_postgres.py",)
 POSTGRES_ENV = "STORY_BENCH_POSTGRES_URL"

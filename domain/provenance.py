@@ -329,8 +329,11 @@ def searchable(version: StoryVersion) -> str:
 
 def _parts(version: StoryVersion) -> list[str]:
     """The headline, each paragraph and each statement, whitespace collapsed."""
-    parts = [version.headline or "", *version.paragraphs, *(s.text for s in version.statements)]
-    return [" ".join(part.split()) for part in parts]
+    return [" ".join(part.split()) for part in _raw_parts(version)]
+
+
+def _raw_parts(version: StoryVersion) -> list[str]:
+    return [version.headline or "", *version.paragraphs, *(s.text for s in version.statements)]
 
 
 def trace(
@@ -343,13 +346,26 @@ def trace(
     """
     flags = re.IGNORECASE if ignore_case else 0
     pattern = re.compile(re.escape(" ".join(phrase.split())), flags)
+    # Consecutive versions share nearly all their parts: each distinct part is read once.
+    read: dict[str, list[str]] = {}
+
+    def contexts(part: str) -> list[str]:
+        found = read.get(part)
+        if found is None:
+            found = read[part] = _contexts(" ".join(part.split()), pattern)
+        return found
+
     sightings: list[Sighting] = []
     before: list[str] = []
+    had = 0
     for number, (update, version) in enumerate(history, start=1):
-        now = [c for part in _parts(version) for c in _contexts(part, pattern)]
-        if len(now) != len(before):
-            sightings.append(Sighting(update, number, len(before), len(now), _changed(before, now)))
-        before = now
+        parts = _raw_parts(version)
+        count = sum(len(contexts(part)) for part in parts)
+        if count != had:
+            then = [c for part in before for c in contexts(part)]
+            now = [c for part in parts for c in contexts(part)]
+            sightings.append(Sighting(update, number, had, count, _changed(then, now)))
+        before, had = parts, count
     return sightings
 
 
