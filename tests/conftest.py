@@ -66,6 +66,14 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def postgres_db(postgres_server: str) -> Iterator[str]:
+    """An empty PostgreSQL archive's URL, for tests about PostgreSQL itself."""
+    _empty_postgres(postgres_server)
+    yield postgres_server
+    _empty_postgres(postgres_server)
+
+
+@pytest.fixture
 def sqlite_db(tmp_path: Path) -> str:
     """An empty SQLite archive's path, for tests about SQLite itself."""
     return str(tmp_path / "archive.db")

@@ -306,9 +306,10 @@ def all_visible_pages(db: str) -> int:
     return int(found)
 
 
-def test_a_bulk_import_on_postgresql_leaves_the_index_vacuumed_and_analysed(db: str) -> None:
-    if not db.startswith("postgresql"):
-        pytest.skip("about PostgreSQL's planner statistics and visibility map")
+def test_a_bulk_import_on_postgresql_leaves_the_index_vacuumed_and_analysed(
+    postgres_db: str,
+) -> None:
+    db = postgres_db
     archive = open_archive(db)
     try:
         archive.record([report("2024-02-12", f"Small {n}.") for n in range(10)])
