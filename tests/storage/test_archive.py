@@ -208,6 +208,18 @@ def test_a_writer_that_remembers_a_story_still_sees_what_another_wrote_since(
     assert (story.version, story.head) == (4, mine.update.digest)
 
 
+def as_schema(db: str, version: int, undo: str) -> None:
+    """Leave the archive as an older schema left it: ``undo`` what came later."""
+    engine = create_engine(archive_url(db))
+    with engine.begin() as connection:
+        connection.execute(text(undo))
+        connection.execute(
+            text("UPDATE story_meta SET value = :version WHERE name = 'schema_version'"),
+            {"version": str(version)},
+        )
+    engine.dispose()
+
+
 def test_an_archive_of_schema_1_gains_its_story_list_table_when_opened(
     archive: Archive, db: str
 ) -> None:
@@ -215,11 +227,7 @@ def test_an_archive_of_schema_1_gains_its_story_list_table_when_opened(
     archive.append(report("2024-02-14", "Elsewhere.", story="other"))
     before = archive.stories()
     archive.close()
-    engine = create_engine(archive_url(db))
-    with engine.begin() as connection:  # the archive as schema 1 left it
-        connection.execute(text("DROP TABLE story_stats"))
-        connection.execute(text("UPDATE story_meta SET value = '1' WHERE name = 'schema_version'"))
-    engine.dispose()
+    as_schema(db, 1, "DROP TABLE story_stats")
 
     reopened = open_archive(db)
     try:
@@ -248,11 +256,7 @@ def test_an_archive_of_schema_2_gains_its_facts_index_when_opened(
         ]
     )
     archive.close()
-    engine = create_engine(archive_url(db))
-    with engine.begin() as connection:  # the archive as schema 2 left it
-        connection.execute(text("DROP INDEX story_updates_facts"))
-        connection.execute(text("UPDATE story_meta SET value = '2' WHERE name = 'schema_version'"))
-    engine.dispose()
+    as_schema(db, 2, "DROP INDEX story_updates_facts")
 
     reopened = open_archive(db)
     try:
