@@ -114,10 +114,14 @@ class Writing(ArchiveBase):
         self._loaded_at = {}
         stories: dict[str, Story] = {}
         with self.index.recording() as writer:
-            if writer.recorded() != self._recorded:
-                self._written.clear()  # another writer was here since: read afresh
-            for chunk in chunks:
-                self._record_chunk(chunk, stories, writer, result)
+            for n, chunk in enumerate(chunks):
+                # What the archive already holds of these updates and their targets: one
+                # query, sent with the previous chunk's writes (and the first time, with
+                # a read of the archive chain's head).
+                known = writer.known({u.id for u in chunk} | {u.target for u in chunk if u.target})
+                if n == 0 and writer.recorded() != self._recorded:
+                    self._written.clear()  # another writer was here since: read afresh
+                self._record_chunk(chunk, known, stories, writer, result)
                 progress(len(chunk))
             then(writer, result)
             writer.flush()
@@ -128,12 +132,11 @@ class Writing(ArchiveBase):
     def _record_chunk(
         self,
         chunk: Sequence[Update],
+        known: dict[str, Target],
         stories: dict[str, Story],
         writer: IndexWriter,
         result: Imported,
     ) -> None:
-        # What the archive already holds of these updates and their targets: one query.
-        known = writer.known({u.id for u in chunk} | {u.target for u in chunk if u.target})
         new: dict[str, Update] = {}  # this chunk's, by id
         for update in chunk:
             if update.id in known or update.id in new:
@@ -160,7 +163,8 @@ class Writing(ArchiveBase):
             writer.add(update.stamped(stamp.timestamp, stamp.digest))
             result.new.append(update.id)
         writer.chain([(e.update["id"], e.update["story"], e.digest) for e in events])
-        writer.flush()  # each chunk's rows go out now: memory stays bounded
+        # The chunk's rows go out with the next read (the next chunk's, or the last):
+        # at most one chunk waits in memory.
 
     def _load(self, slug: str) -> Story:
         """A story from its first and last events (Story.resume); a new one if none.

@@ -398,17 +398,24 @@ class _Writer:
         self.count = 0  # rows written
 
     def known(self, update_ids: Collection[str]) -> dict[str, Target]:
-        self._head()  # read now, so that nothing is read between a chunk's writes
-        found: dict[str, Target] = {}
+        """What the index holds of these updates; the chain's head is read with them
+        (once), and the previous chunk's writes go first: one round trip on PostgreSQL."""
+        queries: list[tuple[str, Sequence[Any]]] = [] if self.head else [(_HEAD, ())]
         wanted = sorted(update_ids)
         for start in range(0, len(wanted), 500):
             part = wanted[start : start + 500]
-            rows = self.store.fetch(
-                self.connection,
-                "SELECT update_id, story, kind, reported_at FROM story_updates "
-                f"WHERE update_id IN ({', '.join('?' for _ in part)})",
-                *part,
+            queries.append(
+                (
+                    "SELECT update_id, story, kind, reported_at FROM story_updates "
+                    f"WHERE update_id IN ({', '.join('?' for _ in part)})",
+                    part,
+                )
             )
+        results = self.store.fetch_all(self.connection, self._pending(), queries)
+        if not self.head:
+            self.head = _head_of(results.pop(0))
+        found: dict[str, Target] = {}
+        for rows in results:
             for update_id, story, kind, reported_at in rows:
                 found[update_id] = Target(story, kind, When.parse(reported_at))
         return found
@@ -419,19 +426,29 @@ class _Writer:
         self.added.append(update)
 
     def placed(self, update_id: str) -> tuple[Update, int, int]:
-        self.flush()
+        """An update of this transaction or before it, its version number and how many
+        its story has; what is still to be written goes first, in the same round trip."""
+        batches = self._pending()
         update = self.written.get(update_id)
+        queries: list[tuple[str, Sequence[Any]]] = [(COUNT_PLACE, (update_id,))]
         if update is None:  # recorded before this transaction
-            (row,) = self.store.fetch(self.connection, SELECT_ROW, update_id)
+            queries.append((SELECT_ROW, (update_id,)))
+        results = self.store.fetch_all(self.connection, batches, queries)
+        ((total, later),) = results[0]
+        if update is None:
+            (row,) = results[1]
             update = update_of(row)
-        ((total, later),) = self.store.fetch(self.connection, COUNT_PLACE, update_id)
         return update, int(total) - int(later), int(total)
 
     def chain(self, links: list[tuple[str, str, str]]) -> None:
         self.links.extend(links)
 
     def flush(self) -> None:
-        batches: list[tuple[str, list[Any]]] = []
+        self.store.execute_all(self.connection, self._pending())
+
+    def _pending(self) -> list[tuple[str, Sequence[Any]]]:
+        """The writes not yet sent (the rows, story_stats, chain links), taken."""
+        batches: list[tuple[str, Sequence[Any]]] = []
         if self.rows:
             batches.append((INSERT_ROW, self.rows))
             batches.append((upsert_stats(self.store.sqlite), _stats(self.rows)))
@@ -447,7 +464,7 @@ class _Writer:
             self.head = (position, previous)
             batches.append((INSERT_LINK, links))
             self.links = []
-        self.store.execute_all(self.connection, batches)
+        return batches
 
     def recorded(self) -> int:
         return self._head()[0]
@@ -455,9 +472,12 @@ class _Writer:
     def _head(self) -> tuple[int, str]:
         """The chain's last link: read once, under the archive's write lock, then kept."""
         if self.head is None:
-            found = self.store.fetch(
-                self.connection,
-                "SELECT position, chain FROM story_chain ORDER BY position DESC LIMIT 1",
-            )
-            self.head = (int(found[0][0]), str(found[0][1])) if found else (0, GENESIS)
+            self.head = _head_of(self.store.fetch(self.connection, _HEAD))
         return self.head
+
+
+_HEAD = "SELECT position, chain FROM story_chain ORDER BY position DESC LIMIT 1"
+
+
+def _head_of(rows: Sequence[Any]) -> tuple[int, str]:
+    return (int(rows[0][0]), str(rows[0][1])) if rows else (0, GENESIS)

@@ -192,19 +192,39 @@ class Store:
     def execute_all(self, connection: Any, batches: Sequence[tuple[str, Sequence[Any]]]) -> None:
         """What is queued, then several ``executemany``: on PostgreSQL in one pipeline,
         so in one round trip."""
-        batches = self._taken(connection) + list(batches)
-        if self.sqlite or len(batches) < 2 or isinstance(connection, Connection):
-            for statement, rows in batches:
-                self.execute(connection, statement, rows)
-            return
-        with connection.driver_connection.pipeline():
-            for statement, rows in batches:
-                self.execute(connection, statement, rows)
+        self.fetch_all(connection, batches, [])
 
     def fetch(self, connection: Any, statement: str, *params: Any) -> list[Any]:
         """Rows of a query, through the driver's cursor (after what is queued)."""
-        for queued, rows in self._taken(connection):
-            self.execute(connection, queued, rows)
+        return self.fetch_all(connection, [], [(statement, params)])[0]
+
+    def fetch_all(
+        self,
+        connection: Any,
+        batches: Sequence[tuple[str, Sequence[Any]]],
+        queries: Sequence[tuple[str, Sequence[Any]]],
+    ) -> list[list[Any]]:
+        """What is queued, then ``batches`` of ``executemany``, then ``queries``: the rows
+        of each query. On PostgreSQL all of it goes in one pipeline, one round trip."""
+        writes = self._taken(connection) + list(batches)
+        if self.sqlite or len(writes) + len(queries) < 2 or isinstance(connection, Connection):
+            for statement, rows in writes:
+                self.execute(connection, statement, rows)
+            return [self._rows(connection, statement, params) for statement, params in queries]
+        cursors = [_cursor(connection) for _ in queries]
+        try:
+            with connection.driver_connection.pipeline():
+                for statement, rows in writes:
+                    self.execute(connection, statement, rows)
+                for cursor, (statement, params) in zip(cursors, queries, strict=True):
+                    cursor.execute(self.sql(statement), params)
+                # The first fetch sends everything above and waits for all of it.
+                return [list(cursor.fetchall()) for cursor in cursors]
+        finally:
+            for cursor in cursors:
+                cursor.close()
+
+    def _rows(self, connection: Any, statement: str, params: Sequence[Any]) -> list[Any]:
         cursor = _cursor(connection)
         try:
             cursor.execute(self.sql(statement), params)

@@ -60,6 +60,22 @@ def test_the_same_content_twice_is_recorded_once(archive: Archive, db: str) -> N
     assert count_rows(db, "archive_events") == 3  # Started + two updates
 
 
+def test_an_update_repeated_in_a_later_chunk_of_one_stream_is_recorded_once(
+    archive: Archive, db: str
+) -> None:
+    one, two, three = (report(f"2024-02-1{n}", f"Part {n}.") for n in (2, 3, 4))
+    fix = Update.draft("shotspotter", "correction", "2024-02-15", "alice", target=two.id,
+                       text="Part 3, corrected.", note="typo")  # fmt: skip
+    # Each chunk's writes go out with the next chunk's read, which must see them.
+    result = archive.record_stream(lambda: [[one, two], [two, three, fix], [three]])
+    assert (result.new, result.present) == ([one.id, two.id, three.id, fix.id], [two.id, three.id])
+    assert archive.replay("shotspotter", UTC, None).paragraphs == (
+        "Part 2.", "Part 3, corrected.", "Part 4.",
+    )  # fmt: skip
+    assert count_rows(db, "story_updates") == 4
+    assert archive.verify().ok
+
+
 def test_a_batch_with_one_bad_update_writes_nothing(archive: Archive, db: str) -> None:
     archive.append(report("2024-02-12", "Kept."))
     bad = Update.draft("shotspotter", "retraction", "2024-02-13", "a", target="0" * 12, note="x")
