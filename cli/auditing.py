@@ -16,10 +16,10 @@ from cli.options import (
     known_at_option,
     parse_when,
     read,
+    time_zone,
     tz_option,
 )
 from domain.errors import InvalidInput
-from domain.when import time_zone
 
 
 @click.command()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
-import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -12,10 +10,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from domain.errors import InvalidInput
-from domain.when import When
 
 if TYPE_CHECKING:
+    from datetime import tzinfo
+
     from domain.application import Archive
+    from domain.when import When
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,15 +69,32 @@ def archive_at(db: str | None, tz: str | None = None, create: bool = False) -> A
     return open_archive(db, tz or os.environ.get("STORY_TZ") or "UTC", create)
 
 
+# Dates and zones are read with domain.when, imported when a command first needs it, like
+# everything beyond click: `story --help` imports no more.
+
+
+def time_zone(name: str) -> tzinfo:
+    """The named IANA time zone (``domain.when.time_zone``)."""
+    from domain import when
+
+    return when.time_zone(name)
+
+
 def parse_when(value: str | None, option: str) -> When | None:
+    from domain.when import When
+
     return When.parse(value, option) if value else None
 
 
 def emit(data: Any) -> None:
+    import json
+
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False))
 
 
 def user() -> str:
+    import getpass
+
     try:
         return getpass.getuser()
     except (KeyError, OSError):

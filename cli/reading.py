@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
@@ -15,10 +14,10 @@ from cli.options import (
     json_option,
     known_at_option,
     parse_when,
+    time_zone,
     tz_option,
 )
 from domain.errors import NotYetReported
-from domain.when import time_zone
 
 
 @click.command("list")
@@ -112,6 +111,8 @@ def replay(
         else:
             click.echo(render.version(version, when, known))
         return
+    import json
+
     shown = 0  # every story, streamed: one story in memory at a time
     for version in archive.replay_all(zone, when, known):
         if as_json:

@@ -15,11 +15,11 @@ from cli.options import (
     emit,
     json_option,
     read,
+    time_zone,
     tz_option,
     user,
 )
 from domain.errors import InvalidInput, StoryError
-from domain.when import time_zone
 
 if TYPE_CHECKING:
     from cli.files import Source
