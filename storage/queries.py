@@ -14,6 +14,7 @@ part is a range scan of one of the index's two indexes.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache, partial
 from itertools import chain
 from typing import Any
@@ -200,42 +201,38 @@ def stream(connection: Connection, statement: TextClause, params: dict[str, Any]
         rows = connection.execution_options(stream_results=True, yield_per=2000)
         yield from rows.execute(statement, params)
         return
-    dialect = connection.dialect
-    compiled = _compiled(statement, dialect)
-    values = tuple(params[name] for name in compiled.positiontup or ())
-    dbapi = connection.connection
-    try:
-        cursor = dbapi.cursor()
-        try:
-            cursor.execute(compiled.string, values)
-            yield from chain.from_iterable(iter(partial(cursor.fetchmany, 2000), []))
-        finally:
-            cursor.close()
-    except dialect.loaded_dbapi.Error as error:
-        raise DBAPIError.instance(
-            compiled.string, values, error, dialect.loaded_dbapi.Error
-        ) from error
+    with _executed(connection, statement, params) as cursor:
+        yield from chain.from_iterable(iter(partial(cursor.fetchmany, 2000), []))
 
 
 def fetch(connection: Connection, statement: TextClause, params: dict[str, Any]) -> Sequence[Any]:
     """The rows of a prebuilt statement, as the driver's tuples.
 
-    Skips SQLAlchemy's result objects (a replay reads hundreds of rows); the statement
-    is compiled once per dialect. The driver's errors are SQLAlchemy's, as elsewhere.
+    Skips SQLAlchemy's result objects (a replay reads hundreds of rows).
     """
+    dbapi = connection.connection
+    if connection.dialect.name == "sqlite" and not dbapi.info.get("story_cache"):
+        dbapi.driver_connection.execute(_SQLITE_CACHE)  # type: ignore[union-attr]
+        dbapi.info["story_cache"] = True
+    with _executed(connection, statement, params) as cursor:
+        return cursor.fetchall()  # type: ignore[no-any-return]
+
+
+@contextmanager
+def _executed(
+    connection: Connection, statement: TextClause, params: dict[str, Any]
+) -> Iterator[Any]:
+    """A driver cursor that has run the statement (compiled once per dialect); the
+    driver's errors become SQLAlchemy's, as elsewhere."""
     dialect = connection.dialect
     compiled = _compiled(statement, dialect)
     positions = compiled.positiontup
     values: Any = params if positions is None else tuple(params[name] for name in positions)
-    dbapi = connection.connection
     try:
-        if dialect.name == "sqlite" and not dbapi.info.get("story_cache"):
-            dbapi.driver_connection.execute(_SQLITE_CACHE)  # type: ignore[union-attr]
-            dbapi.info["story_cache"] = True
-        cursor = dbapi.cursor()
+        cursor = connection.connection.cursor()
         try:
             cursor.execute(compiled.string, values)
-            return cursor.fetchall()
+            yield cursor
         finally:
             cursor.close()
     except dialect.loaded_dbapi.Error as error:
