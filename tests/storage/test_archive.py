@@ -30,12 +30,18 @@ def report(day: str, text: str, story: str = "shotspotter", **fields: Any) -> Up
     return Update.draft(story, "report", day, "alice", text=text, **fields)
 
 
-def count_rows(db: str, table: str) -> int:
+def scalar(db: str, sql: str) -> Any:
+    """One value, read straight from the archive's database."""
     engine = create_engine(archive_url(db))
-    with engine.connect() as connection:
-        found = connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
-    engine.dispose()
-    return int(found)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text(sql)).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def count_rows(db: str, table: str) -> int:
+    return int(scalar(db, f"SELECT count(*) FROM {table}"))
 
 
 def test_an_appended_update_is_replayed_from_a_fresh_process(archive: Archive, db: str) -> None:
@@ -284,14 +290,10 @@ def test_an_archive_of_schema_2_gains_its_facts_index_when_opened(
     engine = create_engine(archive_url(db))
     try:
         indexes = {index["name"] for index in inspect(engine).get_indexes("story_updates")}
-        with engine.connect() as connection:
-            version = connection.execute(
-                text("SELECT value FROM story_meta WHERE name = 'schema_version'")
-            ).scalar_one()
     finally:
         engine.dispose()
     assert "story_updates_facts" in indexes
-    assert version == "3"
+    assert scalar(db, "SELECT value FROM story_meta WHERE name = 'schema_version'") == "3"
 
 
 def test_a_reader_keeps_rows_it_read_but_never_shares_a_mutable_fact_value(
@@ -315,15 +317,7 @@ def test_a_reader_keeps_rows_it_read_but_never_shares_a_mutable_fact_value(
 
 
 def all_visible_pages(db: str) -> int:
-    engine = create_engine(db)
-    try:
-        with engine.connect() as connection:
-            found = connection.execute(
-                text("SELECT relallvisible FROM pg_class WHERE relname = 'story_updates'")
-            ).scalar_one()
-    finally:
-        engine.dispose()
-    return int(found)
+    return int(scalar(db, "SELECT relallvisible FROM pg_class WHERE relname = 'story_updates'"))
 
 
 def test_a_bulk_import_on_postgresql_leaves_the_index_vacuumed_and_analysed(
