@@ -26,9 +26,9 @@ Usage: STORY_BENCH_POSTGRES_URL=... python benchmarks/bench_postgres.py [--profi
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Sequence
 from datetime import UTC
+from functools import partial
 from typing import Any
 
 from benchlib import (
@@ -36,6 +36,7 @@ from benchlib import (
     POSTGRES_ENV,
     REPORTED_BY,
     index_row,
+    interleaved,
     libpq,
     make_story,
     median,
@@ -179,14 +180,9 @@ def main() -> int:
             dates = moments(updates)
             for when in dates:  # warm both sides, and check they see the same updates
                 assert archive.replay(SLUG, UTC, when).version == raw_as_of(connection, when)
-            ours, base = [], []
-            for when in dates:  # interleaved, so drift hits both sides alike
-                start = time.perf_counter()
-                archive.replay(SLUG, UTC, when)
-                ours.append(time.perf_counter() - start)
-                start = time.perf_counter()
-                raw_as_of(connection, when)
-                base.append(time.perf_counter() - start)
+            ours, base = interleaved(
+                dates, lambda when: archive.replay(SLUG, UTC, when), partial(raw_as_of, connection)
+            )
 
             appended = timed(lambda: [archive.append(u) for u in fresh])
             fresh_rows = [index_row(u) for u in fresh]

@@ -17,14 +17,14 @@ Usage: python benchmarks/bench_replay.py [--profile]
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import UTC
+from functools import partial
 from pathlib import Path
 
 from benchlib import (
     build_git_repo,
     git,
+    interleaved,
     make_story,
     median,
     ms,
@@ -55,24 +55,6 @@ def story_as_of(archive: Archive, moment: str | None) -> str:
     return version_text(archive.replay(SLUG, UTC, when))
 
 
-def interleaved(
-    archive: Archive, repo: Path, moments: list[str], before: Callable[[], None]
-) -> tuple[list[float], list[float]]:
-    """Seconds of each as-of replay and of git's, query by query (``before`` each
-    replay, untimed), interleaved so that drift hits both sides alike."""
-    ours, base = [], []
-    for m in moments:
-        when = When.parse(m)
-        before()
-        start = time.perf_counter()
-        archive.replay(SLUG, UTC, when)
-        ours.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        git_as_of(repo, m)
-        base.append(time.perf_counter() - start)
-    return ours, base
-
-
 def main() -> None:
     updates, texts = make_story(SLUG, N, seed=3, with_text=True)
     first, last = updates[0].reported_at.start(UTC), updates[-1].reported_at.start(UTC)
@@ -99,18 +81,23 @@ def main() -> None:
             assert story_as_of(archive, m) == git_as_of(repo, m), m
         assert story_as_of(archive, None) == texts[-1]
 
-        ours, base = interleaved(archive, repo, moments, lambda: None)
-        # The same dates, each read as a new reader would: no rows kept from before.
-        afresh, base_afresh = interleaved(archive, repo, moments, archive.index.forget)  # type: ignore[attr-defined]
+        def replay(moment: str) -> None:
+            archive.replay(SLUG, UTC, When.parse(moment))
 
-        latest, head = [], []
-        for _ in range(10):
-            start = time.perf_counter()
-            archive.replay(SLUG, UTC, None)
-            latest.append(time.perf_counter() - start)
-            start = time.perf_counter()
-            git(repo, "show", "HEAD:story.txt")
-            head.append(time.perf_counter() - start)
+        ours, base = interleaved(moments, replay, partial(git_as_of, repo))
+        # The same dates, each read as a new reader would: no rows kept from before.
+        afresh, base_afresh = interleaved(
+            moments,
+            replay,
+            partial(git_as_of, repo),
+            archive.index.forget,  # type: ignore[attr-defined]
+        )
+
+        latest, head = interleaved(
+            range(10),
+            lambda _: archive.replay(SLUG, UTC, None),
+            lambda _: git(repo, "show", "HEAD:story.txt"),
+        )
         archive.close()
 
     print(f"Figure 2: as-of replay (ratio = story ms / git ms; {QUERIES} dates, warm)")

@@ -26,6 +26,7 @@ from pathlib import Path
 from benchlib import (
     INDEX_COLUMNS,
     REPORTED_BY,
+    interleaved,
     median,
     ms,
     profile,
@@ -89,10 +90,9 @@ def measure(archive: Archive, db: sqlite3.Connection, when: When) -> tuple[float
     stories, seen = replay_all(archive, when)  # warm, and check
     rows = raw_rows(db, when)
     assert seen == rows, (seen, rows)
-    ours, base = [], []
-    for _ in range(RUNS):
-        ours.append(timed(lambda: replay_all(archive, when)))
-        base.append(timed(lambda: raw_rows(db, when)))
+    ours, base = interleaved(
+        range(RUNS), lambda _: replay_all(archive, when), lambda _: raw_rows(db, when)
+    )
     return median(ours), median(base), stories, rows
 
 

@@ -2,7 +2,7 @@
 
 story:    ``Archive.trace([slug], phrase, UTC)`` on an archive holding the story: every
           version at which the number of times the phrase stands in the story changed
-          (median of 3 per phrase).
+          (median of 3 per phrase, after one untimed run).
 baseline: ``git log -S <phrase> --format=%H main -- story.txt`` in a git repository with
           one commit per version (``story.txt`` = the story's text at that version, as in
           bench_replay): git's "pickaxe", the commits that changed how often the string
@@ -17,11 +17,11 @@ Usage: python benchmarks/bench_trace.py
 
 from __future__ import annotations
 
-import time
 from datetime import UTC
 
-from benchlib import build_git_repo, git, make_story, median, row, workdir
+from benchlib import build_git_repo, git, interleaved, make_story, median, row, workdir
 
+from domain.provenance import Sighting
 from storage.archive import open_archive
 
 N = 10_000
@@ -43,18 +43,19 @@ def main() -> None:
         repo = tmp / "repo"
         build_git_repo(repo, updates, texts)
         for phrase in PHRASES:
-            ours, base = [], []
-            for _ in range(RUNS):  # interleaved, so that drift hits both sides alike
-                start = time.perf_counter()
-                found = archive.trace([SLUG], phrase, UTC)[SLUG]
-                ours.append(time.perf_counter() - start)
-                start = time.perf_counter()
-                commits = git(repo, "log", "-S", phrase, "--format=%H", "main", "--", "story.txt")
-                base.append(time.perf_counter() - start)
-            changes = len(commits.split())
+
+            def trace(_: int, phrase: str = phrase) -> list[Sighting]:
+                return archive.trace([SLUG], phrase, UTC)[SLUG]
+
+            def pickaxe(_: int, phrase: str = phrase) -> list[str]:
+                log = git(repo, "log", "-S", phrase, "--format=%H", "main", "--", "story.txt")
+                return log.decode().split()
+
+            found, changes = len(trace(0)), len(pickaxe(0))  # and warm both sides
+            ours, base = interleaved(range(RUNS), trace, pickaxe)
             lines.append(
                 row(
-                    f"trace {phrase!r} ({len(found):,} / {changes:,} changes)",
+                    f"trace {phrase!r} ({found:,} / {changes:,} changes)",
                     seconds(median(ours)),
                     "git -S",
                     seconds(median(base)),

@@ -18,12 +18,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python benchmarks/x.py` from anywhere
@@ -35,6 +35,7 @@ from domain.when import When, utc_text  # noqa: E402
 
 BY = "bench"
 START = datetime(2024, 1, 1, 6, 0, tzinfo=UTC)
+T = TypeVar("T")
 
 # ---------------------------------------------------------------------------- text
 
@@ -307,6 +308,26 @@ def timed(fn: Callable[[], Any]) -> float:
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
+
+
+def interleaved(
+    items: Iterable[T],
+    ours: Callable[[T], Any],
+    base: Callable[[T], Any],
+    before: Callable[[], None] = lambda: None,
+) -> tuple[list[float], list[float]]:
+    """Seconds of ``ours`` and of ``base`` on each item, one right after the other, so
+    that drift hits both sides alike (``before`` runs ahead of each of ours, untimed)."""
+    mine, theirs = [], []
+    for item in items:
+        before()
+        start = time.perf_counter()
+        ours(item)
+        mine.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        base(item)
+        theirs.append(time.perf_counter() - start)
+    return mine, theirs
 
 
 def median(values: Sequence[float]) -> float:
