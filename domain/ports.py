@@ -45,15 +45,13 @@ class IndexWriter(Protocol):
     def chain(self, links: list[tuple[str, str, str]]) -> None:
         """Extend the archive's chain with (update id, story, digest), in recorded order."""
 
-    def flush(self) -> None:
-        """Write what was added (still inside the transaction)."""
-
     def recorded(self) -> int:
         """How many updates the archive holds, this transaction's included (the length
         of its chain): it changes whenever anyone records anything."""
 
-    def placed(self, update_id: str) -> tuple[Update, int, int]:
-        """A recorded update, the version it makes and how many its story has."""
+    def placement(self, update_id: str) -> Callable[[], tuple[Update, int, int]]:
+        """A recorded update, the version it makes and how many its story has: read in
+        the transaction, with its COMMIT, so the answer is there once it has committed."""
 
 
 class Index(Protocol):

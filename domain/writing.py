@@ -47,14 +47,15 @@ class Writing(ArchiveBase):
 
     def append(self, update: Update) -> Appended:
         """Append one update; appending the same content again changes nothing."""
-        appended: list[Appended] = []
+        placements: list[tuple[Callable[[], tuple[Update, int, int]], bool]] = []
 
         def place(writer: IndexWriter, result: Imported) -> None:
-            recorded, version, versions = writer.placed(update.id)
-            appended.append(Appended(recorded, version, versions, new=bool(result.new)))
+            placements.append((writer.placement(update.id), bool(result.new)))
 
         self.record_stream(lambda: [[update]], then=place)
-        return appended[-1]  # the attempt that committed
+        placed, new = placements[-1]  # the attempt that committed
+        recorded, version, versions = placed()
+        return Appended(recorded, version, versions, new)
 
     def record(self, updates: Iterable[Update]) -> Imported:
         """Append a batch atomically: all of it is recorded, or (on any error) none of it."""
@@ -124,7 +125,6 @@ class Writing(ArchiveBase):
                 self._record_chunk(chunk, known, stories, writer, result)
                 progress(len(chunk))
             then(writer, result)
-            writer.flush()
             recorded = writer.recorded()
         self._remember(stories.values(), recorded)
         return result

@@ -107,10 +107,11 @@ class SqlIndex:
         missing = [(k, v) for k, v in wanted.items() if k not in found]
         if missing:
             with self.store.writing() as connection:
+                self.store.locked(connection)
                 again = self._meta() or {}  # another process may have settled it meanwhile
                 rows = [(k, v) for k, v in missing if k not in again]
-                self.store.execute(
-                    connection, "INSERT INTO story_meta (name, value) VALUES (?, ?)", rows
+                self.store.execute_all(
+                    connection, [("INSERT INTO story_meta (name, value) VALUES (?, ?)", rows)]
                 )
                 found = {**again, **dict(rows)}
         return found.get("time_zone", zone)
@@ -164,7 +165,7 @@ class SqlIndex:
         with self.store.writing() as connection:
             writer = _Writer(self.store, connection, self.zone)
             yield writer
-            writer.flush()
+            writer.finish()
         if writer.count >= BULK:
             self.store.tidy(updates_table.name)
 
@@ -425,26 +426,37 @@ class _Writer:
         self.rows.append(values_of(update, self.zone))
         self.added.append(update)
 
-    def placed(self, update_id: str) -> tuple[Update, int, int]:
+    def placement(self, update_id: str) -> Callable[[], tuple[Update, int, int]]:
         """An update of this transaction or before it, its version number and how many
-        its story has; what is still to be written goes first, in the same round trip."""
-        batches = self._pending()
+        its story has: read with the COMMIT, in the transaction's last round trip."""
+        self.finish()
         update = self.written.get(update_id)
-        queries: list[tuple[str, Sequence[Any]]] = [(COUNT_PLACE, (update_id,))]
-        if update is None:  # recorded before this transaction
-            queries.append((SELECT_ROW, (update_id,)))
-        results = self.store.fetch_all(self.connection, batches, queries)
-        ((total, later),) = results[0]
-        if update is None:
-            (row,) = results[1]
-            update = update_of(row)
-        return update, int(total) - int(later), int(total)
+        count = self.store.fetch_at_commit(self.connection, COUNT_PLACE, update_id)
+        row = (
+            None
+            if update is not None
+            else self.store.fetch_at_commit(self.connection, SELECT_ROW, update_id)
+        )  # recorded before this transaction
+
+        def placed() -> tuple[Update, int, int]:
+            ((total, later),) = count()
+            found = update_of(row()[0]) if row is not None else update
+            assert found is not None
+            return found, int(total) - int(later), int(total)
+
+        return placed
 
     def chain(self, links: list[tuple[str, str, str]]) -> None:
         self.links.extend(links)
 
     def flush(self) -> None:
+        """Send what was added now (a long write keeps memory bounded this way)."""
         self.store.execute_all(self.connection, self._pending())
+
+    def finish(self) -> None:
+        """Hand what was added to the transaction: it goes with the COMMIT."""
+        for statement, rows in self._pending():
+            self.store.queue(self.connection, statement, rows)
 
     def _pending(self) -> list[tuple[str, Sequence[Any]]]:
         """The writes not yet sent (the rows, story_stats, chain links), taken."""
@@ -467,7 +479,7 @@ class _Writer:
         return batches
 
     def recorded(self) -> int:
-        return self._head()[0]
+        return self._head()[0] + len(self.links)
 
     def _head(self) -> tuple[int, str]:
         """The chain's last link: read once, under the archive's write lock, then kept."""

@@ -14,9 +14,10 @@ engine, the pool, the dialect differences and the schema.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from eventsourcing.persistence import (
@@ -37,6 +38,30 @@ from sqlalchemy.exc import SQLAlchemyError
 WAIT_FOR_WRITER = 60  # seconds a writer waits for the one before it to finish
 
 
+Rows = list[Any]
+
+
+@dataclass
+class _Transaction:
+    """The write transaction in progress, and what it has not sent yet.
+
+    ``opening`` (BEGIN and the lock) goes out with the transaction's first statements;
+    ``queued`` writes with its next ones; ``closing`` reads with its COMMIT. On
+    PostgreSQL each of those goes in the same round trip as what it travels with.
+    """
+
+    connection: Any  # the pool's connection (or, for schema changes, a Core Connection)
+    opening: list[str] = field(default_factory=list)
+    queued: list[tuple[str, Sequence[Any]]] = field(default_factory=list)
+    closing: list[tuple[str, Sequence[Any], list[Rows]]] = field(default_factory=list)
+
+    def take(self) -> tuple[list[str], list[tuple[str, Sequence[Any]]]]:
+        """The statements not yet sent, taken."""
+        opening, queued = self.opening, self.queued
+        self.opening, self.queued = [], []
+        return opening, queued
+
+
 class Store:
     """An engine on SQLite or PostgreSQL, and the write transaction in progress."""
 
@@ -50,12 +75,7 @@ class Store:
             event.listen(self.engine, "begin", _sqlite_begin)
         else:
             self.engine = create_engine(url)
-        self._current: ContextVar[Any] = ContextVar("writing", default=None)
-        # Writes nobody waits on, sent with the transaction's next batch (or before its
-        # next read, or its COMMIT): on PostgreSQL, in one round trip with that batch.
-        self._queued: ContextVar[list[tuple[str, Sequence[Any]]] | None] = ContextVar(
-            "queued", default=None
-        )
+        self._current: ContextVar[_Transaction | None] = ContextVar("writing", default=None)
 
     def sql(self, statement: str) -> str:
         """A statement written with ``?`` placeholders, in the driver's own style."""
@@ -65,13 +85,13 @@ class Store:
     def writing(self, setup: bool = False) -> Iterator[Any]:
         """The write transaction (joined if one is in progress): commits on success.
 
-        Yields the driver's own connection: only ``fetch`` and ``execute`` run in it.
+        Yields the driver's own connection: only this class's methods run in it.
         ``setup``: the transaction that creates the tables (yields an SQLAlchemy
         ``Connection``, for DDL), before there is a table to lock.
         """
         current = self._current.get()
         if current is not None:
-            yield current
+            yield current.connection
             return
         with self.translated():
             if setup:
@@ -89,29 +109,42 @@ class Store:
 
     @contextmanager
     def _raw(self) -> Iterator[Any]:
+        """A transaction on the driver's connection. It begins with its first statement
+        (BEGIN and the lock travel with it) and commits with its last (the COMMIT travels
+        with the writes still queued and the closing reads): on PostgreSQL an append is
+        then three round trips, not five."""
         raw = self.engine.raw_connection()
         driver: Any = raw.driver_connection
-        token, queued = self._current.set(raw), self._queued.set([])
+        if not self.sqlite:
+            driver.autocommit = True  # BEGIN and COMMIT are ours to send
+        opening = ["BEGIN IMMEDIATE"] if self.sqlite else ["BEGIN", *self._lock(setup=False)]
+        transaction = _Transaction(raw, opening)
+        token = self._current.set(transaction)
         try:
-            if self.sqlite:
-                driver.execute(self._lock(setup=False))
-            else:
-                # BEGIN goes with the lock, in one round trip; we end the transaction.
-                driver.autocommit = True
-                driver.execute(f"BEGIN; {self._lock(setup=False)}")
             try:
                 yield raw
-                self.execute_all(raw, [])  # anything still queued
+                self._commit(transaction)
             except BaseException:
-                self._end(driver, "ROLLBACK")
+                if self._in_transaction(driver):
+                    driver.execute("ROLLBACK")
                 raise
-            self._end(driver, "COMMIT")
         finally:
             self._current.reset(token)
-            self._queued.reset(queued)
             if not self.sqlite:
                 self._settle(raw, driver)
             raw.close()
+
+    def _commit(self, transaction: _Transaction) -> None:
+        """Send what is left, the closing reads and COMMIT, and hand out the reads' rows.
+        A transaction that never sent a statement has nothing to commit."""
+        opening, queued = transaction.take()
+        closing = transaction.closing
+        if opening and not queued and not closing:
+            return
+        queries = [(statement, params) for statement, params, _ in closing]
+        found = self._send(transaction.connection, opening, queued, queries, "COMMIT")
+        for (_, _, rows), result in zip(closing, found, strict=True):
+            rows.append(result)
 
     def _settle(self, raw: Any, driver: Any) -> None:
         """Leave a PostgreSQL connection as the pool lent it: no transaction (one whose
@@ -123,17 +156,6 @@ class Store:
         except Exception:
             raw.invalidate()  # broken: the pool must not lend it again
 
-    def _end(self, driver: Any, how: str) -> None:
-        """COMMIT or ROLLBACK; a COMMIT that fails leaves nothing behind."""
-        if self.sqlite and not driver.in_transaction:
-            return
-        try:
-            driver.execute(how)
-        except BaseException:
-            if self._in_transaction(driver):
-                driver.execute("ROLLBACK")
-            raise
-
     def _in_transaction(self, driver: Any) -> bool:
         if self.sqlite:
             return bool(driver.in_transaction)
@@ -142,59 +164,56 @@ class Store:
     @contextmanager
     def _core(self, setup: bool) -> Iterator[Connection]:
         connection = self.engine.connect().execution_options(story_write=True)
-        token = self._current.set(connection)
+        token = self._current.set(_Transaction(connection))
         try:
             with connection.begin():
                 if not self.sqlite:
-                    connection.exec_driver_sql(self._lock(setup))
+                    connection.exec_driver_sql("; ".join(self._lock(setup)))
                 yield connection
+                self.execute_all(connection, [])  # anything still queued
         finally:
             self._current.reset(token)
             connection.close()
 
-    def _lock(self, setup: bool) -> str:
-        """The statement that takes the archive's write lock (one round trip)."""
-        if self.sqlite:
-            return "BEGIN IMMEDIATE"
+    def _lock(self, setup: bool) -> list[str]:
+        """The statements that take the archive's write lock, in a PostgreSQL transaction
+        (SQLite takes it with ``BEGIN IMMEDIATE``)."""
         lock = (
             "SELECT pg_advisory_xact_lock(727371)"
             if setup
             else "LOCK TABLE archive_events IN EXCLUSIVE MODE"
         )
-        return f"SET LOCAL lock_timeout = '{WAIT_FOR_WRITER}s'; {lock}"
+        return [f"SET LOCAL lock_timeout = '{WAIT_FOR_WRITER}s'", lock]
+
+    def locked(self, connection: Any) -> None:
+        """Take the write lock now (it is otherwise taken with the first statement):
+        before reading, on another connection, what another writer may have written."""
+        self.execute_all(connection, [])
 
     @contextmanager
     def reading(self) -> Iterator[Any]:
         """A connection for reads: the write transaction's own, when inside one."""
         current = self._current.get()
         if current is not None:
-            yield current
+            yield current.connection
             return
         with self.engine.connect() as connection:
             yield connection
 
-    def execute(self, connection: Any, statement: str, rows: Sequence[Any]) -> None:
-        """``executemany`` on the driver's cursor: the cheapest way to insert rows."""
-        cursor = _cursor(connection)
-        try:
-            cursor.executemany(self.sql(statement), rows)
-        finally:
-            cursor.close()
-
     def queue(self, connection: Any, statement: str, rows: Sequence[Any]) -> None:
-        """``execute`` now, or (in the write transaction) with its next batch of writes."""
-        queued = self._queued.get()
-        if queued is None or connection is not self._current.get():
-            self.execute(connection, statement, rows)
+        """``executemany`` with the transaction's next statements (now, outside one)."""
+        transaction = self._transaction(connection)
+        if transaction is None:
+            self.execute_all(connection, [(statement, rows)])
         else:
-            queued.append((statement, rows))
+            transaction.queued.append((statement, rows))
 
     def execute_all(self, connection: Any, batches: Sequence[tuple[str, Sequence[Any]]]) -> None:
         """What is queued, then several ``executemany``: on PostgreSQL in one pipeline,
         so in one round trip."""
         self.fetch_all(connection, batches, [])
 
-    def fetch(self, connection: Any, statement: str, *params: Any) -> list[Any]:
+    def fetch(self, connection: Any, statement: str, *params: Any) -> Rows:
         """Rows of a query, through the driver's cursor (after what is queued)."""
         return self.fetch_all(connection, [], [(statement, params)])[0]
 
@@ -203,42 +222,88 @@ class Store:
         connection: Any,
         batches: Sequence[tuple[str, Sequence[Any]]],
         queries: Sequence[tuple[str, Sequence[Any]]],
-    ) -> list[list[Any]]:
-        """What is queued, then ``batches`` of ``executemany``, then ``queries``: the rows
-        of each query. On PostgreSQL all of it goes in one pipeline, one round trip."""
-        writes = self._taken(connection) + list(batches)
-        if self.sqlite or len(writes) + len(queries) < 2 or isinstance(connection, Connection):
+    ) -> list[Rows]:
+        """What is not yet sent, then ``batches`` of ``executemany``, then ``queries``:
+        the rows of each query. On PostgreSQL all of it goes in one round trip."""
+        transaction = self._transaction(connection)
+        opening, queued = ([], []) if transaction is None else transaction.take()
+        return self._send(connection, opening, queued + list(batches), queries)
+
+    def fetch_at_commit(self, connection: Any, statement: str, *params: Any) -> Callable[[], Rows]:
+        """A query sent with the transaction's COMMIT (its last round trip), still inside
+        it: its rows, for after the commit. Outside a transaction, read now."""
+        transaction = self._transaction(connection)
+        if transaction is None or isinstance(connection, Connection):
+            now = self.fetch(connection, statement, *params)
+            return lambda: now
+        found: list[Rows] = []
+        transaction.closing.append((statement, params, found))
+
+        def rows() -> Rows:
+            if not found:
+                raise RuntimeError("read at commit, before the transaction committed")
+            return found[0]
+
+        return rows
+
+    def _transaction(self, connection: Any) -> _Transaction | None:
+        current = self._current.get()
+        return current if current is not None and current.connection is connection else None
+
+    def _send(
+        self,
+        connection: Any,
+        opening: Sequence[str],
+        writes: Sequence[tuple[str, Sequence[Any]]],
+        queries: Sequence[tuple[str, Sequence[Any]]],
+        closing: str | None = None,
+    ) -> list[Rows]:
+        """Statements, ``executemany`` writes, queries and a last statement, in order: the
+        rows of each query. On PostgreSQL, in one pipeline (one round trip)."""
+        count = len(opening) + len(writes) + len(queries) + (closing is not None)
+        core = isinstance(connection, Connection)
+        if self.sqlite or core or count < 2:  # (a Core connection has no opening or closing)
+            for statement in opening:
+                connection.driver_connection.execute(statement)
             for statement, rows in writes:
-                self.execute(connection, statement, rows)
-            return [self._rows(connection, statement, params) for statement, params in queries]
+                self._executemany(connection, statement, rows)
+            found = [self._rows(connection, statement, params) for statement, params in queries]
+            if closing is not None:
+                connection.driver_connection.execute(closing)
+            return found
+        driver = connection.driver_connection
         cursors = [_cursor(connection) for _ in queries]
         try:
-            with connection.driver_connection.pipeline():
+            with driver.pipeline():
+                for statement in opening:
+                    driver.execute(statement)
                 for statement, rows in writes:
-                    self.execute(connection, statement, rows)
+                    self._executemany(connection, statement, rows)
                 for cursor, (statement, params) in zip(cursors, queries, strict=True):
                     cursor.execute(self.sql(statement), params)
+                if closing is not None:
+                    driver.execute(closing)
                 # The first fetch sends everything above and waits for all of it.
                 return [list(cursor.fetchall()) for cursor in cursors]
         finally:
             for cursor in cursors:
                 cursor.close()
 
-    def _rows(self, connection: Any, statement: str, params: Sequence[Any]) -> list[Any]:
+    def _executemany(self, connection: Any, statement: str, rows: Sequence[Any]) -> None:
+        """``executemany`` on the driver's cursor: the cheapest way to insert rows."""
+        cursor = _cursor(connection)
+        try:
+            cursor.executemany(self.sql(statement), rows)
+        finally:
+            cursor.close()
+
+    def _rows(self, connection: Any, statement: str, params: Sequence[Any]) -> Rows:
         cursor = _cursor(connection)
         try:
             cursor.execute(self.sql(statement), params)
             return list(cursor.fetchall())
         finally:
             cursor.close()
-
-    def _taken(self, connection: Any) -> list[tuple[str, Sequence[Any]]]:
-        queued = self._queued.get() if connection is self._current.get() else None
-        if not queued:
-            return []
-        taken = list(queued)
-        queued.clear()
-        return taken
 
     def close(self) -> None:
         self.engine.dispose()

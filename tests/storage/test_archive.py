@@ -102,7 +102,7 @@ def test_events_and_index_rows_commit_together(
     def fail(self: Any) -> None:
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(index._Writer, "flush", fail)
+    monkeypatch.setattr(index._Writer, "finish", fail)
     with pytest.raises(RuntimeError):
         archive.append(report("2024-02-12", "Never half-written."))
     assert count_rows(db, "archive_events") == 0
