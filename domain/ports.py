@@ -59,8 +59,12 @@ class Index(Protocol):
 
     zone: tzinfo  # places date-only reported_at on the timeline; fixed per archive
 
-    def recording(self) -> AbstractContextManager[IndexWriter]:
-        """A transaction shared with the event store: events and rows commit together."""
+    def recording(self, trusting: bool = False) -> AbstractContextManager[IndexWriter]:
+        """A transaction shared with the event store: events and rows commit together.
+
+        ``trusting``: the chain's head is taken from this index's last commit, not read;
+        if anyone has written since, the commit fails (IntegrityError) and writes nothing.
+        """
 
     def updates(self, slug: str, cut: Cut | None = None) -> list[Update]:
         """The updates of a story that a cut admits, in recorded order."""
@@ -115,6 +119,7 @@ class ArchiveBase(Application[UUID]):
         self._loaded_at: dict[str, int] = {}  # story -> version read by the last attempt
         self._written: dict[str, Snapshot] = {}  # stories as this writer left them
         self._recorded = -1  # the archive's chain length when this writer last committed
+        self._trusting = False  # whether nobody else wrote between its last two commits
 
     def close(self) -> None:
         super().close()

@@ -52,7 +52,10 @@ class Writing(ArchiveBase):
         def place(writer: IndexWriter, result: Imported) -> None:
             placements.append((writer.placement(update.id), bool(result.new)))
 
-        self.record_stream(lambda: [[update]], then=place)
+        # A writer that was alone last time trusts what it remembers of the story and the
+        # archive's chain: no reads before writing (see _record_once).
+        trusting = self._trusting and not update.target and update.story in self._written
+        self.record_stream(lambda: [[update]], then=place, trusting=trusting)
         placed, new = placements[-1]  # the attempt that committed
         recorded, version, versions = placed()
         return Appended(recorded, version, versions, new)
@@ -67,21 +70,26 @@ class Writing(ArchiveBase):
         chunks: Callable[[], Iterable[Sequence[Update]]],
         progress: Callable[[int], None] = lambda n: None,
         then: Callable[[IndexWriter, Imported], None] = lambda writer, result: None,
+        trusting: bool = False,
     ) -> Imported:
         """Append a stream of updates in one transaction: all of it, or none of it.
 
         ``chunks`` makes the stream afresh: a conflict with another writer (the same
         story, or the same update, recorded meanwhile) is retried from the start with
         fresh state, so the user never sees it. ``then`` runs last, inside the
-        transaction.
+        transaction. ``trusting``: try first without reading what the archive holds
+        (see ``_record_once``).
         """
         deadline = time.monotonic() + CONFLICT_PATIENCE
         attempt = 0
         while True:
             attempt += 1
             try:
-                return self._record_once(chunks(), progress, then)
+                return self._record_once(chunks(), progress, then, trusting)
             except IntegrityError as error:
+                if trusting:  # someone wrote meanwhile, or an update is here already
+                    trusting = self._trusting = False
+                    continue
                 if not self._others_wrote():
                     raise ArchiveUnavailable(
                         f"the archive refused the updates ({first_line(error)}): "
@@ -110,23 +118,40 @@ class Writing(ArchiveBase):
         chunks: Iterable[Sequence[Update]],
         progress: Callable[[int], None],
         then: Callable[[IndexWriter, Imported], None],
+        trusting: bool = False,
     ) -> Imported:
+        """One attempt, in one transaction.
+
+        ``trusting``: nothing is read first. The stories come from this writer's memory
+        and the chain's head from the index's last commit, both as this writer left
+        them; a duplicate is not looked for. If any of that is wrong (someone wrote
+        since, or an update is here already), a unique key of the archive refuses the
+        writes: IntegrityError, nothing written, and the caller tries again carefully.
+        On PostgreSQL a trusted append is one round trip.
+        """
         result = Imported()
         self._loaded_at = {}
         stories: dict[str, Story] = {}
-        with self.index.recording() as writer:
+        alone = trusting
+        with self.index.recording(trusting) as writer:
             for n, chunk in enumerate(chunks):
-                # What the archive already holds of these updates and their targets: one
-                # query, sent with the previous chunk's writes (and the first time, with
-                # a read of the archive chain's head).
-                known = writer.known({u.id for u in chunk} | {u.target for u in chunk if u.target})
-                if n == 0 and writer.recorded() != self._recorded:
-                    self._written.clear()  # another writer was here since: read afresh
+                known: dict[str, Target] = {}
+                if not trusting:
+                    # What the archive already holds of these updates and their targets:
+                    # one query, sent with the previous chunk's writes (and the first
+                    # time, with a read of the archive chain's head).
+                    ids = {u.id for u in chunk} | {u.target for u in chunk if u.target}
+                    known = writer.known(ids)
+                if n == 0 and not trusting:
+                    alone = writer.recorded() == self._recorded
+                    if not alone:
+                        self._written.clear()  # another writer was here since: read afresh
                 self._record_chunk(chunk, known, stories, writer, result)
                 progress(len(chunk))
             then(writer, result)
             recorded = writer.recorded()
         self._remember(stories.values(), recorded)
+        self._trusting = alone  # nobody else wrote between this writer's transactions
         return result
 
     def _record_chunk(

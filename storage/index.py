@@ -74,6 +74,7 @@ class SqlIndex:
         # content again), so a long-running reader need not decode them twice.
         self._kept: dict[str, Update] = {}
         self._kept_stories: set[str] = set()  # stories whose replays have kept rows
+        self._head: tuple[int, str] | None = None  # the chain's head at this index's last commit
         self.engine = store.engine
         self.zone: tzinfo = time_zone(self._settle_meta(zone, create))
 
@@ -161,11 +162,13 @@ class SqlIndex:
             raise ArchiveUnavailable(f"cannot read the archive: {first_line(error)}") from None
 
     @contextmanager
-    def recording(self) -> Iterator[_Writer]:
+    def recording(self, trusting: bool = False) -> Iterator[_Writer]:
+        head, self._head = (self._head if trusting else None), None  # in doubt until committed
         with self.store.writing() as connection:
-            writer = _Writer(self.store, connection, self.zone)
+            writer = _Writer(self.store, connection, self.zone, head)
             yield writer
             writer.finish()
+        self._head = writer.head
         if writer.count >= BULK:
             self.store.tidy(updates_table.name)
 
@@ -387,14 +390,18 @@ INSERT_LINK = (
 class _Writer:
     """The index inside the write transaction: rows are inserted a chunk at a time."""
 
-    def __init__(self, store: Store, connection: Any, zone: tzinfo) -> None:
+    def __init__(
+        self, store: Store, connection: Any, zone: tzinfo, head: tuple[int, str] | None = None
+    ) -> None:
         self.store = store
         self.connection = connection
         self.zone = zone
         self.rows: list[tuple[Any, ...]] = []
         self.added: list[Update] = []
         self.written: dict[str, Update] = {}
-        self.head: tuple[int, str] | None = None
+        # The chain's last link (position, chain): read under the lock, or trusted from
+        # the index's last commit (a wrong one makes the first new link's position clash).
+        self.head = head
         self.links: list[tuple[str, str, str]] = []
         self.count = 0  # rows written
 
