@@ -60,18 +60,23 @@ class Auditing(ArchiveBase):
         return trivial_updates(self.history(slug, tz, None, known_at))
 
     def verify(self, slug: str | None = None) -> Verification:
-        """Recompute every digest and both chains from the stored events."""
+        """Recompute every digest and both chains from the stored events.
+
+        Every read sees the archive at one moment: updates recorded while it runs are
+        neither checked nor taken for tampering.
+        """
         if slug is not None:
             check_slug(slug)
-            if not self.index.has_story(slug):
+        with self.index.snapshot():
+            if slug is not None and not self.index.has_story(slug):
                 raise UnknownStory(f"no story {slug!r} in this archive: see `story list`")
-        return verify(
-            self._stored_updates(),
-            self.index.chain_rows(),
-            self.index.fingerprints(slug),
-            slug,
-            self.index.summaries(slug),
-        )
+            return verify(
+                self._stored_updates(),
+                self.index.chain_rows(),
+                self.index.fingerprints(slug),
+                slug,
+                self.index.summaries(slug),
+            )
 
     def rebuild(self, progress: Callable[[int], None] = lambda n: None) -> int:
         """Re-derive the read-side index from the event store; how many updates it holds."""

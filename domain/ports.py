@@ -59,6 +59,10 @@ class Index(Protocol):
 
     zone: tzinfo  # places date-only reported_at on the timeline; fixed per archive
 
+    def snapshot(self) -> AbstractContextManager[None]:
+        """Reads inside (the index's and the event store's) all see the archive as it
+        stood at the first of them, whatever is written meanwhile."""
+
     def recording(self, trusting: bool = False) -> AbstractContextManager[IndexWriter]:
         """A transaction shared with the event store: events and rows commit together.
 

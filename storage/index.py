@@ -11,7 +11,7 @@ those into the same story as all the rows would give.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import tzinfo
 from itertools import groupby
 from operator import itemgetter
@@ -156,10 +156,13 @@ class SqlIndex:
     def _reading(self) -> Iterator[Connection]:
         """A connection for queries; a database failure becomes one clear error."""
         try:
-            with self.engine.connect() as connection:
+            with self.store.querying() as connection:
                 yield connection
         except SQLAlchemyError as error:
             raise ArchiveUnavailable(f"cannot read the archive: {first_line(error)}") from None
+
+    def snapshot(self) -> AbstractContextManager[None]:
+        return self.store.snapshot()
 
     @contextmanager
     def recording(self, trusting: bool = False) -> Iterator[_Writer]:
@@ -212,7 +215,7 @@ class SqlIndex:
         """(version number, the updates whose content can show) for a cut of a story."""
         t = updates_table
         with self._reading() as connection:
-            if connection.dialect.name == "postgresql":
+            if connection.dialect.name == "postgresql" and not connection.in_transaction():
                 # One statement, one snapshot: no BEGIN and ROLLBACK round trips.
                 connection = connection.execution_options(isolation_level="AUTOCOMMIT")
             bound = None

@@ -81,6 +81,7 @@ class Store:
         else:
             self.engine = create_engine(url, pool_use_lifo=True)
         self._current: ContextVar[_Transaction | None] = ContextVar("writing", default=None)
+        self._snapshot: ContextVar[Connection | None] = ContextVar("snapshot", default=None)
 
     def sql(self, statement: str) -> str:
         """A statement written with ``?`` placeholders, in the driver's own style."""
@@ -203,8 +204,37 @@ class Store:
         if current is not None:
             yield current.connection
             return
+        with self.querying() as connection:
+            yield connection
+
+    @contextmanager
+    def querying(self) -> Iterator[Connection]:
+        """A Core connection for reads: the snapshot's, inside one; else a pooled one."""
+        snapshot = self._snapshot.get()
+        if snapshot is not None:
+            yield snapshot
+            return
         with self.engine.connect() as connection:
             yield connection
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads inside see the archive as it stood at the first of them, whatever is
+        written meanwhile: one read transaction on one connection (on SQLite a deferred
+        ``BEGIN``, in WAL mode; on PostgreSQL ``REPEATABLE READ``). Writers are not held
+        up. Inside a write transaction, or another snapshot, reads stay where they are."""
+        if self._current.get() is not None or self._snapshot.get() is not None:
+            yield
+            return
+        with self.translated(), self.engine.connect() as connection:
+            if not self.sqlite:
+                connection = connection.execution_options(isolation_level="REPEATABLE READ")
+            token = self._snapshot.set(connection)
+            try:
+                with connection.begin():
+                    yield
+            finally:
+                self._snapshot.reset(token)
 
     def queue(self, connection: Any, statement: str, rows: Sequence[Any]) -> None:
         """``executemany`` with the transaction's next statements (now, outside one)."""

@@ -93,3 +93,40 @@ def test_a_writer_kept_waiting_too_long_says_so_in_one_line_and_writes_nothing(
     assert (third.version, third.versions) == (2, 2)
     assert archive.verify().ok
     archive.close()
+
+
+def test_verify_sees_one_moment_while_another_writer_records(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from domain.updates import Update
+
+    archive, other = open_archive(db), open_archive(db)
+    for n in range(3):
+        archive.append(Update.draft("watched", "report", f"2024-02-1{n}", "a", text=f"Day {n}."))
+    read_chain = archive.index.chain_rows
+    written = []
+
+    def chain_then_another_write() -> Any:
+        rows = read_chain()
+        # Another archivist records an update after verify has read the chain, before it
+        # reads the index, the story list and the events.
+        text = f"Meanwhile {len(written)}."
+        written.append(
+            other.append(Update.draft("watched", "report", "2024-02-15", "b", text=text))
+        )
+        return rows
+
+    monkeypatch.setattr(archive.index, "chain_rows", chain_then_another_write)
+    try:
+        during = archive.verify()
+        assert during.ok, during.findings
+        assert (during.stories, during.updates) == (1, 3)  # the archive as verify began
+        single = archive.verify("watched")
+        assert single.ok, single.findings
+        assert len(written) == 2
+        monkeypatch.undo()
+        after = archive.verify()
+        assert after.ok and after.updates == 5
+    finally:
+        archive.close()
+        other.close()
