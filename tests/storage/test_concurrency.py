@@ -126,7 +126,8 @@ def test_verify_sees_one_moment_while_another_writer_records(
         assert len(written) == 2
         monkeypatch.undo()
         after = archive.verify()
-        assert after.ok and after.updates == 5
+        assert after.ok
+        assert after.updates == 5
     finally:
         archive.close()
         other.close()
