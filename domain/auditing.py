@@ -25,14 +25,20 @@ class Auditing(ArchiveBase):
     """Queries for auditors: is history intact, and who wrote each sentence."""
 
     def history(
-        self, slug: str, tz: tzinfo, when: When | None = None, known_at: When | None = None
+        self,
+        slug: str,
+        tz: tzinfo,
+        when: When | None = None,
+        known_at: When | None = None,
+        made_by: bool = True,
     ) -> list[tuple[Update, StoryVersion]]:
-        """The story after each of its updates, in version order, through ``when``."""
+        """The story after each of its updates, in version order, through ``when``
+        (``made_by=False``: see ``domain.timeline.history``)."""
         cut = Cut(tz, when, known_at)
         seen = timeline(self._updates(slug, cut), self.index.zone, cut)
         if not seen:
             raise not_yet_reported(slug, cut)
-        return list(history(slug, seen))
+        return list(history(slug, seen, made_by))
 
     def blame(
         self,
@@ -43,7 +49,7 @@ class Auditing(ArchiveBase):
         ignore_trivial: bool = False,
     ) -> tuple[StoryVersion, Blame]:
         """The story as of ``when``, each sentence with the update that introduced it."""
-        history = self.history(slug, tz, when, known_at)
+        history = self.history(slug, tz, when, known_at, made_by=False)
         return history[-1][1], blame(history, ignore_trivial)
 
     def trace(
@@ -53,11 +59,14 @@ class Auditing(ArchiveBase):
         if not phrase.strip():
             raise InvalidInput('the phrase is empty: give the words to trace, e.g. "extension"')
         names = slugs if slugs is not None else [s.slug for s in self.index.stories()]
-        return {slug: trace(self.history(slug, tz), phrase, ignore_case) for slug in names}
+        return {
+            slug: trace(self.history(slug, tz, made_by=False), phrase, ignore_case)
+            for slug in names
+        }
 
     def trivial_updates(self, slug: str, tz: tzinfo, known_at: When | None = None) -> set[str]:
         """Updates that changed only whitespace or punctuation."""
-        return trivial_updates(self.history(slug, tz, None, known_at))
+        return trivial_updates(self.history(slug, tz, None, known_at, made_by=False))
 
     def verify(self, slug: str | None = None) -> Verification:
         """Recompute every digest and both chains from the stored events.

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from operator import attrgetter
 from typing import Any
 
 from domain.errors import NotYetReported, UnknownUpdate
@@ -140,23 +141,28 @@ def state(slug: str, updates: Sequence[Update], version: int | None = None) -> S
     return _Fold(updates).story(slug, len(updates) if version is None else version)
 
 
-def history(slug: str, timeline: Sequence[Update]) -> Iterator[tuple[Update, StoryVersion]]:
+def history(
+    slug: str, timeline: Sequence[Update], made_by: bool = True
+) -> Iterator[tuple[Update, StoryVersion]]:
     """The story after each update of a timeline, in order: ``state`` of each prefix.
 
     Folds incrementally; only a correction or retraction (which changes what came
-    before it) makes it fold its prefix again.
+    before it) makes it fold its prefix again. ``made_by=False``: every version but the
+    last leaves ``updates`` (the updates that made it) empty; what a version says is
+    complete. Provenance reads only that, and listing what made each of thousands of
+    versions was most of a history's time.
     """
     fold = _Fold([])
+    last = len(timeline)
     for n, update in enumerate(timeline, start=1):
         amends = update.kind in ("correction", "retraction") or update.id in fold.amended
         if amends:
             fold = _Fold(timeline[:n])
-            yield update, fold.story(slug, n)
-            continue
-        if update.kind == "revision":
-            fold.restart()
-        fold.add(update, in_body=update.kind in ("report", "revision"))
-        yield update, fold.story(slug, n)
+        else:
+            if update.kind == "revision":
+                fold.restart()
+            fold.add(update, in_body=update.kind in ("report", "revision"))
+        yield update, fold.story(slug, n, made_by or n == last)
 
 
 class _Fold:
@@ -261,12 +267,8 @@ class _Fold:
         else:
             self.amendments.append(_amendment(update))
 
-    def story(self, slug: str, version: int) -> StoryVersion:
+    def story(self, slug: str, version: int, made_by: bool = True) -> StoryVersion:
         facts = {key: value for key, value in self.facts.items() if value is not None}
-        made_by = set(self.body_from) | {s.update_id for s in self.statements}
-        made_by |= {a.update_id for a in self.amendments} | {self.fact_from[k] for k in facts}
-        if self.headline_from:
-            made_by.add(self.headline_from)
         return StoryVersion(
             slug=slug,
             version=version,
@@ -274,14 +276,26 @@ class _Fold:
             paragraphs=tuple(self.body),
             statements=tuple(self.statements),
             facts=facts,
-            updates=tuple(self.order[i] for i in sorted(self.position[u] for u in made_by)),
+            updates=self._made_by(facts) if made_by else (),
             amendments=tuple(self.amendments),
             notes=tuple(self.notes),
             latest=self.order[-1] if self.order else None,
         )
 
+    def _made_by(self, facts: dict[str, Any]) -> tuple[Update, ...]:
+        """The updates whose content shows (and the amendments in force), in order."""
+        # (map and C-level getters: a history builds one of these per version)
+        ids = set(self.body_from)
+        ids.update(map(_UPDATE_ID, self.statements))
+        ids.update(map(_UPDATE_ID, self.amendments))
+        ids.update(map(self.fact_from.__getitem__, facts))
+        if self.headline_from:
+            ids.add(self.headline_from)
+        return tuple(map(self.order.__getitem__, sorted(map(self.position.__getitem__, ids))))
+
 
 _BODY = ("report", "revision")
+_UPDATE_ID = attrgetter("update_id")
 
 
 def _amendment(update: Update) -> Amendment:

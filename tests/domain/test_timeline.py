@@ -259,3 +259,17 @@ def test_the_incremental_history_is_the_fold_of_every_prefix(seed: int) -> None:
     assert [u.id for u, _ in incremental] == [u.id for u in timeline]
     for n, (_, version) in enumerate(incremental, start=1):
         assert version == state("s", timeline[:n])
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_history_without_what_made_each_version_says_the_same(seed: int) -> None:
+    desk = random_desk(random.Random(seed), 60)
+    timeline = ordered(desk.updates, UTC_ZONE)
+    light = list(history("s", timeline, made_by=False))
+    for n, (_, version) in enumerate(light, start=1):
+        full = state("s", timeline[:n])
+        if n == len(timeline):
+            assert version == full  # the last version is whole
+        else:
+            assert version.updates == ()
+            assert version == replace(full, updates=())
