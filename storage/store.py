@@ -2,7 +2,8 @@
 
 Every write to the archive (events, index rows, chain links) happens inside
 :meth:`Store.writing`, which first takes the archive's write lock: ``BEGIN IMMEDIATE`` on
-SQLite, ``LOCK TABLE archive_events IN EXCLUSIVE MODE`` on PostgreSQL. Writers queue up
+SQLite, ``LOCK TABLE archive_events IN EXCLUSIVE MODE`` on PostgreSQL, sent ahead of the
+transaction's first statement (in the same round trip). Writers queue up
 instead of racing, so a writer's reads inside its transaction (a story's last event,
 an update's target) are the truth, and the read models can never disagree with the
 events. Readers are never blocked: SQLite runs in WAL mode, and PostgreSQL's EXCLUSIVE
@@ -36,7 +37,6 @@ from sqlalchemy.exc import ProgrammingError as SqlProgrammingError
 from sqlalchemy.exc import SQLAlchemyError
 
 WAIT_FOR_WRITER = 60  # seconds a writer waits for the one before it to finish
-
 
 Rows = list[Any]
 
