@@ -149,8 +149,7 @@ def history(
     Folds incrementally; only a correction or retraction (which changes what came
     before it) makes it fold its prefix again. ``made_by=False``: every version but the
     last leaves ``updates`` (the updates that made it) empty; what a version says is
-    complete. Provenance reads only that, and listing what made each of thousands of
-    versions was most of a history's time.
+    complete. Provenance reads only that, and need not pay for a list per version.
     """
     fold = _Fold([])
     last = len(timeline)
