@@ -142,10 +142,10 @@ class Writing(ArchiveBase):
                     # time, with a read of the archive chain's head).
                     ids = {u.id for u in chunk} | {u.target for u in chunk if u.target}
                     known = writer.known(ids)
-                if n == 0 and not trusting:
-                    alone = writer.recorded() == self._recorded
-                    if not alone:
-                        self._written.clear()  # another writer was here since: read afresh
+                    if n == 0:
+                        alone = writer.recorded() == self._recorded
+                        if not alone:
+                            self._written.clear()  # another writer was here: read afresh
                 self._record_chunk(chunk, known, stories, writer, result)
                 progress(len(chunk))
             then(writer, result)
