@@ -62,26 +62,53 @@ def test_a_failure_in_the_last_round_trip_leaves_nothing_written(store: Store) -
     assert probes(store) == 1
 
 
-def test_a_writers_first_read_already_holds_the_archive_lock(store: Store, db: str) -> None:
+def lock_held(store: Store, db: str) -> bool:
+    """Whether the archive's write lock is held (by anyone), seen from elsewhere."""
     url = archive_url(db)
+    if store.sqlite:
+        other = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            return False
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error):
+                raise
+            return True
+        finally:
+            other.close()
+    engine = create_engine(url)
+    with engine.connect() as other:
+        held = other.execute(
+            text(
+                "SELECT count(*) FROM pg_locks WHERE relation = 'archive_events'::regclass"
+                " AND mode = 'ExclusiveLock' AND granted"
+            )
+        ).scalar()
+    engine.dispose()
+    return held == 1
+
+
+def test_a_writers_first_read_already_holds_the_archive_lock(store: Store, db: str) -> None:
     with store.writing() as connection:
         assert store.fetch(connection, COUNT) == [(0,)]
-        if store.sqlite:
-            other = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0)
-            with pytest.raises(sqlite3.OperationalError, match="locked"):
-                other.execute("BEGIN IMMEDIATE")
-            other.close()
-        else:
-            engine = create_engine(url)
-            with engine.connect() as other:
-                held = other.execute(
-                    text(
-                        "SELECT count(*) FROM pg_locks WHERE relation = 'archive_events'::regclass"
-                        " AND mode = 'ExclusiveLock' AND granted"
-                    )
-                ).scalar()
-            engine.dispose()
-            assert held == 1
+        assert lock_held(store, db)
+
+
+@pytest.mark.parametrize("fails", [False, True], ids=["committed", "failed"])
+def test_between_transactions_a_writer_holds_no_lock(store: Store, db: str, fails: bool) -> None:
+    """The connection kept for the next write transaction is idle, whatever the last did."""
+    if fails:
+        with pytest.raises(PersistenceError):
+            write_and_fail_at_commit(store)
+    else:
+        with store.writing() as connection:
+            store.queue(connection, INSERT, [("probe-1", "a")])
+    assert not lock_held(store, db)
+    with store.writing() as connection:
+        store.queue(connection, INSERT, [("probe-2", "b")])
+    assert probes(store) == (1 if fails else 2)
+    assert not lock_held(store, db)
 
 
 def test_a_writer_that_sends_nothing_commits_nothing_and_holds_no_lock(
