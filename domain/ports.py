@@ -15,11 +15,10 @@ from typing import Protocol
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.domain import Snapshot
 
 from domain.audit import ChainRow
 from domain.errors import UnknownStory
-from domain.model import Target
+from domain.model import Story, Target
 from domain.timeline import Cut
 from domain.updates import Update, check_slug
 
@@ -121,7 +120,7 @@ class ArchiveBase(Application[UUID]):
         super().__init__(env)
         self.index = index(self)
         self._loaded_at: dict[str, int] = {}  # story -> version read by the last attempt
-        self._written: dict[str, Snapshot] = {}  # stories as this writer left them
+        self._written: dict[str, Story] = {}  # stories as this writer left them
         self._recorded = -1  # the archive's chain length when this writer last committed
         self._trusting = False  # whether nobody else wrote between its last two commits
 

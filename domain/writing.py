@@ -195,13 +195,13 @@ class Writing(ArchiveBase):
         """A story from its first and last events (Story.resume); a new one if none.
 
         A story this archive object wrote is taken from memory while nobody else has
-        written to the archive since (its chain is as long as this writer left it).
+        written to the archive since (its chain is as long as this writer left it). It
+        is taken out: only a commit puts it back (_remember), so an attempt that fails
+        leaves no half-recorded story behind.
         """
-        mine = self._written.get(slug)
+        mine = self._written.pop(slug, None)
         if mine is not None:
-            story = mine.mutate(None)
-            assert isinstance(story, Story)
-            return story
+            return mine
         found = story_id(slug)
         last = self.recorder.select_events(found, desc=True, limit=1)
         if not last:
@@ -217,7 +217,7 @@ class Writing(ArchiveBase):
         if len(self._written) > REMEMBERED:
             self._written.clear()
         for story in stories:
-            self._written[story.slug] = Story.Snapshot.take(story)
+            self._written[story.slug] = story
         self._recorded = recorded
 
 

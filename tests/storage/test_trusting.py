@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from domain.application import Archive
+from domain.errors import UnknownUpdate
 from domain.updates import Update
 from storage.archive import open_archive
 
@@ -111,4 +112,21 @@ def test_a_trusting_writer_appending_an_update_again_changes_nothing(
     assert (again.new, again.version, again.versions) == (False, 2, 2)
     assert again.update.id == second.update.id
     assert writer.archive.counts() == (1, 2)
+    assert writer.archive.verify().ok
+
+
+def test_a_batch_that_fails_leaves_the_writers_memory_as_the_archive_holds_it(
+    writers: tuple[Spied, Archive],
+) -> None:
+    """A story the failed batch had moved on in memory is not trusted afterwards."""
+    writer, _ = writers
+    writer.archive.append(report("12", "First."))
+    writer.archive.append(report("13", "Second."))
+    orphan = Update.draft("shotspotter", "retraction", "2024-02-14", "a", target="0" * 12, note="x")
+    with pytest.raises(UnknownUpdate):  # the report is recorded in memory, then the batch fails
+        writer.archive.record([report("14", "Lost with its batch."), orphan])
+    third = writer.archive.append(report("15", "Third."))
+    assert (third.version, third.versions, third.new) == (3, 3, True)
+    texts = [u.text for u in writer.archive.timeline("shotspotter", UTC)]
+    assert texts == ["First.", "Second.", "Third."]
     assert writer.archive.verify().ok
