@@ -204,8 +204,7 @@ class _Fold:
                 if kind == "statement" and uid not in amended:
                     position[uid] = n
                     order.append(update)
-                    issued = str(update.issued_at) if update.issued_at else None
-                    statements.append(Statement(uid, update.party or "", update.text or "", issued))
+                    statements.append(_statement(update))
                 else:
                     add(update, n >= last and kind in _BODY)
                 continue
@@ -237,10 +236,7 @@ class _Fold:
                     self.body_from.append(uid)
                 return
             if kind == "statement":
-                issued = str(update.issued_at) if update.issued_at else None
-                self.statements.append(
-                    Statement(uid, update.party or "", update.text or "", issued)
-                )
+                self.statements.append(_statement(update))
                 return
         if update.id in self.retractions:
             if in_body:  # a note where the withdrawn text stood
@@ -294,6 +290,27 @@ class _Fold:
 
 
 _BODY = ("report", "revision")
+# Statements by the update that made them (the update is kept with its statement, so
+# that no other object can take its id while it is here).
+_STATEMENTS: dict[int, tuple[Update, Statement]] = {}
+_STATEMENTS_KEPT = 8192
+
+
+def _statement(update: Update) -> Statement:
+    """A statement nothing amends, as it stands. Made once per update object: a long
+    story shows hundreds of statements in every version, and the reader keeps the
+    updates it read between replays."""
+    found = _STATEMENTS.get(id(update))
+    if found is not None and found[0] is update:
+        return found[1]
+    if len(_STATEMENTS) >= _STATEMENTS_KEPT:
+        _STATEMENTS.clear()
+    issued = str(update.issued_at) if update.issued_at else None
+    statement = Statement(update.id, update.party or "", update.text or "", issued)
+    _STATEMENTS[id(update)] = (update, statement)
+    return statement
+
+
 _UPDATE_ID = attrgetter("update_id")
 
 
