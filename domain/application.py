@@ -117,7 +117,7 @@ class Archive(Writing, Auditing):
             if not self.index.has_story(slug):
                 raise UnknownStory(f"no story {slug!r} in this archive: see `story list`")
             raise not_yet_reported(slug, cut)
-        return state(slug, updates, version)
+        return state(slug, updates, version, kept=True)
 
 
 def _unknown_update(slug: str, update_id: str, found: Update | None) -> UnknownUpdate:

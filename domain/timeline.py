@@ -12,7 +12,7 @@ the first versions of the timeline.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from operator import attrgetter
@@ -132,13 +132,19 @@ def _recorded(update: Update) -> datetime:
     return update.recorded_at
 
 
-def state(slug: str, updates: Sequence[Update], version: int | None = None) -> StoryVersion:
+def state(
+    slug: str, updates: Sequence[Update], version: int | None = None, kept: bool = False
+) -> StoryVersion:
     """Fold updates (in version order) into the story they tell.
 
     ``updates`` may leave out updates whose content cannot show (see
     ``storage.index``): the result is the same, given the true ``version`` number.
+    ``kept``: the updates are a reader's kept objects, folded again and again; what is
+    made of each (its statement) is then made once and kept too. (Kept for updates read
+    once, the same costs a whole-archive replay more than it saves.)
     """
-    return _Fold(updates).story(slug, len(updates) if version is None else version)
+    fold = _Fold(updates, _statement if kept else _new_statement)
+    return fold.story(slug, len(updates) if version is None else version)
 
 
 def history(
@@ -167,8 +173,12 @@ def history(
 class _Fold:
     """The fold's running state: updates are added in version order."""
 
-    def __init__(self, updates: Sequence[Update]) -> None:
-        """The fold of ``updates`` (in version order), ready for more."""
+    def __init__(
+        self, updates: Sequence[Update], statement: Callable[[Update], Statement] | None = None
+    ) -> None:
+        """The fold of ``updates`` (in version order), ready for more; ``statement``
+        makes the statement of an update that nothing amends."""
+        self.statement = statement = statement or _new_statement
         self.corrections: dict[str, Update] = {}
         self.retractions: dict[str, Update] = {}
         for update in updates:
@@ -204,7 +214,7 @@ class _Fold:
                 if kind == "statement" and uid not in amended:
                     position[uid] = n
                     order.append(update)
-                    statements.append(_statement(update))
+                    statements.append(statement(update))
                 else:
                     add(update, n >= last and kind in _BODY)
                 continue
@@ -236,7 +246,7 @@ class _Fold:
                     self.body_from.append(uid)
                 return
             if kind == "statement":
-                self.statements.append(_statement(update))
+                self.statements.append(self.statement(update))
                 return
         if update.id in self.retractions:
             if in_body:  # a note where the withdrawn text stood
@@ -305,10 +315,14 @@ def _statement(update: Update) -> Statement:
         return found[1]
     if len(_STATEMENTS) >= _STATEMENTS_KEPT:
         _STATEMENTS.clear()
-    issued = str(update.issued_at) if update.issued_at else None
-    statement = Statement(update.id, update.party or "", update.text or "", issued)
+    statement = _new_statement(update)
     _STATEMENTS[id(update)] = (update, statement)
     return statement
+
+
+def _new_statement(update: Update) -> Statement:
+    issued = str(update.issued_at) if update.issued_at else None
+    return Statement(update.id, update.party or "", update.text or "", issued)
 
 
 _UPDATE_ID = attrgetter("update_id")

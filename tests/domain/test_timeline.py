@@ -153,15 +153,18 @@ def test_statements_keep_their_party_and_date() -> None:
 
 
 def test_a_statement_shows_the_text_of_the_update_read_not_of_one_read_before() -> None:
-    """Statements are made once per update read; an update read again with other text
-    (a row changed behind the archive's back) shows what it now says."""
+    """A reader's kept updates make their statements once; an update read again with
+    other text (a row changed behind the archive's back) shows what it now says."""
     desk = Desk()
     said = desk.add("statement", "2024-02-15", party="SoundThinking", text="We stand ready.")
-    assert [s.text for s in state("s", [said]).statements] == ["We stand ready."]
     altered = Update.restore({**said.__dict__, "text": "We never said that."})
     assert altered.id == said.id
-    assert [s.text for s in state("s", [altered]).statements] == ["We never said that."]
-    assert [s.text for s in state("s", [said]).statements] == ["We stand ready."]
+    for kept in (True, False):
+        assert [s.text for s in state("s", [said], kept=kept).statements] == ["We stand ready."]
+        assert [s.text for s in state("s", [altered], kept=kept).statements] == [
+            "We never said that."
+        ]
+        assert state("s", [said], kept=kept) == state("s", [said])
 
 
 def test_the_version_after_an_update_is_the_prefix_through_it() -> None:
