@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain.checkpoints import Checkpoint
-from domain.digests import GENESIS, canonical, chain_digest, update_digest
+from domain.digests import GENESIS, canonical, chain_digest, digest_of
 from domain.errors import StoryError
 from domain.updates import Update
 
@@ -122,7 +122,12 @@ class _Seen:
 
 def fingerprint(record: dict[str, Any], recorded_at: str, digest: str) -> str:
     """A short hash of everything the index must agree with the event on."""
-    return hashlib.sha1(canonical(record, recorded_at) + digest.encode()).hexdigest()[:16]
+    return fingerprint_of(canonical(record, recorded_at), digest)
+
+
+def fingerprint_of(canonical_bytes: bytes, digest: str) -> str:
+    """``fingerprint``, from the update's canonical bytes."""
+    return hashlib.sha1(canonical_bytes + digest.encode()).hexdigest()[:16]
 
 
 def verify(
@@ -150,11 +155,12 @@ def verify(
         if only is not None and item.story != only:
             continue
         story = stories.setdefault(item.story, _Story(item.story))
-        findings.extend(_check_update(story, item))
+        canonical_bytes = canonical(item.record, item.recorded_at)  # for digest and index
+        findings.extend(_check_update(story, item, canonical_bytes))
         day = str(item.record.get("reported_at", ""))[:10]  # When.text starts with its day
         count, first, last = story.summary
         story.summary = (count + 1, min(first, day) if count else day, max(last, day))
-        index_findings.extend(_check_index(item, index))
+        index_findings.extend(_check_index(item, index, canonical_bytes))
         uid = str(item.record.get("id"))
         seen.append(_Seen(item.story, uid, item.version, item.digest, item.previous))
     _check_reordering(stories, seen, findings)  # story chains only: before the others
@@ -195,10 +201,11 @@ def _summary(summary: tuple[int, str, str]) -> str:
     return f"{count} update{'' if count == 1 else 's'} reported {first} to {last}"
 
 
-def _check_update(story: _Story, item: StoredUpdate) -> list[Finding]:
+def _check_update(story: _Story, item: StoredUpdate, canonical_bytes: bytes) -> list[Finding]:
+    """One update's record against its digest and id, and its place in its story."""
     found: list[Finding] = []
     uid = item.record.get("id")
-    if update_digest(item.record, item.recorded_at, item.previous) != item.digest:
+    if digest_of(canonical_bytes, item.previous) != item.digest:
         found.append(
             Finding(
                 story.slug,
@@ -327,13 +334,15 @@ def _check_chain(
     return previous, found
 
 
-def _check_index(item: StoredUpdate, index: dict[str, tuple[str, str]]) -> list[Finding]:
+def _check_index(
+    item: StoredUpdate, index: dict[str, tuple[str, str]], canonical_bytes: bytes
+) -> list[Finding]:
     """Compare one update's event with its index row (and forget the row)."""
     uid = str(item.record.get("id"))
     found = index.pop(uid, None)
     if found is None:
         why = "the read-side index lacks it (run `story rebuild`)"
-    elif found[1] != fingerprint(item.record, item.recorded_at, item.digest):
+    elif found[1] != fingerprint_of(canonical_bytes, item.digest):
         why = "the read-side index differs from the event (run `story rebuild`)"
     else:
         return []

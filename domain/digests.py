@@ -37,7 +37,12 @@ def canonical(record: dict[str, Any], recorded_at: str) -> bytes:
 
 def update_digest(record: dict[str, Any], recorded_at: str, previous: str) -> str:
     """The digest of an update, chained to the digest of its story's previous update."""
-    return hashlib.sha256(previous.encode() + b"\n" + canonical(record, recorded_at)).hexdigest()
+    return digest_of(canonical(record, recorded_at), previous)
+
+
+def digest_of(canonical_bytes: bytes, previous: str) -> str:
+    """``update_digest``, from the update's canonical bytes."""
+    return hashlib.sha256(previous.encode() + b"\n" + canonical_bytes).hexdigest()
 
 
 def chain_digest(previous: str, digest: str) -> str:
