@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import click
 
@@ -55,9 +54,9 @@ def verify(
     if against is not None:
         if slug is not None:
             raise InvalidInput("--against checks the whole archive: leave out the story")
-        checkpoint = checkpoints.read(_decode_file(Path(against)), against)
+        checkpoint = checkpoints.read(_decode_file(against), against)
         if public_key is not None:
-            checkpoints.check_signer(checkpoint, read(Path(public_key)), against, public_key)
+            checkpoints.check_signer(checkpoint, read(public_key), against, public_key)
     elif public_key is not None:
         raise InvalidInput("--public-key checks a checkpoint's signer: give --against too")
     result = archive_at(db).verify(slug)
@@ -89,7 +88,7 @@ def checkpoint(key: str | None, db: str | None) -> None:
     from domain import checkpoints
     from storage.locate import archive_url, display_url
 
-    private = read(Path(key)) if key else None
+    private = read(key) if key else None
     document = archive_at(db).checkpoint(display_url(archive_url(db)))
     if private is not None and key is not None:
         document = checkpoints.sign(document, private, key)
@@ -108,6 +107,8 @@ def keygen(path: str) -> None:
     Example:
       story keygen auditor.pem
     """
+    from pathlib import Path  # here, not at the top: every command would import it at start
+
     from domain import checkpoints
 
     private_path, public_path = Path(path), Path(f"{path}.pub")
@@ -124,10 +125,10 @@ def keygen(path: str) -> None:
     click.echo(f"Wrote {private_path} (private) and {public_path} (public); key {fingerprint}")
 
 
-def _decode_file(path: Path) -> str:
+def _decode_file(path: str) -> str:
     from domain.sources import decode
 
-    return decode(read(path), str(path))
+    return decode(read(path), path)
 
 
 @click.command()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -101,9 +100,11 @@ def user() -> str:
         return "unknown"
 
 
-def read(path: Path) -> bytes:
+def read(path: str | os.PathLike[str]) -> bytes:
+    """A file's bytes, or a one-line error that says what is wrong with it."""
     try:
-        return path.read_bytes()
+        with open(path, "rb") as file:
+            return file.read()
     except FileNotFoundError:
         raise InvalidInput(f"{path}: no such file") from None
     except IsADirectoryError:

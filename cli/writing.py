@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -120,7 +119,7 @@ def _text(text: str | None, text_file: str | None, stdin: str | None) -> str | N
 
     if text_file in (None, "-"):
         return decode(sys.stdin.buffer.read(), "standard input")
-    return decode(read(Path(text_file)), text_file)
+    return decode(read(text_file), text_file)
 
 
 def _json_value(value: str | None) -> Any:
