@@ -80,11 +80,14 @@ class Store:
             event.listen(self.engine, "begin", _sqlite_begin)
         else:
             self.engine = create_engine(url, pool_use_lifo=True)
+        event.listen(self.engine, "invalidate", self._on_invalidate)
         self._current: ContextVar[_Transaction | None] = ContextVar("writing", default=None)
         # The last write transaction's connection, kept out of the pool until the next
-        # one: lending it again costs a checkout and a checkin (with its reset) each time.
-        # A list, whose pop and append are atomic: threads writing at once each get one.
+        # one: lending it again cost a checkout and a checkin (with its reset) each time.
+        # A list, whose pop and append are each atomic: threads writing at once never
+        # share one (at worst both keep theirs; close() closes every one).
         self._spare: list[Any] = []
+        self._closed = False
         self._snapshot: ContextVar[Connection | None] = ContextVar("snapshot", default=None)
 
     def sql(self, statement: str) -> str:
@@ -124,15 +127,18 @@ class Store:
         with the writes still queued and the closing reads): on PostgreSQL an append is
         then two round trips, or one when the writer trusts its memory
         (``domain.writing``)."""
-        raw = self._spare.pop() if self._spare else self.engine.raw_connection()
+        try:
+            raw = self._spare.pop()
+        except IndexError:
+            raw = self.engine.raw_connection()
         driver: Any = raw.driver_connection
-        if not self.sqlite:
-            driver.autocommit = True  # BEGIN and COMMIT are ours to send
         opening = ["BEGIN IMMEDIATE"] if self.sqlite else ["BEGIN", *self._lock(setup=False)]
         transaction = _Transaction(raw, opening)
         token = self._current.set(transaction)
         try:
             try:
+                if not self.sqlite:
+                    driver.autocommit = True  # BEGIN and COMMIT are ours to send
                 yield raw
                 self._commit(transaction)
             except BaseException:
@@ -147,10 +153,34 @@ class Store:
 
     def _keep(self, raw: Any, driver: Any) -> None:
         """Keep a write connection for the next write transaction (one at most), or give
-        it back to the pool; one that is broken or still in a transaction goes back."""
-        if not self._spare and raw.is_valid and not self._in_transaction(driver):
+        it back to the pool: one that is broken or still in a transaction goes back (the
+        pool resets or discards it), as does any once the store is closed."""
+        try:
+            keep = (
+                not self._spare
+                and not self._closed
+                and raw.is_valid
+                and not self._in_transaction(driver)
+            )
+        except Exception:
+            keep = False
+        if keep:
             self._spare.append(raw)
         else:
+            raw.close()
+
+    def _on_invalidate(self, *_: Any) -> None:
+        """The pool discarded a connection it found broken (the server restarted, or ended
+        our sessions, say): the kept one is likely broken too, and goes as well."""
+        self._drop_spare()
+
+    def _drop_spare(self) -> None:
+        while True:
+            try:
+                raw = self._spare.pop()
+            except IndexError:
+                return
+            raw.invalidate()
             raw.close()
 
     def _commit(self, transaction: _Transaction) -> None:
@@ -354,8 +384,12 @@ class Store:
             cursor.close()
 
     def close(self) -> None:
-        while self._spare:
-            self._spare.pop().close()
+        self._closed = True
+        while True:
+            try:
+                self._spare.pop().close()
+            except IndexError:
+                break
         self.engine.dispose()
 
     def tidy(self, table: str) -> None:

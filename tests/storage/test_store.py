@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from typing import Any
 
+import psycopg
 import pytest
 from eventsourcing.persistence import PersistenceError
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError as SqlOperationalError
 
 from storage.archive import open_archive
 from storage.locate import archive_url
@@ -95,20 +98,67 @@ def test_a_writers_first_read_already_holds_the_archive_lock(store: Store, db: s
         assert lock_held(store, db)
 
 
-@pytest.mark.parametrize("fails", [False, True], ids=["committed", "failed"])
-def test_between_transactions_a_writer_holds_no_lock(store: Store, db: str, fails: bool) -> None:
-    """The connection kept for the next write transaction is idle, whatever the last did."""
-    if fails:
-        with pytest.raises(PersistenceError):
-            write_and_fail_at_commit(store)
-    else:
-        with store.writing() as connection:
-            store.queue(connection, INSERT, [("probe-1", "a")])
-    assert not lock_held(store, db)
+def write_and_fail_holding_the_lock(store: Store) -> None:
     with store.writing() as connection:
-        store.queue(connection, INSERT, [("probe-2", "b")])
-    assert probes(store) == (1 if fails else 2)
+        store.queue(connection, INSERT, [("probe-1", "a")])
+        store.fetch(connection, COUNT)  # the lock is taken, the write sent; no COMMIT yet
+        raise RuntimeError("the caller failed mid-transaction")
+
+
+LAST_TRANSACTION = {
+    "committed": lambda store: write_probe(store, "probe-1"),
+    "failed-at-commit": write_and_fail_at_commit,
+    "failed-holding-the-lock": write_and_fail_holding_the_lock,
+}
+
+
+def write_probe(store: Store, name: str) -> Any:
+    with store.writing() as connection:
+        store.queue(connection, INSERT, [(name, "a")])
+    return connection
+
+
+@pytest.mark.parametrize("last", list(LAST_TRANSACTION))
+def test_between_transactions_a_writer_holds_no_lock(store: Store, db: str, last: str) -> None:
+    """The connection kept for the next write transaction is idle, whatever the last did,
+    and the next transaction gets it."""
+    with store.writing() as kept:
+        pass  # sends nothing
+    if last == "committed":
+        LAST_TRANSACTION[last](store)
+    else:
+        with pytest.raises((PersistenceError, RuntimeError)):
+            LAST_TRANSACTION[last](store)
     assert not lock_held(store, db)
+    assert write_probe(store, "probe-2") is kept
+    assert probes(store) == (2 if last == "committed" else 1)
+    assert not lock_held(store, db)
+
+
+def test_a_write_after_the_server_dropped_our_connections_succeeds(postgres_db: str) -> None:
+    """The server ended every session (a restart, a failover): once a read has met the
+    broken connection, the next write does not get the kept one, which is broken too."""
+    open_archive(postgres_db).close()
+    store = Store(archive_url(postgres_db))
+    try:
+        write_probe(store, "probe-1")
+        assert probes(store) == 1
+        engine = create_engine(postgres_db)
+        with engine.connect() as admin:
+            ended = admin.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalar()
+        engine.dispose()
+        assert ended == 2  # the kept write connection and the pool's read connection
+        with pytest.raises((SqlOperationalError, psycopg.OperationalError)):
+            probes(store)
+        write_probe(store, "probe-2")
+        assert probes(store) == 2
+    finally:
+        store.close()
 
 
 def test_a_writer_that_sends_nothing_commits_nothing_and_holds_no_lock(
