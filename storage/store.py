@@ -126,7 +126,8 @@ class Store:
         (BEGIN and the lock travel with it) and commits with its last (the COMMIT travels
         with the writes still queued and the closing reads): on PostgreSQL an append is
         then two round trips, or one when the writer trusts its memory
-        (``domain.writing``)."""
+        (``domain.writing``). It runs on the connection the last one kept (``_keep``),
+        or on one from the pool."""
         try:
             raw = self._spare.pop()
         except IndexError:
