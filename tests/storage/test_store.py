@@ -80,16 +80,22 @@ def lock_held(store: Store, db: str) -> bool:
             return True
         finally:
             other.close()
-    engine = create_engine(url)
-    with engine.connect() as other:
-        held = other.execute(
-            text(
-                "SELECT count(*) FROM pg_locks WHERE relation = 'archive_events'::regclass"
-                " AND mode = 'ExclusiveLock' AND granted"
-            )
-        ).scalar()
-    engine.dispose()
+    held = one_value(
+        url,
+        "SELECT count(*) FROM pg_locks WHERE relation = 'archive_events'::regclass"
+        " AND mode = 'ExclusiveLock' AND granted",
+    )
     return held == 1
+
+
+def one_value(url: str, query: str) -> Any:
+    """A query's one value, asked of the server on a connection of its own."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as other:
+            return other.execute(text(query)).scalar()
+    finally:
+        engine.dispose()
 
 
 def test_a_writers_first_read_already_holds_the_archive_lock(store: Store, db: str) -> None:
@@ -143,15 +149,11 @@ def test_a_write_after_the_server_dropped_our_connections_succeeds(postgres_db: 
     try:
         write_probe(store, "probe-1")
         assert probes(store) == 1
-        engine = create_engine(postgres_db)
-        with engine.connect() as admin:
-            ended = admin.execute(
-                text(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
-            ).scalar()
-        engine.dispose()
+        ended = one_value(
+            postgres_db,
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
         assert ended == 2  # the kept write connection and the pool's read connection
         with pytest.raises((SqlOperationalError, psycopg.OperationalError)):
             probes(store)
