@@ -173,16 +173,17 @@ class Store:
     def _on_invalidate(self, *_: Any) -> None:
         """The pool discarded a connection it found broken (the server restarted, or ended
         our sessions, say): the kept one is likely broken too, and goes as well."""
-        self._drop_spare()
-
-    def _drop_spare(self) -> None:
-        while True:
-            try:
-                raw = self._spare.pop()
-            except IndexError:
-                return
+        for raw in self._taken_spares():
             raw.invalidate()
             raw.close()
+
+    def _taken_spares(self) -> Iterator[Any]:
+        """The kept connections, each taken out of the list as it comes."""
+        while True:
+            try:
+                yield self._spare.pop()
+            except IndexError:
+                return
 
     def _commit(self, transaction: _Transaction) -> None:
         """Send what is left, the closing reads and COMMIT, and hand out the reads' rows.
@@ -386,11 +387,8 @@ class Store:
 
     def close(self) -> None:
         self._closed = True
-        while True:
-            try:
-                self._spare.pop().close()
-            except IndexError:
-                break
+        for raw in self._taken_spares():
+            raw.close()
         self.engine.dispose()
 
     def tidy(self, table: str) -> None:
