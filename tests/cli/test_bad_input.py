@@ -346,6 +346,12 @@ def test_a_missing_text_file_is_an_error(cli: Cli, tmp_path: Path) -> None:
     )
 
 
+def test_a_folder_given_as_the_text_file_is_an_error(cli: Cli, tmp_path: Path) -> None:
+    assert cli.fails("append", "budget", *REPORT, "--file", str(tmp_path)) == (
+        f"{tmp_path}: is a folder, not a file"
+    )
+
+
 @pytest.mark.parametrize(
     ("data", "problem"),
     [
