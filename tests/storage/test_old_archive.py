@@ -1,0 +1,74 @@
+"""An archive written by an earlier layout still opens, verifies and replays identically.
+
+tests/fixtures/archive_v3 holds an SQLite archive of schema version 3 as SQL text
+(three stories, every kind of update, a signed checkpoint and an update after it) and
+the --json output of every reading command over it, taken when it was made.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "archive_v3"
+
+
+def _expected_module() -> Any:
+    spec = importlib.util.spec_from_file_location("archive_v3_expected", FIXTURE / "expected.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def old_archive(tmp_path: Path) -> str:
+    path = tmp_path / "archive.db"
+    connection = sqlite3.connect(path)
+    connection.executescript((FIXTURE / "archive.sql").read_text(encoding="utf-8"))
+    connection.commit()
+    connection.close()
+    return str(path)
+
+
+def test_every_reading_command_answers_as_when_the_archive_was_made(
+    old_archive: str, tmp_path: Path
+) -> None:
+    expected = json.loads((FIXTURE / "expected.json").read_text(encoding="utf-8"))
+    checkpoint, public_key = FIXTURE / "checkpoint.json", FIXTURE / "auditor.pem.pub"
+    found = _expected_module().outputs(old_archive, str(checkpoint), str(public_key))
+    found = {
+        key.replace(str(checkpoint), "CHECKPOINT").replace(str(public_key), "PUBKEY"): value
+        for key, value in found.items()
+    }
+    assert sorted(found) == sorted(expected)
+    for command, output in expected.items():
+        assert found[command] == output, command
+
+
+def test_the_old_archive_takes_new_updates_and_still_verifies(old_archive: str) -> None:
+    from click.testing import CliRunner
+
+    from cli.main import story
+
+    runner = CliRunner()
+    appended = runner.invoke(
+        story,
+        ["append", "council", "--kind", "report", "--reported-at", "2024-03-06",
+         "--text", "The minutes were published.", "--db", old_archive, "--json"],
+    )  # fmt: skip
+    assert appended.exit_code == 0, appended.output
+    assert json.loads(appended.output)["version"] == 9
+    verified = runner.invoke(
+        story,
+        ["verify", "--json", "--db", old_archive,
+         "--against", str(FIXTURE / "checkpoint.json")],
+    )  # fmt: skip
+    assert verified.exit_code == 0, verified.output
+    assert json.loads(verified.output)["updates"] == 20
