@@ -57,11 +57,10 @@ from benchlib import (
     wants_profile,
 )
 
-from domain.application import Archive
+from domain.application import Archive, chunked
 from domain.model import story_id
 from domain.updates import Update
 from domain.when import When
-from domain.writing import chunked
 from storage.archive import open_archive
 from storage.index import INSERT_LINK
 from storage.tables import INSERT_ROW, ROW_FIELDS, upsert_stats

@@ -40,9 +40,8 @@ from benchlib import (
     workdir,
 )
 
-from domain.application import Archive
+from domain.application import Archive, chunked
 from domain.when import When
-from domain.writing import chunked
 from storage.archive import open_archive
 
 STORIES = 10_000

@@ -40,8 +40,7 @@ from benchlib import (
     workdir,
 )
 
-from domain.application import Archive
-from domain.writing import chunked
+from domain.application import Archive, chunked
 from storage.archive import open_archive
 
 STORIES = 1_000

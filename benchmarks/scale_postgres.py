@@ -56,9 +56,9 @@ from benchlib import (
     timed,
 )
 
+from domain.application import chunked
 from domain.updates import Update
 from domain.when import When
-from domain.writing import chunked
 from storage.archive import open_archive
 
 STORIES = 10_000

@@ -200,6 +200,6 @@ def import_(
 
 def _reader(source: Source) -> Callable[[], Iterator[list[Update]]]:
     """Reads a file's updates afresh, in chunks (a retried import reads it again)."""
-    from domain.writing import chunked
+    from domain.application import chunked
 
     return lambda: chunked(source.read())

@@ -1,36 +1,174 @@
-"""The archive application: the writing and auditing parts, and the reading queries.
+"""The archive application: start here.
 
-Persistence is configuration (see domain.ports): this module never names a database.
+:class:`Archive` is an eventsourcing ``Application``. Appending an update loads its
+story (``_load``), records the update on it (``Story.record``) and saves the story with
+``Application.save``; the recorder writes the events and the update's index row in one
+transaction (storage.recorder). Everything else reads the index (``self.index``, the
+:class:`~domain.ports.Index` port) and folds what it reads (domain.timeline,
+domain.provenance, domain.diffing, domain.verification).
+
+Persistence is configuration: this module never names a database.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from datetime import tzinfo
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+from uuid import UUID
 
-from domain.auditing import Auditing
+from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError, PersistenceError
+from eventsourcing.utils import TopicError
+
+from domain import checkpoints
 from domain.diffing import StoryDiff, diff
-from domain.errors import InvalidInput, NotYetReported, UnknownStory, UnknownUpdate
+from domain.errors import (
+    ArchiveUnavailable,
+    InvalidInput,
+    NotYetReported,
+    UnknownStory,
+    UnknownUpdate,
+    first_line,
+)
+from domain.model import Story, story_id
 from domain.ports import Index, StorySummary
-from domain.timeline import Cut, StoryVersion, not_yet_reported, state, timeline
+from domain.provenance import Blame, Sighting, blame, trace, trivial_updates
+from domain.timeline import Cut, StoryVersion, history, not_yet_reported, state
 from domain.updates import Update, check_slug
-from domain.when import When
-from domain.writing import Appended, Imported, Writing
+from domain.verification import Finding, StoredUpdate, Verification, verify
+from domain.when import When, utc_text
 
-__all__ = ["Appended", "Archive", "Imported", "Index", "StorySummary"]
+__all__ = ["Appended", "Archive", "Imported", "Index", "StorySummary", "chunked"]
 
-
+CHUNK = 1000  # updates saved at a time within a batch's transaction
+BULK = 1000  # updates recorded at once after which the index is tidied
 _ID = re.compile(r"^[0-9A-Fa-f]{12}$")  # an update id, in either case
 
 
-class Archive(Writing, Auditing):
+@dataclass(frozen=True)
+class Appended:
+    """What one append did: the update, and the version it made (or was already)."""
+
+    update: Update
+    version: int
+    versions: int
+    new: bool
+
+
+@dataclass
+class Imported:
+    """What one batch (one file) did: the ids appended, and those already present."""
+
+    new: list[str] = field(default_factory=list)
+    present: list[str] = field(default_factory=list)
+
+
+class Archive(Application[UUID]):
     """The story archive: append updates; replay, log and diff stories; audit them."""
+
+    name = "Archive"
+    # No snapshots: a story loads from its first and last events (see _load).
+    is_snapshotting_enabled = False
+
+    def __init__(self, env: dict[str, str], index: Callable[[Archive], Index]) -> None:
+        super().__init__(env)
+        self.index = index(self)
+
+    def close(self) -> None:
+        super().close()
+        self.index.close()
+
+    # Writing
+
+    def append(self, update: Update) -> Appended:
+        """Append one update; appending the same content again changes nothing."""
+        result = self.record_stream(lambda: [[update]])
+        recorded = self.index.find(update.id)
+        assert recorded is not None
+        version, versions = self.index.place(update.id)
+        return Appended(recorded, version, versions, bool(result.new))
+
+    def record(self, updates: Iterable[Update]) -> Imported:
+        """Append a batch atomically: all of it is recorded, or (on any error) none of it."""
+        batch = list(updates)
+        return self.record_stream(lambda: chunked(batch))
+
+    def record_stream(
+        self,
+        chunks: Callable[[], Iterable[Sequence[Update]]],
+        progress: Callable[[int], None] = lambda n: None,
+    ) -> Imported:
+        """Append a stream of updates in one transaction: all of it, or none of it.
+
+        The transaction holds the archive's write lock from its start, so what it reads
+        (a story's last event, an update's target) stays true until it commits.
+        """
+        result = Imported()
+        try:
+            with self.index.recording():
+                stories: dict[str, Story] = {}
+                for chunk in chunks():
+                    self._record_chunk(chunk, stories, result)
+                    progress(len(chunk))
+        except IntegrityError as error:
+            raise ArchiveUnavailable(
+                f"the archive refused the updates ({first_line(error)}): "
+                "nothing was written; run `story verify`"
+            ) from None
+        except PersistenceError as error:
+            raise ArchiveUnavailable(
+                f"the archive could not record the updates ({first_line(error)}): "
+                "nothing was written"
+            ) from None
+        if len(result.new) >= BULK:
+            self.index.tidy()
+        return result
+
+    def _record_chunk(
+        self, chunk: Sequence[Update], stories: dict[str, Story], result: Imported
+    ) -> None:
+        """Record a chunk's new updates on their stories and save them (one save)."""
+        known = self.index.known({u.id for u in chunk} | {u.target for u in chunk if u.target})
+        recorded: dict[str, Update] = {}
+        for update in chunk:
+            if update.id in known or update.id in recorded:
+                result.present.append(update.id)
+                continue
+            story = stories.get(update.story)
+            if story is None:
+                story = stories[update.story] = self._load(update.story)
+            target = None
+            if update.target:
+                target = recorded.get(update.target) or known.get(update.target)
+            recorded[update.id] = story.record(update, self.index.zone, target)
+            result.new.append(update.id)
+        touched = {update.story for update in recorded.values()}
+        self.save(*(stories[slug] for slug in touched), updates=list(recorded.values()))
+
+    def _load(self, slug: str) -> Story:
+        """A story from its first and last events (Story.resume); a new one if none.
+
+        Not ``self.repository.get``, which replays every event of the story: an append
+        to a story of 10,000 updates would read 10,000 events where two suffice.
+        """
+        found = story_id(slug)
+        last = self.recorder.select_events(found, desc=True, limit=1)
+        if not last:
+            return Story(slug=slug)
+        started = self.mapper.to_domain_event(self.recorder.select_events(found, lte=1)[0])
+        latest = self.mapper.to_domain_event(last[0])
+        assert isinstance(started, Story.Started)
+        return Story.resume(started, latest if isinstance(latest, Story.Updated) else None)
+
+    # Reading
 
     def timeline(self, slug: str, tz: tzinfo, known_at: When | None = None) -> list[Update]:
         """Every update of a story, in version order (reported, then recorded)."""
         cut = Cut(tz, None, known_at)
-        seen = timeline(self._updates(slug, cut), self.index.zone, cut)
+        seen = self._updates(slug, cut)
         if not seen:
             raise NotYetReported(
                 f"story {slug!r} had no update recorded by {known_at}: choose a later --known-at"
@@ -117,7 +255,150 @@ class Archive(Writing, Auditing):
             if not self.index.has_story(slug):
                 raise UnknownStory(f"no story {slug!r} in this archive: see `story list`")
             raise not_yet_reported(slug, cut)
-        return state(slug, updates, version, kept=True)
+        return state(slug, updates, version)
+
+    def _updates(self, slug: str, cut: Cut | None) -> list[Update]:
+        check_slug(slug)
+        updates = self.index.updates(slug, cut)
+        if not updates and not self.index.has_story(slug):
+            raise UnknownStory(f"no story {slug!r} in this archive: see `story list`")
+        return updates
+
+    # Auditing: is history intact, and who wrote each sentence
+
+    def history(
+        self,
+        slug: str,
+        tz: tzinfo,
+        when: When | None = None,
+        known_at: When | None = None,
+        made_by: bool = True,
+    ) -> list[tuple[Update, StoryVersion]]:
+        """The story after each of its updates, in version order, through ``when``
+        (``made_by=False``: see ``domain.timeline.history``)."""
+        cut = Cut(tz, when, known_at)
+        seen = self._updates(slug, cut)
+        if not seen:
+            raise not_yet_reported(slug, cut)
+        return list(history(slug, seen, made_by))
+
+    def blame(
+        self,
+        slug: str,
+        tz: tzinfo,
+        when: When | None = None,
+        known_at: When | None = None,
+        ignore_trivial: bool = False,
+    ) -> tuple[StoryVersion, Blame]:
+        """The story as of ``when``, each sentence with the update that introduced it."""
+        versions = self.history(slug, tz, when, known_at, made_by=False)
+        return versions[-1][1], blame(versions, ignore_trivial)
+
+    def trace(
+        self, slugs: list[str] | None, phrase: str, tz: tzinfo, ignore_case: bool = False
+    ) -> dict[str, list[Sighting]]:
+        """Every change in a phrase's presence, per story (all stories when None)."""
+        if not phrase.strip():
+            raise InvalidInput('the phrase is empty: give the words to trace, e.g. "extension"')
+        names = slugs if slugs is not None else [s.slug for s in self.index.stories()]
+        return {
+            slug: trace(self.history(slug, tz, made_by=False), phrase, ignore_case)
+            for slug in names
+        }
+
+    def trivial_updates(self, slug: str, tz: tzinfo, known_at: When | None = None) -> set[str]:
+        """Updates that changed only whitespace or punctuation."""
+        return trivial_updates(self.history(slug, tz, None, known_at, made_by=False))
+
+    def verify(self, slug: str | None = None) -> Verification:
+        """Recompute every digest and both chains from the stored events.
+
+        Every read sees the archive at one moment: updates recorded while it runs are
+        neither checked nor taken for tampering.
+        """
+        if slug is not None:
+            check_slug(slug)
+        with self.index.snapshot():
+            if slug is not None and not self.index.has_story(slug):
+                raise UnknownStory(f"no story {slug!r} in this archive: see `story list`")
+            return verify(
+                self._stored_updates(),
+                self.index.chain_rows(),
+                self.index.fingerprints(slug),
+                slug,
+                self.index.summaries(slug),
+            )
+
+    def rebuild(self, progress: Callable[[int], None] = lambda n: None) -> int:
+        """Re-derive the read-side index from the event store; how many updates it holds."""
+        return self.index.rebuild(self._recorded_updates(), progress)
+
+    def event_count(self) -> int:
+        """How many events the store holds (for progress bars)."""
+        return self.recorder.max_notification_id() or 0
+
+    def checkpoint(self, archive: str) -> dict[str, Any]:
+        """The archive's head, as a checkpoint document; only of an archive that verifies."""
+        result = self.verify()
+        if not result.ok:
+            raise ArchiveUnavailable(
+                f"the archive does not verify ({len(result.findings)} problems): "
+                "run `story verify`; a checkpoint would vouch for altered history"
+            )
+        made_at = utc_text(datetime.now(UTC))
+        return checkpoints.make(archive, made_at, result.stories, result.updates, result.head)
+
+    def _recorded_updates(self) -> Iterator[Update]:
+        for item in self._stored_updates():
+            if isinstance(item, Finding):
+                raise ArchiveUnavailable(f"cannot rebuild: {item}: run `story verify`")
+            recorded_at = datetime.fromisoformat(item.recorded_at)
+            yield replace(Update.from_record(item.record, recorded_at), digest=item.digest)
+
+    def _stored_updates(self) -> Iterator[StoredUpdate | Finding]:
+        """Every update event, read raw from the event store in recorded order."""
+        slugs: dict[UUID | str, str] = {}
+        start, page = 1, 2000
+        while True:
+            notifications = self.recorder.select_notifications(start, page)
+            for notification in notifications:
+                try:
+                    event = self.mapper.to_domain_event(notification)
+                except (ValueError, KeyError, TypeError, TopicError) as error:
+                    yield Finding(
+                        slugs.get(notification.originator_id, str(notification.originator_id)),
+                        None,
+                        "changed content",
+                        f"event {notification.id} cannot be read: {first_line(error)}",
+                    )
+                    continue
+                if isinstance(event, Story.Started):
+                    slugs[event.originator_id] = event.slug
+                elif isinstance(event, Story.Updated):
+                    yield StoredUpdate(
+                        notification.id,
+                        slugs.get(event.originator_id, str(event.update.get("story"))),
+                        event.originator_version,
+                        event.update,
+                        utc_text(event.timestamp),
+                        event.digest,
+                        event.previous,
+                    )
+            if len(notifications) < page:
+                return
+            start = notifications[-1].id + 1
+
+
+def chunked(updates: Iterable[Update], size: int = CHUNK) -> Iterator[list[Update]]:
+    """A stream of updates in lists of at most ``size``."""
+    chunk: list[Update] = []
+    for update in updates:
+        chunk.append(update)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _unknown_update(slug: str, update_id: str, found: Update | None) -> UnknownUpdate:

@@ -6,7 +6,7 @@ projections and diffs can change without invalidating anything stored.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import UTC, tzinfo
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -16,7 +16,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.digests import GENESIS, update_digest
 from domain.errors import InvalidInput, UnknownUpdate
 from domain.updates import CORRECTABLE, RETRACTABLE, Update
-from domain.when import When, utc_text
+from domain.when import utc_text
 
 STORY_NAMESPACE = uuid5(NAMESPACE_URL, "https://story.invalid/stories/")
 
@@ -93,11 +93,12 @@ class Story(Aggregate):
     class Revised(Updated):
         """A full new text of the article was captured."""
 
-    def record(self, update: Update, zone: tzinfo = UTC, target: Target | None = None) -> None:
+    def record(self, update: Update, zone: tzinfo = UTC, target: Update | None = None) -> Update:
         """Append an update; corrections and retractions must amend one of ours.
 
         ``zone`` is the archive's: where a date-only update sits on the timeline.
-        ``target`` is what the archive knows of the update it amends (None: nothing).
+        ``target`` is the recorded update it amends (None: the archive has none).
+        Returns the update as recorded: when, and its digest.
         """
         if update.story != self.slug:
             raise InvalidInput(f"update for {update.story!r} cannot go in story {self.slug!r}")
@@ -112,8 +113,9 @@ class Story(Aggregate):
             digest=update_digest(record, utc_text(recorded_at), self.head),
             previous=self.head,
         )
+        return replace(update, recorded_at=recorded_at, digest=self.head)
 
-    def _check_target(self, update: Update, zone: tzinfo, target: Target | None) -> None:
+    def _check_target(self, update: Update, zone: tzinfo, target: Update | None) -> None:
         if target is None:
             raise UnknownUpdate(
                 f"{update.kind} target {update.target!r} is not an update of story "
@@ -138,19 +140,6 @@ class Story(Aggregate):
                 f"{update.target} (reported {target.reported_at}): it must come after what it "
                 "amends"
             )
-
-
-@dataclass(frozen=True)
-class Target:
-    """What the archive knows of an update that another amends."""
-
-    story: str
-    kind: str
-    reported_at: When
-
-    @classmethod
-    def of(cls, update: Update) -> Target:
-        return cls(update.story, update.kind, update.reported_at)
 
 
 EVENTS: dict[str, type[Story.Updated]] = {

@@ -1,8 +1,8 @@
-"""The archive's ports: what the application needs from the read side, and its base.
+"""What the archive application needs from the read side: the Index port.
 
-Persistence is configuration: the event store comes from the eventsourcing environment,
-and the read-side index (one row per update, written in the same transaction as the
-event) is whatever implements :class:`Index` (storage.index on SQLAlchemy).
+The event store comes from the eventsourcing environment (``PERSISTENCE_MODULE``); the
+index (one row per update, written in the same transaction as its event) is whatever
+implements :class:`Index`: storage.index on SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -12,15 +12,10 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Protocol
-from uuid import UUID
 
-from eventsourcing.application import Application
-
-from domain.audit import ChainRow
-from domain.errors import UnknownStory
-from domain.model import Story, Target
 from domain.timeline import Cut
-from domain.updates import Update, check_slug
+from domain.updates import Update
+from domain.verification import ChainRow
 
 
 @dataclass(frozen=True)
@@ -33,44 +28,25 @@ class StorySummary:
     last_reported: str
 
 
-class IndexWriter(Protocol):
-    """The index inside the archive's write transaction (writers take turns)."""
-
-    def known(self, update_ids: Collection[str]) -> dict[str, Target]:
-        """Those of these updates the archive holds (this transaction's included)."""
-
-    def add(self, update: Update) -> None: ...
-
-    def chain(self, links: list[tuple[str, str, str]]) -> None:
-        """Extend the archive's chain with (update id, story, digest), in recorded order."""
-
-    def recorded(self) -> int:
-        """How many updates the archive holds, this transaction's included (the length
-        of its chain): it changes whenever anyone records anything."""
-
-    def placement(self, update_id: str) -> Callable[[], tuple[Update, int, int]]:
-        """A recorded update, the version it makes and how many its story has: read in
-        the transaction, with its COMMIT, so the answer is there once it has committed."""
-
-
 class Index(Protocol):
     """The read side: recorded updates, queryable without replaying every event."""
 
     zone: tzinfo  # places date-only reported_at on the timeline; fixed per archive
 
+    def recording(self) -> AbstractContextManager[object]:
+        """The write transaction, shared with the event store and holding the archive's
+        write lock: everything saved inside commits together, or nothing does; reads
+        inside see what it wrote."""
+
+    def tidy(self) -> None:
+        """After a bulk write: let the database catch up (fresh planner statistics)."""
+
     def snapshot(self) -> AbstractContextManager[None]:
         """Reads inside (the index's and the event store's) all see the archive as it
         stood at the first of them, whatever is written meanwhile."""
 
-    def recording(self, trusting: bool = False) -> AbstractContextManager[IndexWriter]:
-        """A transaction shared with the event store: events and rows commit together.
-
-        ``trusting``: the chain's head is taken from this index's last commit, not read;
-        if anyone has written since, the commit fails (IntegrityError) and writes nothing.
-        """
-
     def updates(self, slug: str, cut: Cut | None = None) -> list[Update]:
-        """The updates of a story that a cut admits, in recorded order."""
+        """The updates of a story that a cut admits, in version order."""
 
     def stories_updates(self, cut: Cut) -> Iterator[tuple[str, list[Update]]]:
         """Each story's updates a cut admits (in version order), story by story, by slug."""
@@ -79,6 +55,9 @@ class Index(Protocol):
         """(version number, the updates whose content can still show), in version order."""
 
     def find(self, update_id: str) -> Update | None: ...
+
+    def known(self, update_ids: Collection[str]) -> dict[str, Update]:
+        """Those of these updates the archive holds."""
 
     def place(self, update_id: str) -> tuple[int, int]:
         """(the version an update makes, how many versions its story has)."""
@@ -89,7 +68,7 @@ class Index(Protocol):
     def has_story(self, slug: str) -> bool: ...
 
     def fingerprints(self, slug: str | None) -> dict[str, tuple[str, str]]:
-        """Update id -> (story, domain.audit.fingerprint of its row), for verification."""
+        """Update id -> (story, domain.verification.fingerprint of its row)."""
 
     def summaries(self, slug: str | None) -> dict[str, tuple[int, str, str]]:
         """The story list: slug -> (updates, first and last reported day)."""
@@ -107,30 +86,3 @@ class Index(Protocol):
 
     def close(self) -> None:
         """Release connections."""
-
-
-class ArchiveBase(Application[UUID]):
-    """What every part of the archive shares: the event store and the index."""
-
-    name = "Archive"
-    # No snapshots: a story loads from its first and last events (Story.resume).
-    is_snapshotting_enabled = False
-
-    def __init__(self, env: dict[str, str], index: Callable[[ArchiveBase], Index]) -> None:
-        super().__init__(env)
-        self.index = index(self)
-        self._loaded_at: dict[str, int] = {}  # story -> version read by the last attempt
-        self._written: dict[str, Story] = {}  # stories as this writer left them
-        self._recorded = -1  # the archive's chain length when this writer last committed
-        self._trusting = False  # whether nobody else wrote between its last two commits
-
-    def close(self) -> None:
-        super().close()
-        self.index.close()
-
-    def _updates(self, slug: str, cut: Cut | None) -> list[Update]:
-        check_slug(slug)
-        updates = self.index.updates(slug, cut)
-        if not updates and not self.index.has_story(slug):
-            raise UnknownStory(f"no story {slug!r} in this archive: see `story list`")
-        return updates

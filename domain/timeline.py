@@ -12,7 +12,7 @@ the first versions of the timeline.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from operator import attrgetter
@@ -132,18 +132,13 @@ def _recorded(update: Update) -> datetime:
     return update.recorded_at
 
 
-def state(
-    slug: str, updates: Sequence[Update], version: int | None = None, kept: bool = False
-) -> StoryVersion:
+def state(slug: str, updates: Sequence[Update], version: int | None = None) -> StoryVersion:
     """Fold updates (in version order) into the story they tell.
 
     ``updates`` may leave out updates whose content cannot show (see
     ``storage.index``): the result is the same, given the true ``version`` number.
-    ``kept``: the updates are a reader's kept objects, folded again and again; what is
-    made of each (its statement) is then made once and kept too. (Kept for updates read
-    once, the same costs a whole-archive replay more than it saves.)
     """
-    fold = _Fold(updates, _statement if kept else _new_statement)
+    fold = _Fold(updates)
     return fold.story(slug, len(updates) if version is None else version)
 
 
@@ -173,12 +168,8 @@ def history(
 class _Fold:
     """The fold's running state: updates are added in version order."""
 
-    def __init__(
-        self, updates: Sequence[Update], statement: Callable[[Update], Statement] | None = None
-    ) -> None:
-        """The fold of ``updates`` (in version order), ready for more; ``statement``
-        makes the statement of an update that nothing amends."""
-        self.statement = statement = statement or _new_statement
+    def __init__(self, updates: Sequence[Update]) -> None:
+        """The fold of ``updates`` (in version order), ready for more."""
         self.corrections: dict[str, Update] = {}
         self.retractions: dict[str, Update] = {}
         for update in updates:
@@ -214,7 +205,7 @@ class _Fold:
                 if kind == "statement" and uid not in amended:
                     position[uid] = n
                     order.append(update)
-                    statements.append(statement(update))
+                    statements.append(_statement(update))
                 else:
                     add(update, n >= last and kind in _BODY)
                 continue
@@ -246,7 +237,7 @@ class _Fold:
                     self.body_from.append(uid)
                 return
             if kind == "statement":
-                self.statements.append(self.statement(update))
+                self.statements.append(_statement(update))
                 return
         if update.id in self.retractions:
             if in_body:  # a note where the withdrawn text stood
@@ -300,27 +291,9 @@ class _Fold:
 
 
 _BODY = ("report", "revision")
-# Statements by the update that made them (the update is kept with its statement, so
-# that no other object can take its id while it is here).
-_STATEMENTS: dict[int, tuple[Update, Statement]] = {}
-_STATEMENTS_KEPT = 8192
 
 
 def _statement(update: Update) -> Statement:
-    """A statement nothing amends, as it stands. Made once per update object: a long
-    story shows hundreds of statements in every version, and the reader keeps the
-    updates it read between replays."""
-    found = _STATEMENTS.get(id(update))
-    if found is not None and found[0] is update:
-        return found[1]
-    if len(_STATEMENTS) >= _STATEMENTS_KEPT:
-        _STATEMENTS.clear()
-    statement = _new_statement(update)
-    _STATEMENTS[id(update)] = (update, statement)
-    return statement
-
-
-def _new_statement(update: Update) -> Statement:
     issued = str(update.issued_at) if update.issued_at else None
     return Statement(update.id, update.party or "", update.text or "", issued)
 

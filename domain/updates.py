@@ -163,21 +163,6 @@ class Update:
         return {"id": self.id, "by": self.by, **self.content()}
 
     @classmethod
-    def restore(cls, fields: dict[str, Any]) -> Update:
-        """An update read back from storage, whose fields were checked when drafted.
-
-        Skips the dataclass constructor: replaying a whole archive builds hundreds of
-        thousands of these.
-        """
-        update = object.__new__(cls)
-        update.__dict__.update(fields)
-        return update
-
-    def stamped(self, recorded_at: datetime, digest: str) -> Update:
-        """This update as recorded: when, and its digest."""
-        return Update.restore({**self.__dict__, "recorded_at": recorded_at, "digest": digest})
-
-    @classmethod
     def from_record(cls, record: dict[str, Any], recorded_at: datetime | None = None) -> Update:
         issued_at = record.get("issued_at")
         return cls(

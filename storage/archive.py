@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import os
-from functools import partial
 from pathlib import Path
 
 from domain.application import Archive
 from domain.errors import ArchiveUnavailable, first_line
 from storage.index import SqlIndex
 from storage.locate import archive_url, display_url
-from storage.recorder import URL, SqlRecorder
+from storage.recorder import CREATE, URL, ZONE, SqlRecorder
 
 
-def _index(zone: str, create: bool, app: Archive) -> SqlIndex:
+def _index(app: Archive) -> SqlIndex:
     assert isinstance(app.recorder, SqlRecorder)
-    return SqlIndex(app.recorder.store, zone, create)
+    return SqlIndex(app.recorder)
 
 
 def open_archive(db: str | None, zone: str = "UTC", create: bool = True) -> Archive:
@@ -33,9 +32,14 @@ def open_archive(db: str | None, zone: str = "UTC", create: bool = True) -> Arch
         path = Path(url.removeprefix("sqlite:///"))
         if not path.exists():
             raise ArchiveUnavailable(f"no archive at {path}: {NO_ARCHIVE}")
-    env = {"PERSISTENCE_MODULE": "storage.recorder", URL: url}
+    env = {
+        "PERSISTENCE_MODULE": "storage.recorder",
+        URL: url,
+        ZONE: zone,
+        CREATE: "y" if create else "n",
+    }
     try:
-        return Archive(env, index=partial(_index, zone, create))
+        return Archive(env, index=_index)
     except (SQLAlchemyError, PersistenceError) as error:
         raise ArchiveUnavailable(
             f"cannot open archive {display_url(url)}: {first_line(error)}{_hint(url)}"

@@ -1,9 +1,8 @@
 """The index's hot read queries, written once as SQL text.
 
-Replaying one version used to build (and hash for SQLAlchemy's statement cache) a union
-of seven selects on every call: that cost more than running it. These statements are
-plain text with bound parameters, one per shape of cut, built once per process; both
-SQLite and PostgreSQL run them as they are (PostgreSQL prepares them once warm).
+These statements are plain text with bound parameters, one per shape of cut (built
+once per process, then found in SQLAlchemy's statement cache); SQLite and PostgreSQL
+run them as they are.
 
 The rows a cut admits ("seen") are a story's rows reported by ``:limit``, recorded by
 ``:known`` and up to the bound ``(:bs, :bq)`` on the timeline, each only when the cut
@@ -13,16 +12,10 @@ part is a range scan of one of the index's two indexes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from functools import cache, partial
-from itertools import chain
+from functools import cache
 from typing import Any
 
 from sqlalchemy import TextClause, text
-from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.sql.compiler import SQLCompiler
 
 from domain.timeline import Cut
 from domain.when import utc_text
@@ -53,8 +46,11 @@ _FACT_KEYS = (
 )
 
 
-def _seen(alias: str, limit: bool, known: bool, bound: bool) -> str:
-    parts = [f"{alias}.story = :slug"]
+def _seen(alias: str, limit: bool, known: bool, bound: bool, story: bool = True) -> str:
+    """The as-of rule, the SQL twin of ``domain.timeline.Cut.admits`` (the only one): the
+    rows of story ``:slug`` reported by ``:limit`` and recorded by ``:known``, and up to
+    the bound ``(:bs, :bq)`` on the timeline, each only when the cut has it."""
+    parts = [f"{alias}.story = :slug" if story else "1 = 1"]
     if limit:
         parts.append(f"{alias}.sort_utc <= :limit")
     if known:
@@ -98,13 +94,11 @@ def _version(dialect: str, limit: bool, known: bool, bound: bool) -> str:
 
 
 @cache
-def relevant(dialect: str, limit: bool, known: bool, bound: bool, keys: bool = False) -> TextClause:
+def relevant(dialect: str, limit: bool, known: bool, bound: bool) -> TextClause:
     """The rows whose content can show in a cut (a row may come twice), and a row with no
     update id whose ``seq`` is the version number: one statement, one snapshot.
-
-    ``keys``: only each row's (update_id, sort_utc, seq), for a reader that keeps rows.
     """
-    columns = "t.update_id, t.sort_utc, t.seq" if keys else _COLUMNS
+    columns = _COLUMNS
     seen = _seen("t", limit, known, bound)
     live = (
         f"{seen} AND t.update_id NOT IN (SELECT x.target FROM story_updates x"
@@ -124,8 +118,7 @@ def relevant(dialect: str, limit: bool, known: bool, bound: bool, keys: bool = F
     )
     rs, rq, hs, hq = (f"(SELECT b.{name} FROM b)" for name in ("rs", "rq", "hs", "hq"))
     count = ", ".join(
-        _version(dialect, limit, known, bound) if name == "seq" else "NULL"
-        for name in (("update_id", "sort_utc", "seq") if keys else FIELDS)
+        _version(dialect, limit, known, bound) if name == "seq" else "NULL" for name in FIELDS
     )
     parts = [
         # The amendments, and the statements in force.
@@ -160,25 +153,20 @@ def relevant(dialect: str, limit: bool, known: bool, bound: bool, keys: bool = F
 
 
 @cache
-def admitted(limit: bool, known: bool) -> TextClause:
-    """Every story's rows a cut admits, story by story, each in version order."""
-    where = [c for c, wanted in ((LIMIT, limit), (KNOWN, known)) if wanted]
-    # The fold needs no sort_utc and seq here: the rows come in order.
-    columns = ", ".join("NULL" if name in ("sort_utc", "seq") else f't."{name}"' for name in FIELDS)
+def admitted(limit: bool, known: bool, story: bool) -> TextClause:
+    """The rows a cut admits (of one story, or of every story story by story), each
+    story's in version order."""
     return text(
-        f"SELECT {columns} FROM story_updates t"
-        f"{' WHERE ' if where else ''}{' AND '.join(where)}"
+        f"SELECT {_COLUMNS} FROM story_updates t WHERE {_seen('t', limit, known, False, story)}"
         " ORDER BY t.story, t.sort_utc, t.seq"
     )
 
 
-LIMIT, KNOWN = "t.sort_utc <= :limit", "t.recorded_at <= :known"
-
-
-def shape(cut: Cut, bound: Any) -> tuple[tuple[bool, bool, bool], dict[str, Any]]:
+def shape(cut: Cut | None, bound: Any = None) -> tuple[tuple[bool, bool, bool], dict[str, Any]]:
     """The statements' shape for a cut and an optional bound (sort_utc, seq), and the
     parameters they take."""
-    limit, known = cut.reported_by, cut.recorded_by
+    limit = cut.reported_by if cut is not None else None
+    known = cut.recorded_by if cut is not None else None
     params: dict[str, Any] = {}
     if limit is not None:
         params["limit"] = utc_text(limit)
@@ -187,66 +175,3 @@ def shape(cut: Cut, bound: Any) -> tuple[tuple[bool, bool, bool], dict[str, Any]
     if bound is not None:
         params["bs"], params["bq"] = bound[0], bound[1]
     return (limit is not None, known is not None, bound is not None), params
-
-
-# SQLite's default page cache (2 MB) is smaller than one long story's rows: a replay
-# then reads most of its pages from the operating system again. 32 MB, per connection,
-# taken only as pages are read.
-_SQLITE_CACHE = "PRAGMA cache_size = -32768"
-
-
-def stream(connection: Connection, statement: TextClause, params: dict[str, Any]) -> Iterator[Any]:
-    """The rows of a long query, a batch at a time (on PostgreSQL, a server-side cursor)."""
-    if connection.dialect.name != "sqlite":
-        rows = connection.execution_options(stream_results=True, yield_per=2000)
-        yield from rows.execute(statement, params)
-        return
-    with _executed(connection, statement, params) as cursor:
-        yield from chain.from_iterable(iter(partial(cursor.fetchmany, 2000), []))
-
-
-def fetch(connection: Connection, statement: TextClause, params: dict[str, Any]) -> Sequence[Any]:
-    """The rows of a prebuilt statement, as the driver's tuples.
-
-    Skips SQLAlchemy's result objects (a replay reads hundreds of rows).
-    """
-    dbapi = connection.connection
-    if connection.dialect.name == "sqlite" and not dbapi.info.get("story_cache"):
-        dbapi.driver_connection.execute(_SQLITE_CACHE)  # type: ignore[union-attr]
-        dbapi.info["story_cache"] = True
-    with _executed(connection, statement, params) as cursor:
-        return cursor.fetchall()  # type: ignore[no-any-return]
-
-
-@contextmanager
-def _executed(
-    connection: Connection, statement: TextClause, params: dict[str, Any]
-) -> Iterator[Any]:
-    """A driver cursor that has run the statement (compiled once per dialect); the
-    driver's errors become SQLAlchemy's, as elsewhere."""
-    dialect = connection.dialect
-    compiled = _compiled(statement, dialect)
-    positions = compiled.positiontup
-    values: Any = params if positions is None else tuple(params[name] for name in positions)
-    try:
-        cursor = connection.connection.cursor()
-        try:
-            cursor.execute(compiled.string, values)
-            yield cursor
-        finally:
-            cursor.close()
-    except dialect.loaded_dbapi.Error as error:
-        raise DBAPIError.instance(
-            compiled.string, values, error, dialect.loaded_dbapi.Error
-        ) from error
-
-
-_COMPILED: dict[tuple[int, str], SQLCompiler] = {}
-
-
-def _compiled(statement: TextClause, dialect: Dialect) -> SQLCompiler:
-    key = (id(statement), dialect.name)  # statements live as long as the process
-    found = _COMPILED.get(key)
-    if found is None:
-        found = _COMPILED[key] = statement.compile(dialect=dialect)
-    return found

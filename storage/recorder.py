@@ -1,13 +1,17 @@
-"""The event store on SQLAlchemy: eventsourcing's recorder interface, written lean.
+"""The event store on SQLAlchemy, and the read models written in the events' transaction.
 
-The table is the one eventsourcing-sqlalchemy made (``archive_events``: a notification
-id, the story's UUID, its version, the event's topic and state), so archives written
-before keep working. What differs is the path: rows go in with the driver's
-``executemany`` inside the archive's write transaction (:mod:`storage.store`), and come
-out through the driver's cursor, without an ORM session per save.
+eventsourcing's ``Application.save(*stories, updates=[...])`` reaches
+:meth:`SqlRecorder.insert_events` with the stories' new events and, as keyword
+arguments, the recorded updates. In one transaction (the archive's write transaction,
+see :mod:`storage.database`) it inserts the events, each update's row in the index, the
+story list's counts and the links of the archive's chain. That is the idea of
+eventsourcing's ``searchabletimestamps`` example, on our own tables.
 
-``PERSISTENCE_MODULE=storage.recorder`` selects it; ``STORY_DATABASE_URL`` names the
-database.
+The events table is the one eventsourcing-sqlalchemy made (``archive_events``: a
+notification id, the story's UUID, its version, the event's topic and state), so older
+archives keep working. ``PERSISTENCE_MODULE=storage.recorder`` selects this module;
+``STORY_DATABASE_URL`` names the database, ``STORY_ZONE`` the zone of a new archive and
+``STORY_CREATE`` whether one may be created.
 """
 
 from __future__ import annotations
@@ -27,62 +31,53 @@ from eventsourcing.persistence import (
     Subscription,
     TrackingRecorder,
 )
-from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, MetaData, Table, Text, Uuid
-from sqlalchemy.types import BINARY
+from eventsourcing.utils import strtobool
+from sqlalchemy import Connection, func, insert, select
 
-from storage.store import Store
+from domain.digests import GENESIS, chain_digest
+from domain.updates import Update
+from domain.when import time_zone
+from storage.database import Database
+from storage.tables import chain_table, events_table, row_of, settle, stats_upsert, updates_table
 
-URL = "STORY_DATABASE_URL"
-
-metadata = MetaData()
-
-events_table = Table(
-    "archive_events",
-    metadata,
-    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
-    # SQLite keeps a UUID as its 16 bytes, PostgreSQL as its own type.
-    Column("originator_id", Uuid().with_variant(BINARY(16), "sqlite"), nullable=False),
-    Column("originator_version", BigInteger().with_variant(Integer(), "sqlite"), nullable=False),
-    Column("topic", Text(), nullable=False),
-    Column("state", LargeBinary(), nullable=False),
-    Index("archive_events_aggregate_idx", "originator_id", "originator_version", unique=True),
-)
-
-_COLUMNS = "id, originator_id, originator_version, topic, state"
+URL, ZONE, CREATE = "STORY_DATABASE_URL", "STORY_ZONE", "STORY_CREATE"
 
 
 class SqlRecorder(ApplicationRecorder):
-    """Stored events in ``archive_events``, through the archive's :class:`Store`."""
+    """Stored events in ``archive_events``; with them, the index rows of their updates."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self._keys: dict[UUID | str, Any] = {}
+    def __init__(self, database: Database, zone: str) -> None:
+        self.database = database
+        self.zone = time_zone(zone)  # where a date-only update sits on the timeline
 
-    def _key(self, originator_id: UUID | str) -> Any:
-        key = self._keys.get(originator_id)
-        if key is None:
-            uuid = originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
-            key = uuid.bytes if self.store.sqlite else uuid
-            if len(self._keys) > 100_000:  # a long import: start again rather than grow
-                self._keys.clear()
-            self._keys[originator_id] = key
-        return key
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], *, updates: Sequence[Update] = (), **_: Any
+    ) -> None:
+        """The events, and the recorded ``updates`` they carry, in one transaction."""
+        with self.database.writing() as connection:
+            if stored_events:
+                connection.execute(insert(events_table), [_row(e) for e in stored_events])
+            if updates:
+                self._index(connection, updates)
 
-    def _id(self, value: Any) -> UUID:
-        return UUID(bytes=bytes(value)) if self.store.sqlite else UUID(str(value))
-
-    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
-        rows = [
-            (self._key(e.originator_id), e.originator_version, e.topic, e.state)
-            for e in stored_events
-        ]
-        with self.store.writing() as connection:
-            self.store.queue(
-                connection,
-                "INSERT INTO archive_events (originator_id, originator_version, topic, state) "
-                "VALUES (?, ?, ?, ?)",
-                rows,
-            )
+    def _index(self, connection: Connection, updates: Sequence[Update]) -> None:
+        rows = [row_of(update, self.zone) for update in updates]
+        connection.execute(insert(updates_table), rows)
+        connection.execute(stats_upsert(connection.dialect.name), _stats(rows))
+        c = chain_table.c
+        head = connection.execute(
+            select(c.position, c.chain).order_by(c.position.desc()).limit(1)
+        ).first()
+        position, previous = (head[0], head[1]) if head else (0, GENESIS)
+        links = []
+        for update in updates:
+            assert update.digest is not None
+            position, previous = position + 1, chain_digest(previous, update.digest)
+            links.append(
+                {"position": position, "update_id": update.id, "story": update.story,
+                 "digest": update.digest, "chain": previous}
+            )  # fmt: skip
+        connection.execute(insert(chain_table), links)
 
     def select_events(
         self,
@@ -93,21 +88,19 @@ class SqlRecorder(ApplicationRecorder):
         desc: bool = False,
         limit: int | None = None,
     ) -> list[StoredEvent]:
-        query = (
-            "SELECT originator_version, topic, state FROM archive_events WHERE originator_id = ?"
+        e = events_table.c
+        query = select(e.originator_version, e.topic, e.state).where(
+            e.originator_id == _uuid(originator_id)
         )
-        params: list[Any] = [self._key(originator_id)]
         if gt is not None:
-            query += " AND originator_version > ?"
-            params.append(gt)
+            query = query.where(e.originator_version > gt)
         if lte is not None:
-            query += " AND originator_version <= ?"
-            params.append(lte)
-        query += " ORDER BY originator_version" + (" DESC" if desc else "")
+            query = query.where(e.originator_version <= lte)
+        query = query.order_by(e.originator_version.desc() if desc else e.originator_version)
         if limit is not None:
-            query += " LIMIT ?"
-            params.append(limit)
-        rows = self._fetch(query, *params)
+            query = query.limit(limit)
+        with self.database.reading() as connection:
+            rows = connection.execute(query).all()
         return [StoredEvent(originator_id, v, topic, bytes(state)) for v, topic, state in rows]
 
     def select_notifications(
@@ -119,33 +112,31 @@ class SqlRecorder(ApplicationRecorder):
         *,
         inclusive_of_start: bool = True,
     ) -> list[Notification]:
-        query = f"SELECT {_COLUMNS} FROM archive_events WHERE 1 = 1"
-        params: list[Any] = []
+        e = events_table.c
+        query = select(e.id, e.originator_id, e.originator_version, e.topic, e.state)
         if start is not None:
-            query += " AND id >= ?" if inclusive_of_start else " AND id > ?"
-            params.append(start)
+            query = query.where(e.id >= start if inclusive_of_start else e.id > start)
         if stop is not None:
-            query += " AND id <= ?"
-            params.append(stop)
+            query = query.where(e.id <= stop)
         if topics:
-            query += f" AND topic IN ({', '.join('?' for _ in topics)})"
-            params.extend(topics)
-        query += " ORDER BY id LIMIT ?"
-        params.append(limit)
+            query = query.where(e.topic.in_(topics))
+        with self.database.reading() as connection:
+            rows = connection.execute(query.order_by(e.id).limit(limit)).all()
         return [
             Notification(
                 id=int(row[0]),
-                originator_id=self._id(row[1]),
+                originator_id=row[1],
                 originator_version=int(row[2]),
                 topic=row[3],
                 state=bytes(row[4]),
             )
-            for row in self._fetch(query, *params)
+            for row in rows
         ]
 
     def max_notification_id(self) -> int | None:
-        rows = self._fetch("SELECT max(id) FROM archive_events")
-        return int(rows[0][0]) if rows and rows[0][0] is not None else None
+        with self.database.reading() as connection:
+            found = connection.execute(select(func.max(events_table.c.id))).scalar()
+        return int(found) if found is not None else None
 
     def subscribe(
         self, gt: int | None = None, topics: Sequence[str] = ()
@@ -155,9 +146,34 @@ class SqlRecorder(ApplicationRecorder):
             "nothing subscribes to the event store"
         )
 
-    def _fetch(self, query: str, *params: Any) -> list[Any]:
-        with self.store.translated(), self.store.reading() as connection:
-            return self.store.fetch(connection, query, *params)
+
+def _uuid(originator_id: UUID | str) -> UUID:
+    return originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
+
+
+def _row(event: StoredEvent) -> dict[str, Any]:
+    return {
+        "originator_id": _uuid(event.originator_id),
+        "originator_version": event.originator_version,
+        "topic": event.topic,
+        "state": event.state,
+    }
+
+
+def _stats(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """(story, updates, first day, last day) of some index rows, a dict per story."""
+    found: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        day = row["reported_day"]
+        seen = found.setdefault(
+            row["story"], {"story": row["story"], "updates": 0, "first_day": day, "last_day": day}
+        )
+        seen["updates"] += 1
+        seen["first_day"], seen["last_day"] = (
+            min(seen["first_day"], day),
+            max(seen["last_day"], day),
+        )
+    return list(found.values())
 
 
 class Factory(InfrastructureFactory[TrackingRecorder]):
@@ -168,17 +184,23 @@ class Factory(InfrastructureFactory[TrackingRecorder]):
         url = self.env.get(URL)
         if not url:
             raise InfrastructureFactoryError(f"{URL} must name the archive's database")
-        self.store = Store(url)
+        self.database = Database(url)
+        try:
+            self.zone = settle(self.database, self.env.get(ZONE, "UTC"),
+                               strtobool(self.env.get(CREATE, "y")))  # fmt: skip
+        except BaseException:
+            self.database.close()
+            raise
 
     def application_recorder(self) -> SqlRecorder:
-        return SqlRecorder(self.store)
+        return SqlRecorder(self.database, self.zone)
 
     def aggregate_recorder(self, purpose: str = "events") -> AggregateRecorder:
         if purpose != "events":
             raise InfrastructureFactoryError(
                 f"story keeps no {purpose}: a story's state is in its first and last events"
             )
-        return SqlRecorder(self.store)
+        return self.application_recorder()
 
     def tracking_recorder(
         self, tracking_recorder_class: type[TrackingRecorder] | None = None
@@ -191,4 +213,4 @@ class Factory(InfrastructureFactory[TrackingRecorder]):
         raise InfrastructureFactoryError("story runs no process applications")
 
     def close(self) -> None:
-        self.store.close()
+        self.database.close()

@@ -1,22 +1,73 @@
-"""The read side's tables, and how an update becomes a row and a row an update."""
+"""The archive's tables, how an update becomes a row and a row an update, and setting up
+(or upgrading) an archive's schema."""
 
 from __future__ import annotations
 
-import copy
 import json
-from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
-from functools import lru_cache
 from typing import Any
+from uuid import UUID
 
-from sqlalchemy import Column, Index, Integer, MetaData, Row, String, Table, Text, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Dialect,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    Uuid,
+    inspect,
+    select,
+    text,
+)
+from sqlalchemy.types import BINARY, TypeEngine
 
+from domain.errors import ArchiveUnavailable
 from domain.updates import MISSING, Update
-from domain.when import When, stored, utc_text
+from domain.when import stored, utc_text
+from storage import guard
+from storage.database import Database
 
 SCHEMA_VERSION = 3  # 2: story_stats; 3: story_updates_facts
 
 metadata = MetaData()
+
+
+class StoryUuid(TypeDecorator[UUID]):
+    """A story's UUID: its 16 bytes on SQLite, PostgreSQL's own type there."""
+
+    impl = Uuid
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        return dialect.type_descriptor(BINARY(16) if dialect.name == "sqlite" else Uuid())
+
+    def process_bind_param(self, value: UUID | None, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        return value.bytes
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> UUID | None:
+        if value is None or isinstance(value, UUID):
+            return value
+        return UUID(bytes=bytes(value)) if dialect.name == "sqlite" else UUID(str(value))
+
+
+events_table = Table(
+    "archive_events",  # the layout eventsourcing-sqlalchemy made
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    Column("originator_id", StoryUuid(), nullable=False),
+    Column("originator_version", BigInteger().with_variant(Integer(), "sqlite"), nullable=False),
+    Column("topic", Text(), nullable=False),
+    Column("state", LargeBinary(), nullable=False),
+    Index("archive_events_aggregate_idx", "originator_id", "originator_version", unique=True),
+)
 
 updates_table = Table(
     "story_updates",
@@ -82,6 +133,7 @@ meta_table = Table(
     Column("value", String(200), nullable=False),
 )
 
+# An index row's columns, in the order the read queries select them (storage.queries).
 FIELDS = (
     "update_id", "story", "kind", "reported_at", "by", "source", "outlet", "headline", "text",
     "party", "issued_at", "fact_key", "fact_value", "target", "note", "recorded_at", "sort_utc",
@@ -90,33 +142,71 @@ FIELDS = (
 COLUMNS = [updates_table.c[name] for name in FIELDS]
 
 
-def _quoted(names: tuple[str, ...]) -> str:
-    return ", ".join(f'"{name}"' for name in names)  # "by" is an SQL keyword
+def row_of(update: Update, zone: tzinfo) -> dict[str, Any]:
+    """A recorded update as an index row; its place on the timeline fixed in ``zone``."""
+    assert update.recorded_at is not None
+    reported, value = update.reported_at, update.value
+    return {
+        "story": update.story,
+        "update_id": update.id,
+        "kind": update.kind,
+        "reported_at": reported.text,
+        "reported_day": reported.day.isoformat(),
+        "sort_utc": utc_text(reported.start(zone)),
+        "recorded_at": utc_text(update.recorded_at),
+        "by": update.by,
+        "source": update.source,
+        "outlet": update.outlet,
+        "headline": update.headline,
+        "text": update.text,
+        "party": update.party,
+        "issued_at": update.issued_at.text if update.issued_at else None,
+        "fact_key": update.key,
+        "fact_value": None if value is MISSING else json.dumps(value, ensure_ascii=False),
+        "target": update.target,
+        "note": update.note,
+        "digest": update.digest,
+    }
 
 
-SELECT_ROW = f"SELECT {_quoted(FIELDS)} FROM story_updates WHERE update_id = ?"
-SELECT_ROWS = f"SELECT {_quoted(FIELDS)} FROM story_updates WHERE update_id IN"  # + (?, ...)
-# How many rows an update's story has, and how many of them come after it (a row value
-# comparison, so that the timeline index answers it, not a scan of the story).
-COUNT_PLACE = """SELECT
-    (SELECT updates FROM story_stats WHERE story = u.story),
-    (SELECT count(*) FROM story_updates s WHERE s.story = u.story
-        AND (s.sort_utc, s.seq) > (u.sort_utc, u.seq))
-FROM story_updates u WHERE update_id = ?"""
+def update_of(row: Any) -> Update:
+    """An index row (its FIELDS, in order) as the update it records."""
+    (update_id, story, kind, reported_at, by, source, outlet, headline, text_, party,
+     issued_at, fact_key, fact_value, target, note, recorded_at, _, _, digest) = row  # fmt: skip
+    return Update(
+        id=update_id,
+        story=story,
+        kind=kind,
+        reported_at=stored(reported_at),
+        by=by,
+        source=source,
+        outlet=outlet,
+        headline=headline,
+        text=text_,
+        party=party,
+        issued_at=stored(issued_at) if issued_at else None,
+        key=fact_key,
+        value=MISSING if fact_value is None else json.loads(fact_value),
+        target=target,
+        note=note,
+        recorded_at=datetime.fromisoformat(recorded_at),
+        digest=digest,
+    )
 
 
-def upsert_stats(sqlite: bool) -> str:
-    """Add a chunk's (story, updates, first day, last day) to story_stats."""
-    least, greatest = ("min", "max") if sqlite else ("least", "greatest")
-    return (
-        "INSERT INTO story_stats (story, updates, first_day, last_day) VALUES (?, ?, ?, ?) "
+def stats_upsert(dialect: str) -> Any:
+    """Add (story, updates, first day, last day) rows to story_stats."""
+    least, greatest = ("min", "max") if dialect == "sqlite" else ("least", "greatest")
+    return text(
+        "INSERT INTO story_stats (story, updates, first_day, last_day) "
+        "VALUES (:story, :updates, :first_day, :last_day) "
         "ON CONFLICT (story) DO UPDATE SET updates = story_stats.updates + excluded.updates, "
         f"first_day = {least}(story_stats.first_day, excluded.first_day), "
         f"last_day = {greatest}(story_stats.last_day, excluded.last_day)"
     )
 
 
-# story_stats derived afresh from the index (schema 1 -> 2, and checks).
+# story_stats derived afresh from the index (schema 1 -> 2, and rebuild).
 DERIVE_STATS = (
     "INSERT INTO story_stats (story, updates, first_day, last_day) "
     "SELECT story, count(*), min(reported_day), max(reported_day) FROM story_updates "
@@ -124,100 +214,62 @@ DERIVE_STATS = (
 )
 
 
-ROW_FIELDS = (
-    "story", "update_id", "kind", "reported_at", "reported_day", "sort_utc", "recorded_at",
-    "by", "source", "outlet", "headline", "text", "party", "issued_at", "fact_key",
-    "fact_value", "target", "note", "digest",
-)  # fmt: skip
-INSERT_ROW = (
-    f"INSERT INTO story_updates ({_quoted(ROW_FIELDS)}) VALUES ({', '.join('?' * len(ROW_FIELDS))})"
-)
-
-
-def values_of(update: Update, zone: tzinfo) -> tuple[Any, ...]:
-    """An update as an index row, in ROW_FIELDS order; its place on the timeline fixed in
-    the archive's zone."""
-    assert update.recorded_at is not None
-    reported = update.reported_at
-    value = update.value
-    return (
-        update.story,
-        update.id,
-        update.kind,
-        reported.text,
-        reported.day.isoformat(),
-        utc_text(reported.start(zone)),
-        utc_text(update.recorded_at),
-        update.by,
-        update.source,
-        update.outlet,
-        update.headline,
-        update.text,
-        update.party,
-        update.issued_at.text if update.issued_at else None,
-        update.key,
-        None if value is MISSING else json.dumps(value, ensure_ascii=False),
-        update.target,
-        update.note,
-        update.digest,
-    )
-
-
-def row_of(update: Update, zone: tzinfo) -> dict[str, Any]:
-    """An update as an index row, by column name."""
-    return dict(zip(ROW_FIELDS, values_of(update, zone), strict=True))
-
-
-def _reader(when: Callable[[str], When]) -> Callable[[Row[Any] | Sequence[Any]], Update]:
-    """Rows to updates, reading dates with ``when``."""
-
-    def update_of(row: Row[Any] | Sequence[Any]) -> Update:
-        (update_id, story, kind, reported_at, by, source, outlet, headline, text, party,
-         issued_at, fact_key, fact_value, target, note, recorded_at, _, _,
-         digest) = row  # fmt: skip
-        # Update.restore, inlined: replays build hundreds of thousands of these.
-        update: Update = _new(Update)
-        update.__dict__.update(
-            id=update_id,
-            story=story,
-            kind=kind,
-            reported_at=when(reported_at),
-            by=by,
-            source=source,
-            outlet=outlet,
-            headline=headline,
-            text=text,
-            party=party,
-            issued_at=when(issued_at) if issued_at else None,
-            key=fact_key,
-            value=MISSING if fact_value is None else _json(fact_value),
-            target=target,
-            note=note,
-            recorded_at=_datetime(recorded_at),
-            digest=digest,
+def settle(database: Database, zone: str, create: bool) -> str:
+    """The archive's zone, once its schema is in place: a new archive (only when
+    ``create``) gets its tables, triggers and settings, an older one is upgraded."""
+    found = _meta(database)
+    if found is None and not create:
+        url = database.engine.url.render_as_string(hide_password=True)
+        raise ArchiveUnavailable(
+            f"no archive in {url}: `story import` or `story append` starts one"
         )
-        return update
+    if found is None or not guard.installed(database.engine):
+        with database.translated(), database.engine.begin() as connection:
+            if not database.sqlite:  # processes opening a new archive at once take turns
+                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(727371)")
+            metadata.create_all(connection, checkfirst=True)
+            guard.install(connection)
+        found = _meta(database) or {}
+    version = int(found.get("schema_version", SCHEMA_VERSION))
+    if version > SCHEMA_VERSION:
+        raise ArchiveUnavailable(
+            f"this archive has schema version {version}, newer than this story "
+            f"(reads {SCHEMA_VERSION}): upgrade story"
+        )
+    wanted = {"schema_version": str(SCHEMA_VERSION), "time_zone": zone}
+    if version < SCHEMA_VERSION or any(name not in found for name in wanted):
+        with database.writing() as connection:
+            found = _upgrade(connection, wanted)
+    return found["time_zone"]
 
-    return update_of
+
+def _upgrade(connection: Any, wanted: dict[str, str]) -> dict[str, str]:
+    """Under the write lock: bring the schema up to this one (only read models change,
+    derived from the index) and add missing settings; another process may have done
+    either meanwhile."""
+    m = meta_table.c
+    found = {str(n): str(v) for n, v in connection.execute(select(m.name, m.value)).all()}
+    version = int(found.get("schema_version", SCHEMA_VERSION))
+    if version < 2:
+        stats_table.create(connection, checkfirst=True)
+        connection.exec_driver_sql(DERIVE_STATS)
+    if version < 3:
+        facts_index.create(connection, checkfirst=True)
+    if version < SCHEMA_VERSION:
+        connection.execute(
+            meta_table.update().where(m.name == "schema_version").values(value=str(SCHEMA_VERSION))
+        )
+        found["schema_version"] = str(SCHEMA_VERSION)
+    missing = [{"name": k, "value": v} for k, v in wanted.items() if k not in found]
+    if missing:
+        connection.execute(meta_table.insert(), missing)
+    return {**found, **{row["name"]: row["value"] for row in missing}}
 
 
-_new = object.__new__
-_datetime = datetime.fromisoformat
-
-# A row as an update. Replays of one story read the same rows again and again: their
-# dates come from a cache. Streams of a whole archive read each row once: no cache.
-update_of = _reader(lru_cache(maxsize=65536)(stored))
-streamed_update_of = _reader(stored)
-
-
-@lru_cache(maxsize=4096)
-def _json_small(text: str) -> Any:
-    return json.loads(text)
-
-
-def _json(text: str) -> Any:
-    """A fact's value; small ones (most) are cached, and copied when mutable."""
-    if len(text) > 200:
-        return json.loads(text)
-    value = _json_small(text)
-    return copy.deepcopy(value) if isinstance(value, dict | list) else value
+def _meta(database: Database) -> dict[str, str] | None:
+    """The archive's settings; None when it has no tables yet."""
+    if not inspect(database.engine).has_table("story_meta"):
+        return None
+    with database.reading() as connection:
+        rows = connection.execute(select(meta_table.c.name, meta_table.c.value)).all()
+    return {str(name): str(value) for name, value in rows}

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from domain.errors import InvalidInput, UnknownUpdate
-from domain.model import Story, Target, story_id
+from domain.model import Story, story_id
 from domain.updates import Update
 
 
@@ -19,7 +19,7 @@ def test_each_kind_is_recorded_as_its_own_past_tense_event() -> None:
     story = Story(slug="shotspotter")
     report = update("report", text="x")
     story.record(report)
-    story.record(update("retraction", target=report.id, note="wrong"), target=Target.of(report))
+    story.record(update("retraction", target=report.id, note="wrong"), target=report)
     events = story.collect_events()
     assert [type(e).__name__ for e in events] == ["Started", "Reported", "Retracted"]
     assert events[1].update["text"] == "x"  # type: ignore[attr-defined]
@@ -46,7 +46,7 @@ def test_a_correction_must_name_an_update_of_this_story_not_another() -> None:
     with pytest.raises(UnknownUpdate, match="belongs to story 'other'"):
         story.record(
             update("correction", target=elsewhere.id, text="y", note="z"),
-            target=Target.of(elsewhere),
+            target=elsewhere,
         )
 
 
@@ -61,10 +61,10 @@ def test_a_retraction_cannot_amend_a_retraction() -> None:
     report = update("report", text="x")
     story.record(report)
     retraction = update("retraction", target=report.id, note="wrong")
-    story.record(retraction, target=Target.of(report))
+    story.record(retraction, target=report)
     with pytest.raises(InvalidInput, match="cannot amend a retraction"):
         story.record(
-            update("retraction", target=retraction.id, note="oops"), target=Target.of(retraction)
+            update("retraction", target=retraction.id, note="oops"), target=retraction
         )
 
 
@@ -74,7 +74,7 @@ def test_a_fact_is_retracted_not_corrected() -> None:
     story.record(fact)
     with pytest.raises(InvalidInput, match="cannot amend a fact"):
         story.record(
-            update("correction", target=fact.id, text="y", note="z"), target=Target.of(fact)
+            update("correction", target=fact.id, text="y", note="z"), target=fact
         )
 
 
@@ -85,7 +85,7 @@ def test_an_amendment_cannot_be_reported_before_what_it_amends() -> None:
     with pytest.raises(InvalidInput, match="is earlier than its target"):
         story.record(
             update("correction", "2024-02-15", target=report.id, text="y", note="z"),
-            target=Target.of(report),
+            target=report,
         )
 
 

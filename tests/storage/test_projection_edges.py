@@ -95,16 +95,12 @@ def test_replay_holds_with_dates_far_from_the_storys_middle_ties_and_odd_fact_ke
                 if rng.random() < 0.3:
                     knowns.append(When.parse(rng.choice(recorded).isoformat()))
                 for known in knowns:
-                    if rng.random() < 0.3:
-                        zoned.index.forget()  # the first read of a story, not the kept one
                     checked += check_cut(zoned, slug, every, Cut(time_zone(tzname), when, known))
         for update in every:
             for known in (None, When.parse(rng.choice(recorded).isoformat())):
                 cut = Cut(time_zone(rng.choice(ZONES)), None, known)
                 if not cut.admits(update, zoned.index.zone):
                     continue
-                if rng.random() < 0.3:
-                    zoned.index.forget()
                 check_version_at(zoned, slug, every, update, cut)
                 checked += 1
     assert checked > 100
