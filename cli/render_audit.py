@@ -7,10 +7,10 @@ from typing import Any
 import click
 
 from cli.render import _note, _update_fields
-from domain.audit import Verification
 from domain.checkpoints import Checkpoint
 from domain.provenance import Blame, Blamed, SentenceDiff, Sighting
 from domain.timeline import StoryVersion
+from domain.verification import Verification
 from domain.when import When
 
 # verify
