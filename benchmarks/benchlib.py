@@ -53,6 +53,18 @@ _VOCABULARY = (
 _WORDS = tuple(_VOCABULARY.split())
 
 
+def chunked(updates: Iterable[Update], size: int = 1000) -> Iterator[list[Update]]:
+    """A stream of updates in lists of at most ``size`` (as `story import` saves them)."""
+    chunk: list[Update] = []
+    for update in updates:
+        chunk.append(update)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def sentence(rng: random.Random, words: int) -> str:
     chosen = [rng.choice(_WORDS) for _ in range(words)]
     return " ".join(chosen).capitalize() + "."

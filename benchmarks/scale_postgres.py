@@ -44,6 +44,7 @@ from benchlib import (
     POSTGRES_ENV,
     REPORTED_BY,
     START,
+    chunked,
     libpq,
     mix_story,
     ms,
@@ -56,7 +57,6 @@ from benchlib import (
     timed,
 )
 
-from domain.application import chunked
 from domain.updates import Update
 from domain.when import When
 from storage.archive import open_archive
