@@ -39,6 +39,7 @@ from benchlib import (
     INDEX_COLUMNS,
     POSTGRES_ENV,
     REPORTED_BY,
+    chunked,
     index_row,
     interleaved,
     libpq,
@@ -57,7 +58,7 @@ from benchlib import (
     wants_profile,
 )
 
-from domain.application import Archive, chunked
+from domain.application import Archive
 from domain.model import story_id
 from domain.updates import Update
 from domain.when import When

@@ -26,6 +26,7 @@ from pathlib import Path
 from benchlib import (
     INDEX_COLUMNS,
     REPORTED_BY,
+    chunked,
     interleaved,
     median,
     ms,
@@ -40,7 +41,7 @@ from benchlib import (
     workdir,
 )
 
-from domain.application import Archive, chunked
+from domain.application import Archive
 from domain.when import When
 from storage.archive import open_archive
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from benchlib import (
+    chunked,
     libpq,
     median,
     postgres_database,
@@ -40,7 +41,7 @@ from benchlib import (
     workdir,
 )
 
-from domain.application import Archive, chunked
+from domain.application import Archive
 from storage.archive import open_archive
 
 STORIES = 1_000
