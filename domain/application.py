@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -34,7 +35,7 @@ from domain.errors import (
     first_line,
 )
 from domain.model import Story, story_id
-from domain.ports import Index, StorySummary
+from domain.ports import Index, StorySummary, Transactional
 from domain.provenance import Blame, Sighting, blame, trace, trivial_updates
 from domain.timeline import Cut, StoryVersion, history, not_yet_reported, state
 from domain.updates import Update, check_slug
@@ -108,7 +109,7 @@ class Archive(Application[UUID]):
         """
         result = Imported()
         try:
-            with self.index.recording():
+            with self._transaction():
                 stories: dict[str, Story] = {}
                 for chunk in chunks():
                     self._record_chunk(chunk, stories, result)
@@ -147,6 +148,11 @@ class Archive(Application[UUID]):
             result.new.append(update.id)
         touched = {update.story for update in recorded.values()}
         self.save(*(stories[slug] for slug in touched), updates=list(recorded.values()))
+
+    def _transaction(self) -> AbstractContextManager[object]:
+        recorder = self.recorder
+        assert isinstance(recorder, Transactional), "the recorder must share its transaction"
+        return recorder.transaction()
 
     def _load(self, slug: str) -> Story:
         """A story from its first and last events (Story.resume); a new one if none.

@@ -1,8 +1,9 @@
-"""What the archive application needs from the read side: the Index port.
+"""What the archive application needs beyond eventsourcing's own interfaces.
 
-The event store comes from the eventsourcing environment (``PERSISTENCE_MODULE``); the
-index (one row per update, written in the same transaction as its event) is whatever
-implements :class:`Index`: storage.index on SQLAlchemy.
+The event store comes from the eventsourcing environment (``PERSISTENCE_MODULE``); its
+recorder must also be :class:`Transactional`. The index (one row per update, written in
+the same transaction as its event) is whatever implements :class:`Index`:
+storage.index on SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import tzinfo
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from domain.timeline import Cut
 from domain.updates import Update
@@ -28,15 +29,19 @@ class StorySummary:
     last_reported: str
 
 
+@runtime_checkable
+class Transactional(Protocol):
+    """An event recorder whose write transaction the application can open around several
+    saves (storage.recorder.SqlRecorder): what is saved inside commits together, or
+    nothing does, and reads inside (the recorder's and the index's) see it."""
+
+    def transaction(self) -> AbstractContextManager[object]: ...
+
+
 class Index(Protocol):
     """The read side: recorded updates, queryable without replaying every event."""
 
     zone: tzinfo  # places date-only reported_at on the timeline; fixed per archive
-
-    def recording(self) -> AbstractContextManager[object]:
-        """The write transaction, shared with the event store and holding the archive's
-        write lock: everything saved inside commits together, or nothing does; reads
-        inside see what it wrote."""
 
     def tidy(self) -> None:
         """After a bulk write: let the database catch up (fresh planner statistics)."""

@@ -12,7 +12,7 @@ statements, the latest value of each fact and the latest headline.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -27,8 +27,7 @@ from domain.updates import Update
 from domain.verification import ChainRow, fingerprint
 from domain.when import utc_text
 from storage import queries
-from storage.database import Database
-from storage.recorder import SqlRecorder
+from storage.recorder import Database, SqlRecorder
 from storage.tables import (
     COLUMNS,
     DERIVE_STATS,
@@ -61,9 +60,6 @@ class SqlIndex:
                 yield connection
         except SQLAlchemyError as error:
             raise ArchiveUnavailable(f"cannot read the archive: {first_line(error)}") from None
-
-    def recording(self) -> AbstractContextManager[Connection]:
-        return self.database.writing()
 
     def tidy(self) -> None:
         self.database.tidy(updates_table.name)

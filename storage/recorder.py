@@ -2,10 +2,18 @@
 
 eventsourcing's ``Application.save(*stories, updates=[...])`` reaches
 :meth:`SqlRecorder.insert_events` with the stories' new events and, as keyword
-arguments, the recorded updates. In one transaction (the archive's write transaction,
-see :mod:`storage.database`) it inserts the events, each update's row in the index, the
-story list's counts and the links of the archive's chain. That is the idea of
-eventsourcing's ``searchabletimestamps`` example, on our own tables.
+arguments, the recorded updates. In one transaction it inserts the events, each
+update's row in the index, the story list's counts and the links of the archive's
+chain. That is the idea of eventsourcing's ``searchabletimestamps`` example, on our own
+tables. The application may open that transaction first (:meth:`SqlRecorder.transaction`)
+to read and save several times in it: a file is imported whole or not at all.
+
+One writer at a time: a write transaction takes the archive's write lock when it
+begins (``BEGIN IMMEDIATE`` on SQLite; ``LOCK TABLE archive_events IN EXCLUSIVE MODE``
+on PostgreSQL), so writers queue instead of racing, and what a writer reads inside its
+transaction stays true until it commits. Readers are never blocked (SQLite runs in WAL
+mode; PostgreSQL's EXCLUSIVE lock admits ``SELECT``). Connections come from
+SQLAlchemy's pool.
 
 The events table is the one eventsourcing-sqlalchemy made (``archive_events``: a
 notification id, the story's UUID, its version, the event's topic and state), so older
@@ -16,31 +24,157 @@ archives keep working. ``PERSISTENCE_MODULE=storage.recorder`` selects this modu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import (
     AggregateRecorder,
     ApplicationRecorder,
+    DataError,
     InfrastructureFactory,
     InfrastructureFactoryError,
+    IntegrityError,
     Notification,
+    OperationalError,
+    PersistenceError,
     ProcessRecorder,
+    ProgrammingError,
     StoredEvent,
     Subscription,
     TrackingRecorder,
 )
 from eventsourcing.utils import strtobool
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, Engine, create_engine, event, exc, func, insert, select
 
 from domain.digests import GENESIS, chain_digest
 from domain.updates import Update
 from domain.when import time_zone
-from storage.database import Database
 from storage.tables import chain_table, events_table, row_of, settle, stats_upsert, updates_table
 
 URL, ZONE, CREATE = "STORY_DATABASE_URL", "STORY_ZONE", "STORY_CREATE"
+
+
+WAIT_FOR_WRITER = 60  # seconds a writer waits for the one before it to finish
+
+
+class Database:
+    """An engine on SQLite or PostgreSQL, and the write transaction in progress."""
+
+    def __init__(self, url: str) -> None:
+        self.sqlite = url.startswith("sqlite")
+        options: dict[str, Any] = {"pool_use_lifo": True, "pool_reset_on_return": "rollback"}
+        if self.sqlite:
+            # The driver's own transaction handling is off: the "begin" hook below
+            # sends BEGIN (IMMEDIATE, for writers) itself.
+            options["connect_args"] = {"timeout": WAIT_FOR_WRITER, "isolation_level": None}
+        else:
+            options["pool_pre_ping"] = True
+        self.engine: Engine = create_engine(url, **options)
+        if self.sqlite:
+            event.listen(self.engine, "connect", _sqlite_connected)
+            event.listen(self.engine, "begin", _sqlite_begin)
+        self._writing: ContextVar[Connection | None] = ContextVar("writing", default=None)
+        self._snapshot: ContextVar[Connection | None] = ContextVar("snapshot", default=None)
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """The write transaction, holding the write lock; joined if one is in progress.
+        Commits when the outermost block ends, rolls back if it raises."""
+        current = self._writing.get()
+        if current is not None:
+            yield current
+            return
+        with self.translated(), self.engine.connect() as connection:
+            connection = connection.execution_options(story_write=True)
+            with connection.begin():
+                if not self.sqlite:
+                    connection.exec_driver_sql(
+                        f"SET LOCAL lock_timeout = '{WAIT_FOR_WRITER}s'; "
+                        "LOCK TABLE archive_events IN EXCLUSIVE MODE"
+                    )
+                token = self._writing.set(connection)
+                try:
+                    yield connection
+                finally:
+                    self._writing.reset(token)
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reads: the write transaction's own inside one (it sees what
+        the transaction wrote), the snapshot's inside one, else one from the pool."""
+        current = self._writing.get() or self._snapshot.get()
+        if current is not None:
+            yield current
+            return
+        with self.translated(), self.engine.connect() as connection:
+            yield connection
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads inside see the archive as it stood at the first of them: one read
+        transaction on one connection (a deferred ``BEGIN`` on SQLite in WAL mode,
+        ``REPEATABLE READ`` on PostgreSQL). Inside a transaction, reads stay in it."""
+        if self._writing.get() is not None or self._snapshot.get() is not None:
+            yield
+            return
+        with self.translated(), self.engine.connect() as connection:
+            if not self.sqlite:
+                connection = connection.execution_options(isolation_level="REPEATABLE READ")
+            with connection.begin():
+                token = self._snapshot.set(connection)
+                try:
+                    yield
+                finally:
+                    self._snapshot.reset(token)
+
+    def tidy(self, table: str) -> None:
+        """After a bulk write on PostgreSQL, what autovacuum would do some time later:
+        fresh planner statistics and a visibility map, so that an index alone answers a
+        count. A failure cannot undo the committed write, so it is not reported."""
+        if self.sqlite:
+            return
+        try:
+            with self.engine.connect() as connection:
+                connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                    f"VACUUM (ANALYZE, SKIP_LOCKED) {table}"
+                )
+        except exc.SQLAlchemyError:
+            pass
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def translated(self) -> Iterator[None]:
+        """SQLAlchemy's errors as eventsourcing's persistence errors."""
+        try:
+            yield
+        except exc.IntegrityError as error:
+            raise IntegrityError(error) from error
+        except exc.OperationalError as error:
+            raise OperationalError(error) from error
+        except exc.DataError as error:
+            raise DataError(error) from error
+        except exc.ProgrammingError as error:
+            raise ProgrammingError(error) from error
+        except exc.SQLAlchemyError as error:
+            raise PersistenceError(error) from error
+
+
+def _sqlite_connected(dbapi_connection: Any, _: Any) -> None:
+    dbapi_connection.execute("PRAGMA journal_mode=WAL")
+    # The default page cache (2 MB) is smaller than one long story's rows; this one
+    # (32 MB per connection) is taken only as pages are read.
+    dbapi_connection.execute("PRAGMA cache_size = -32768")
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """Writers take SQLite's write lock up front, so they queue instead of failing."""
+    writer = connection.get_execution_options().get("story_write", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 
 class SqlRecorder(ApplicationRecorder):
@@ -49,6 +183,11 @@ class SqlRecorder(ApplicationRecorder):
     def __init__(self, database: Database, zone: str) -> None:
         self.database = database
         self.zone = time_zone(zone)  # where a date-only update sits on the timeline
+
+    def transaction(self) -> AbstractContextManager[Connection]:
+        """The archive's write transaction, holding its write lock: everything saved
+        inside commits together at its end, or nothing does."""
+        return self.database.writing()
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], *, updates: Sequence[Update] = (), **_: Any

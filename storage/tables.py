@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from sqlalchemy import (
@@ -31,7 +31,9 @@ from domain.errors import ArchiveUnavailable
 from domain.updates import MISSING, Update
 from domain.when import stored, utc_text
 from storage import guard
-from storage.database import Database
+
+if TYPE_CHECKING:
+    from storage.recorder import Database
 
 SCHEMA_VERSION = 3  # 2: story_stats; 3: story_updates_facts
 

@@ -65,7 +65,7 @@ def test_a_writer_kept_waiting_too_long_says_so_in_one_line_and_writes_nothing(
 
     from domain.errors import ArchiveUnavailable
     from domain.updates import Update
-    from storage import database as store
+    from storage import recorder as store
     from storage.locate import archive_url
 
     monkeypatch.setattr(store, "WAIT_FOR_WRITER", 1)
