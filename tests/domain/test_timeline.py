@@ -167,16 +167,6 @@ def test_a_statement_shows_the_text_of_the_update_read_not_of_one_read_before() 
         assert state("s", [said], kept=kept) == state("s", [said])
 
 
-def test_kept_statements_follow_updates_made_and_dropped_one_after_another() -> None:
-    """Statements are kept by the update object; a new object, even at the address of a
-    dropped one, shows its own text."""
-    said = Desk().add("statement", "2024-02-15", party="SoundThinking", text="We stand ready.")
-    for n in range(200):
-        update = Update.restore({**said.__dict__, "text": f"Statement {n}."})
-        assert [s.text for s in state("s", [update], kept=True).statements] == [f"Statement {n}."]
-        del update
-
-
 def test_the_version_after_an_update_is_the_prefix_through_it() -> None:
     desk = Desk()
     first = desk.add("report", "2024-02-12", text="One.")
