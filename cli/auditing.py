@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,12 +14,16 @@ from cli.options import (
     ignore_trivial_option,
     json_option,
     known_at_option,
-    parse_when,
     read,
-    time_zone,
     tz_option,
+    when_option,
 )
 from domain.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from datetime import tzinfo
+
+    from domain.when import When
 
 
 @click.command()
@@ -133,7 +138,7 @@ def _decode_file(path: str) -> str:
 
 @click.command()
 @click.argument("slug")
-@click.option("--as-of", metavar="WHEN", help="The story as of a date or datetime. Default: now.")
+@when_option("--as-of", "The story as of a date or datetime. Default: now.")
 @known_at_option
 @ignore_trivial_option
 @db_option
@@ -141,11 +146,11 @@ def _decode_file(path: str) -> str:
 @json_option
 def blame(
     slug: str,
-    as_of: str | None,
-    known_at: str | None,
+    as_of: When | None,
+    known_at: When | None,
     ignore_trivial: bool,
     db: str | None,
-    tz: str,
+    tz: tzinfo,
     as_json: bool,
 ) -> None:
     """Every sentence of the story, with the update that introduced it.
@@ -161,13 +166,11 @@ def blame(
     """
     from cli import render_audit
 
-    zone = time_zone(tz)
-    when, known = parse_when(as_of, "--as-of"), parse_when(known_at, "--known-at")
-    version, result = archive_at(db, tz).blame(slug, zone, when, known, ignore_trivial)
+    version, result = archive_at(db, tz).blame(slug, tz, as_of, known_at, ignore_trivial)
     if as_json:
-        emit(render_audit.blame_json(version, result, when))
+        emit(render_audit.blame_json(version, result, as_of))
     else:
-        click.echo(render_audit.blame(version, result, when, ignore_trivial))
+        click.echo(render_audit.blame(version, result, as_of, ignore_trivial))
 
 
 @click.command()
@@ -178,7 +181,12 @@ def blame(
 @tz_option
 @json_option
 def trace(
-    words: tuple[str, ...], every: bool, ignore_case: bool, db: str | None, tz: str, as_json: bool
+    words: tuple[str, ...],
+    every: bool,
+    ignore_case: bool,
+    db: str | None,
+    tz: tzinfo,
+    as_json: bool,
 ) -> None:
     """When a phrase first appeared, every change to its presence, and when it vanished.
 
@@ -196,7 +204,7 @@ def trace(
     if not every and len(words) != 2:
         raise InvalidInput('give a story and a phrase, e.g. story trace shotspotter "extension"')
     slugs, phrase = (None, words[0]) if every else ([words[0]], words[1])
-    found = archive_at(db, tz).trace(slugs, phrase, time_zone(tz), ignore_case)
+    found = archive_at(db, tz).trace(slugs, phrase, tz, ignore_case)
     if as_json:
         emit(render_audit.trace_json(phrase, found))
     else:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
 import click
 
-from cli import auditing, reading, writing
+from cli import auditing, reading, serving, writing
 from domain.errors import StoryError
 
 
@@ -37,23 +36,30 @@ class StoryGroup(click.Group):
 
 @click.group(cls=StoryGroup)
 @click.version_option(package_name="story")
-@click.option("--db", metavar="PATH|URL", help="The archive, for every command (as STORY_DB).")
-@click.option("--tz", metavar="ZONE", help="The time zone, for every command (as STORY_TZ).")
+@click.option(
+    "--db",
+    envvar="STORY_DB",
+    metavar="PATH|URL",
+    help="The archive, for every command. [env: STORY_DB]",
+)
+@click.option(
+    "--tz",
+    envvar="STORY_TZ",
+    metavar="ZONE",
+    help="The time zone, for every command. [env: STORY_TZ]",
+)
 def story(db: str | None, tz: str | None) -> None:
     """An append-only archive of news stories.
 
     Append updates as immutable events; replay any story as of any date; see how the
-    reporting changed. --db and --tz may come before the command or after it.
+    reporting changed. --db and --tz may come before the command or after it (after wins).
 
     \b
     Example:
       story import examples/shotspotter
       story replay shotspotter --as-of 2024-02-16
     """
-    # The commands read these options from the environment when they are not given.
-    for name, value in (("STORY_DB", db), ("STORY_TZ", tz)):
-        if value is not None:
-            os.environ[name] = value
+    # Each command reads these from its context (cli.options.db_before, zone_before).
 
 
 for command in (
@@ -61,5 +67,6 @@ for command in (
     reading.list_, reading.log, reading.replay, reading.diff, reading.show, reading.info,
     reading.rebuild,
     auditing.verify, auditing.checkpoint, auditing.keygen, auditing.blame, auditing.trace,
+    serving.serve,
 ):  # fmt: skip
     story.add_command(command)

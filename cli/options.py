@@ -1,14 +1,16 @@
-"""Shared by every command: the archive, the common options, and small readers."""
+"""Shared by every command: the archive, the common options and their types, small readers."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from domain.errors import InvalidInput
+from domain.kinds import KINDS
 
 if TYPE_CHECKING:
     from datetime import tzinfo
@@ -18,26 +20,113 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# Dates and zones are read with domain.when, imported when a value is first converted,
+# like everything beyond click: `story --help` imports no more.
+
+
+class WhenType(click.ParamType["When"]):
+    """A date (YYYY-MM-DD) or a datetime with offset, as a domain.when.When."""
+
+    name = "when"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> When:
+        from domain.when import When
+
+        if isinstance(value, When):
+            return value
+        try:
+            return When.parse(value, "")
+        except InvalidInput as error:
+            # domain.when names the value, click names the option (`Invalid value for …`).
+            _fail(self, str(error).lstrip(), param, ctx)
+
+
+class ZoneType(click.ParamType["tzinfo"]):
+    """An IANA time zone name (or UTC), as a tzinfo."""
+
+    name = "zone"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tzinfo:
+        from datetime import tzinfo
+
+        from domain.when import time_zone
+
+        if isinstance(value, tzinfo):
+            return value
+        try:
+            return time_zone(value)
+        except InvalidInput as error:
+            _fail(self, str(error), param, ctx)
+
+
+def _fail(
+    kind: click.ParamType[Any],
+    message: str,
+    param: click.Parameter | None,
+    ctx: click.Context | None,
+) -> NoReturn:
+    """A bad value is a usage error (exit 2); one from the environment names its variable."""
+    if param is not None and param.name and ctx is not None:
+        envvar = param.envvar
+        if ctx.get_parameter_source(param.name) is ParameterSource.ENVIRONMENT and envvar:
+            raise click.BadParameter(message, ctx, param, str(envvar))
+    kind.fail(message, param, ctx)
+
+
+WHEN, ZONE, KIND = WhenType(), ZoneType(), click.Choice(KINDS)
+
+
+# The group reads --db and --tz given before the command (or STORY_DB and STORY_TZ); a
+# command's own option, after it, wins. The group keeps the zone a name, checked when a
+# command uses it, so that a --tz after the command can replace a bad STORY_TZ.
+
+
+def db_before(ctx: click.Context) -> str | None:
+    """--db as given before the command, or STORY_DB."""
+    return ctx.parent.params.get("db") if ctx.parent else None
+
+
+def zone_before(ctx: click.Context) -> tzinfo | None:
+    """--tz as given before the command, or STORY_TZ (a usage error if it is no zone)."""
+    group = ctx.parent
+    name = group.params.get("tz") if group else None
+    if group is None or name is None:
+        return None
+    param = next(p for p in group.command.params if p.name == "tz")
+    return ZONE.convert(name, param, group)
+
+
+def _db(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    return value if value is not None else db_before(ctx)
+
+
+def _zone(ctx: click.Context, param: click.Parameter, value: tzinfo | None) -> tzinfo:
+    from datetime import UTC
+
+    zone = value if value is not None else zone_before(ctx)
+    return zone if zone is not None else UTC
+
+
+DB_HELP = (
+    "Archive: an SQLite file or an SQLAlchemy URL (postgresql+psycopg://…). "
+    "Default: $XDG_DATA_HOME/story/archive.db. [env: STORY_DB]"
+)
+TZ_HELP = "Time zone in which dates are days, e.g. America/Chicago. [default: UTC; env: STORY_TZ]"
+
 
 def db_option(f: F) -> F:
-    return click.option(
-        "--db",
-        envvar="STORY_DB",
-        metavar="PATH|URL",
-        help="Archive: an SQLite file or an SQLAlchemy URL (postgresql+psycopg://…). "
-        "Default: $XDG_DATA_HOME/story/archive.db. [env: STORY_DB]",
-    )(f)
+    return click.option("--db", metavar="PATH|URL", callback=_db, help=DB_HELP)(f)
 
 
 def tz_option(f: F) -> F:
-    return click.option(
-        "--tz",
-        envvar="STORY_TZ",
-        default="UTC",
-        show_default=True,
-        metavar="ZONE",
-        help="Time zone in which dates are days, e.g. America/Chicago. [env: STORY_TZ]",
-    )(f)
+    return click.option("--tz", type=ZONE, metavar="ZONE", callback=_zone, help=TZ_HELP)(f)
+
+
+def when_option(name: str, help: str) -> Callable[[F], F]:
+    """An option whose value is a date or a datetime with offset."""
+    return click.option(name, type=WHEN, metavar="WHEN", help=help)
 
 
 def json_option(f: F) -> F:
@@ -45,10 +134,9 @@ def json_option(f: F) -> F:
 
 
 def known_at_option(f: F) -> F:
-    return click.option(
+    return when_option(
         "--known-at",
-        metavar="WHEN",
-        help="Only what the archive had recorded by WHEN (back-filled updates stay hidden).",
+        "Only what the archive had recorded by WHEN (back-filled updates stay hidden).",
     )(f)
 
 
@@ -60,29 +148,21 @@ def ignore_trivial_option(f: F) -> F:
     )(f)
 
 
-def archive_at(db: str | None, tz: str | None = None, create: bool = False) -> Archive:
-    """The archive. Only writing commands ``create`` one (reading a path that holds no
-    archive is an error, not a new empty file); it takes its zone from --tz / STORY_TZ."""
+def archive_at(db: str | None, zone: tzinfo | None = None, create: bool = False) -> Archive:
+    """The archive, closed when the command ends (on error too).
+
+    Only writing commands ``create`` one (reading a path that holds no archive is an
+    error, not a new empty file); it takes ``zone``, else the zone given before the
+    command, else UTC.
+    """
+    from domain.when import zone_name
     from storage.archive import open_archive
 
-    return open_archive(db, tz or os.environ.get("STORY_TZ") or "UTC", create)
-
-
-# Dates and zones are read with domain.when, imported when a command first needs it, like
-# everything beyond click: `story --help` imports no more.
-
-
-def time_zone(name: str) -> tzinfo:
-    """The named IANA time zone (``domain.when.time_zone``)."""
-    from domain import when
-
-    return when.time_zone(name)
-
-
-def parse_when(value: str | None, option: str) -> When | None:
-    from domain.when import When
-
-    return When.parse(value, option) if value else None
+    ctx = click.get_current_context()
+    zone = zone if zone is not None else zone_before(ctx)
+    archive = open_archive(db, zone_name(zone) if zone is not None else "UTC", create)
+    ctx.call_on_close(archive.close)
+    return archive
 
 
 def emit(data: Any) -> None:

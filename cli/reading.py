@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,11 +14,15 @@ from cli.options import (
     ignore_trivial_option,
     json_option,
     known_at_option,
-    parse_when,
-    time_zone,
     tz_option,
+    when_option,
 )
 from domain.errors import NotYetReported
+
+if TYPE_CHECKING:
+    from datetime import tzinfo
+
+    from domain.when import When
 
 
 @click.command("list")
@@ -47,7 +52,12 @@ def list_(db: str | None, as_json: bool) -> None:
 @tz_option
 @json_option
 def log(
-    slug: str, known_at: str | None, ignore_trivial: bool, db: str | None, tz: str, as_json: bool
+    slug: str,
+    known_at: When | None,
+    ignore_trivial: bool,
+    db: str | None,
+    tz: tzinfo,
+    as_json: bool,
 ) -> None:
     """One line per version of a story, in reported order.
 
@@ -61,10 +71,9 @@ def log(
     """
     from cli import render
 
-    zone, known = time_zone(tz), parse_when(known_at, "--known-at")
     archive = archive_at(db, tz)
-    timeline = archive.timeline(slug, zone, known)
-    trivial = archive.trivial_updates(slug, zone, known) if ignore_trivial else None
+    timeline = archive.timeline(slug, tz, known_at)
+    trivial = archive.trivial_updates(slug, tz, known_at) if ignore_trivial else None
     if as_json:
         emit(render.log_json(timeline, trivial))
     else:
@@ -73,21 +82,17 @@ def log(
 
 @click.command()
 @click.argument("slug", required=False)
-@click.option(
-    "--as-of",
-    metavar="WHEN",
-    help="A date (through its end) or a datetime with offset. Default: now.",
-)
+@when_option("--as-of", "A date (through its end) or a datetime with offset. Default: now.")
 @known_at_option
 @db_option
 @tz_option
 @json_option
 def replay(
     slug: str | None,
-    as_of: str | None,
-    known_at: str | None,
+    as_of: When | None,
+    known_at: When | None,
     db: str | None,
-    tz: str,
+    tz: tzinfo,
     as_json: bool,
 ) -> None:
     """The story as it stood on a date: headline, text, statements, facts, updates.
@@ -101,31 +106,29 @@ def replay(
     """
     from cli import render
 
-    zone = time_zone(tz)
-    when, known = parse_when(as_of, "--as-of"), parse_when(known_at, "--known-at")
     archive = archive_at(db, tz)
     if slug is not None:
-        version = archive.replay(slug, zone, when, known)
+        version = archive.replay(slug, tz, as_of, known_at)
         if as_json:
-            emit(render.version_json(version, when, known))
+            emit(render.version_json(version, as_of, known_at))
         else:
-            click.echo(render.version(version, when, known))
+            click.echo(render.version(version, as_of, known_at))
         return
     import json
 
     shown = 0  # every story, streamed: one story in memory at a time
-    for version in archive.replay_all(zone, when, known):
+    for version in archive.replay_all(tz, as_of, known_at):
         if as_json:
             text = json.dumps(
-                render.version_json(version, when, known), indent=2, ensure_ascii=False
+                render.version_json(version, as_of, known_at), indent=2, ensure_ascii=False
             )
             click.echo(("[\n" if not shown else ",\n") + text, nl=False)
         else:
-            click.echo(("" if not shown else "\n\n") + render.version(version, when, known))
+            click.echo(("" if not shown else "\n\n") + render.version(version, as_of, known_at))
         shown += 1
     if not shown:
-        moment = f"as of {when}" if when else "yet"
-        recorded = f" and recorded by {known}" if known else ""
+        moment = f"as of {as_of}" if as_of else "yet"
+        recorded = f" and recorded by {known_at}" if known_at else ""
         raise NotYetReported(f"no story had been reported {moment}{recorded}: choose a later date")
     if as_json:
         click.echo("\n]")
@@ -155,10 +158,10 @@ def diff(
     old: str,
     new: str | None,
     unit: str,
-    known_at: str | None,
+    known_at: When | None,
     ignore_trivial: bool,
     db: str | None,
-    tz: str,
+    tz: tzinfo,
     as_json: bool,
 ) -> None:
     """What changed between two versions: body text, headline, statements, facts.
@@ -175,10 +178,7 @@ def diff(
     from cli import render
     from domain.provenance import sentence_diff
 
-    zone = time_zone(tz)
-    archive = archive_at(db, tz)
-    known = parse_when(known_at, "--known-at")
-    result = archive.diff(slug, zone, old, new, known, ignore_trivial)
+    result = archive_at(db, tz).diff(slug, tz, old, new, known_at, ignore_trivial)
     target = new or result.new.last.id
     by_sentence = None
     if unit == "sentence":
@@ -195,7 +195,7 @@ def diff(
 @db_option
 @tz_option
 @json_option
-def show(slug: str, update_id: str, db: str | None, tz: str, as_json: bool) -> None:
+def show(slug: str, update_id: str, db: str | None, tz: tzinfo, as_json: bool) -> None:
     """Every field of one update, and the updates that amend it.
 
     \b

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from cli.render_sentences import sentence_diff, sentence_diff_json
 from domain.application import Appended, Imported, StorySummary
 from domain.diffing import StoryDiff, word_diff
 from domain.provenance import SentenceDiff
@@ -47,7 +48,7 @@ def appended(result: Appended) -> str:
 
 def appended_json(result: Appended) -> dict[str, Any]:
     return {
-        **_update_fields(result.update),
+        **update_fields(result.update),
         "version": result.version,
         "versions": result.versions,
         "new": result.new,
@@ -134,7 +135,7 @@ def _amended_by(timeline: Sequence[Update]) -> dict[str, str]:
 def log_json(timeline: Sequence[Update], trivial: set[str] | None = None) -> list[dict[str, Any]]:
     entries = []
     for n, u in enumerate(timeline, start=1):
-        entry = {"version": n, **_update_fields(u), "summary": u.summary(WIDTH)}
+        entry = {"version": n, **update_fields(u), "summary": u.summary(WIDTH)}
         if trivial is not None:
             entry["trivial"] = u.id in trivial
         entries.append(entry)
@@ -155,9 +156,9 @@ def version(v: StoryVersion, as_of: When | None, known_at: When | None) -> str:
         for n in range(len(v.paragraphs) + 1)
     }
     for n, paragraph in enumerate(v.paragraphs):
-        out += [_note(a) + "\n" for a in notes[n]]
+        out += [amendment_note(a) + "\n" for a in notes[n]]
         out.append(_wrap(paragraph) + "\n")
-    out += [_note(a) + "\n" for a in notes[len(v.paragraphs)]]
+    out += [amendment_note(a) + "\n" for a in notes[len(v.paragraphs)]]
     if v.statements:
         out.append("Statements")
         for s in v.statements:
@@ -180,7 +181,7 @@ def version(v: StoryVersion, as_of: When | None, known_at: When | None) -> str:
     return "\n".join(out)
 
 
-def _note(a: Amendment) -> str:
+def amendment_note(a: Amendment) -> str:
     verb = "Corrected" if a.kind == "correction" else "Retracted"
     return click.style(_wrap(f"[{verb} {a.reported_at} by {a.update_id}: {a.note}]"), dim=True)
 
@@ -201,7 +202,7 @@ def version_json(v: StoryVersion, as_of: When | None, known_at: When | None) -> 
         "facts": dict(sorted(v.facts.items())),
         "amendments": [_amendment_json(a) for a in v.amendments],
         "notes": [{"before_paragraph": n.at, **_amendment_json(n.amendment)} for n in v.notes],
-        "updates": [_update_fields(u) for u in v.updates],
+        "updates": [update_fields(u) for u in v.updates],
     }
 
 
@@ -240,8 +241,6 @@ def diff(d: StoryDiff, old: str, new: str, by_sentence: SentenceDiff | None = No
         if section in sections:
             out += ["", section.capitalize(), *sections[section]]
     if by_sentence is not None:
-        from cli.render_audit import sentence_diff
-
         out += ["", "Sentences", *sentence_diff(by_sentence)]
     elif d.text:
         out += ["", "Text", *_colour_diff(d.text)]
@@ -342,8 +341,6 @@ def diff_json(
         "hidden": d.hidden_changes + (by_sentence.trivial if by_sentence else d.hidden_lines),
     }
     if by_sentence is not None:
-        from cli.render_audit import sentence_diff_json
-
         data["sentences"] = sentence_diff_json(by_sentence)
     return data
 
@@ -351,7 +348,7 @@ def diff_json(
 # show
 
 
-def _update_fields(u: Update) -> dict[str, Any]:
+def update_fields(u: Update) -> dict[str, Any]:
     record = u.to_record()
     record["recorded_at"] = u.recorded_at.isoformat() if u.recorded_at else None
     record["digest"] = u.digest
@@ -387,7 +384,7 @@ def update(u: Update, position: int, amended_by: Sequence[Update]) -> str:
 
 def update_json(u: Update, position: int, amended_by: Sequence[Update]) -> dict[str, Any]:
     return {
-        **_update_fields(u),
+        **update_fields(u),
         "version": position,
         "amended_by": [{"id": a.id, "kind": a.kind, "note": a.note} for a in amended_by],
     }

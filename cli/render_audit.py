@@ -1,4 +1,4 @@
-"""Rendering for auditors: verification, blame, sentence diffs and phrase traces."""
+"""Rendering for auditors: verification, blame and phrase traces."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from typing import Any
 
 import click
 
-from cli.render import _note, _update_fields
+from cli.render import amendment_note, update_fields
 from domain.checkpoints import Checkpoint
-from domain.provenance import Blame, Blamed, SentenceDiff, Sighting
+from domain.provenance import Blame, Blamed, Sighting
 from domain.timeline import StoryVersion
 from domain.verification import Verification
 from domain.when import When
@@ -82,9 +82,9 @@ def blame(v: StoryVersion, result: Blame, as_of: When | None, trivial_hidden: bo
     }
     for n, paragraph in enumerate(result.paragraphs):
         out.append("")
-        out += [_note(a) for a in notes.get(n, [])]
+        out += [amendment_note(a) for a in notes.get(n, [])]
         out += [f"{_source(b)} │ {b.sentence}" for b in paragraph]
-    out += [_note(a) for a in notes.get(len(result.paragraphs), [])]
+    out += [amendment_note(a) for a in notes.get(len(result.paragraphs), [])]
     fixes = list(v.amendments)
     if fixes:
         out += ["", "Corrections and retractions"]
@@ -126,59 +126,6 @@ def blame_json(v: StoryVersion, result: Blame, as_of: When | None) -> dict[str, 
         ],
         "trivial_kept": result.trivial,
     }
-
-
-# diff --by sentence
-
-_MARKS = {"added": ("+", "green"), "deleted": ("-", "red"), "edited": ("~", "yellow"),
-          "moved": (">", "cyan")}  # fmt: skip
-
-
-def _at(place: tuple[int, int] | None) -> str:
-    return f"¶{place[0]}.{place[1]}" if place else ""
-
-
-def sentence_diff(result: SentenceDiff) -> list[str]:
-    out: list[str] = []
-    for c in result.changes:
-        mark, colour = _MARKS[c.action]
-        if c.action == "edited":
-            # [-removed-]{+added+}, as git's --word-diff: readable without colour too.
-            words = "".join(
-                click.style(f"[-{t}-]", fg="red", reverse=True) if op == "-"
-                else click.style(f"{{+{t}+}}", fg="green", reverse=True) if op == "+" else t
-                for op, t in c.words
-            )  # fmt: skip
-            out.append(click.style(f"{mark} edited   {_at(c.new_at):<7} ", fg=colour) + words)
-        elif c.action == "moved":
-            out.append(
-                click.style(f"{mark} moved    {_at(c.old_at)} → {_at(c.new_at)} ", fg=colour)
-                + (c.new or "")
-            )
-        else:
-            text = c.new if c.action == "added" else c.old
-            place = c.new_at if c.action == "added" else c.old_at
-            out.append(click.style(f"{mark} {c.action:<8} {_at(place):<7} {text}", fg=colour))
-    if not out:
-        out.append("No sentence changed.")
-    return out
-
-
-def sentence_diff_json(result: SentenceDiff) -> list[dict[str, Any]]:
-    return [
-        {
-            "action": c.action,
-            "old": c.old,
-            "new": c.new,
-            "old_at": list(c.old_at) if c.old_at else None,
-            "new_at": list(c.new_at) if c.new_at else None,
-            "words": [
-                {"op": {" ": "same", "-": "deleted", "+": "added"}[op], "text": t}
-                for op, t in c.words
-            ],
-        }
-        for c in result.changes
-    ]
 
 
 # trace
@@ -224,7 +171,7 @@ def trace_json(phrase: str, found: dict[str, list[Sighting]]) -> dict[str, Any]:
                         "before": s.before,
                         "after": s.after,
                         "context": s.context,
-                        "update": _update_fields(s.update),
+                        "update": update_fields(s.update),
                     }
                     for s in sightings
                 ],

@@ -9,31 +9,32 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cli.options import (
+    KIND,
     archive_at,
     db_option,
     emit,
     json_option,
     read,
-    time_zone,
     tz_option,
     user,
+    when_option,
 )
 from domain.errors import InvalidInput, StoryError
+from domain.kinds import KINDS
 
 if TYPE_CHECKING:
+    from datetime import tzinfo
+
     from cli.files import Source
     from domain.updates import Update
+    from domain.when import When
 
 
 @click.command()
 @click.argument("slug")
 @click.argument("stdin", required=False, metavar="[-]")
-@click.option("--kind", help="report, statement, fact, correction, retraction or revision.")
-@click.option(
-    "--reported-at",
-    metavar="WHEN",
-    help="When it was published: YYYY-MM-DD or a datetime with offset.",
-)
+@click.option("--kind", type=KIND, metavar="KIND", help=f"{', '.join(KINDS[:-1])} or {KINDS[-1]}.")
+@when_option("--reported-at", "When it was published: YYYY-MM-DD or a datetime with offset.")
 @click.option("--text", help="The text (paragraphs separated by blank lines).")
 @click.option(
     "--file",
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 )
 @click.option("--headline", help="A new headline (report, revision, correction).")
 @click.option("--party", help="Who made the statement (statement).")
-@click.option("--issued-at", metavar="WHEN", help="When the statement was issued (statement).")
+@when_option("--issued-at", "When the statement was issued (statement).")
 @click.option("--key", help="The fact's name, e.g. contract.status (fact).")
 @click.option(
     "--value", metavar="JSON", help="The fact's JSON value; null removes the fact (fact)."
@@ -62,15 +63,15 @@ def append(
     slug: str,
     stdin: str | None,
     kind: str | None,
-    reported_at: str | None,
+    reported_at: When | None,
     text: str | None,
     text_file: str | None,
     value: str | None,
     by: str | None,
     db: str | None,
-    tz: str,
+    tz: tzinfo,
     as_json: bool,
-    **fields: str | None,
+    **fields: str | When | None,
 ) -> None:
     """Append one update to a story (the first update starts the story).
 
@@ -85,11 +86,10 @@ def append(
         --kind report --reported-at 2024-02-16 -
     """
     from cli import render
-    from domain.updates import KINDS, Update
+    from domain.updates import Update
 
     if not kind:
         raise InvalidInput(f"--kind is missing: use one of {', '.join(KINDS)}")
-    time_zone(tz)  # checked before anything is read or written
     body = _text(text, text_file, stdin)
     update = Update.draft(
         slug,

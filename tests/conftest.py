@@ -53,9 +53,7 @@ def _empty_postgres(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(params=BACKENDS)
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty archive's --db value, once per backend."""
+def _empty_archive(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield str(tmp_path / "archive.db")
         return
@@ -63,6 +61,19 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     _empty_postgres(url)
     yield url
     _empty_postgres(url)
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty archive's --db value, once per backend."""
+    yield from _empty_archive(request, tmp_path)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
+def archive_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty archive's --db value for the layers above storage (CLI, audit): SQLite,
+    and PostgreSQL once more among the slow tests, as the storage tests cover both."""
+    yield from _empty_archive(request, tmp_path)
 
 
 @pytest.fixture

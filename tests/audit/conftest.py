@@ -1,4 +1,5 @@
-"""Fixtures for the audit tests: the `story` command and an attacker, on each backend."""
+"""Fixtures for the audit tests: the `story` command and an attacker, on SQLite (and on
+PostgreSQL among the slow tests)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from tamper import Attacker, Cli
 
 
 @pytest.fixture
-def cli(db: str) -> Cli:
-    """`story` on an empty archive of its own, once per backend."""
-    return Cli(db)
+def cli(archive_db: str) -> Cli:
+    """`story` on an empty archive of its own."""
+    return Cli(archive_db)
 
 
 @pytest.fixture
@@ -20,6 +21,6 @@ def archive(cli: Cli) -> Cli:
 
 
 @pytest.fixture
-def attacker(db: str) -> Attacker:
+def attacker(archive_db: str) -> Attacker:
     """Direct access to the archive's database, as someone with its password has."""
-    return Attacker(db)
+    return Attacker(archive_db)

@@ -2,7 +2,8 @@
 
 `cli` (one per test, on each backend of the `db` fixture) runs commands with `--db` set
 and gives the output; `cli.fails(...)` checks the error contract: one `Error: ` line on
-stderr, a non-zero exit, and nothing written.
+stderr, a non-zero exit, and nothing written; `cli.rejects(...)` the same for a bad
+option value, which click rejects with exit 2.
 """
 
 from __future__ import annotations
@@ -72,10 +73,18 @@ class Cli:
 
     def fails(self, *args: str, input: str | bytes | None = None) -> str:
         """The one-line error of a command that must fail and write nothing."""
+        return self._error(None, args, input)
+
+    def rejects(self, *args: str, input: str | bytes | None = None) -> str:
+        """The one-line usage error (exit 2, as click gives) of a command that writes nothing."""
+        return self._error(2, args, input)
+
+    def _error(self, code: int | None, args: tuple[str, ...], input: str | bytes | None) -> str:
+        """The message of a command that exits `code` (any but 0 when None)."""
         before = self.updates()
         result = self(*args, input=input)
-        assert result.exit_code != 0, result.output
         assert _clean(result), f"crashed: {result.exception!r}"
+        assert result.exit_code != 0 if code is None else result.exit_code == code, result.output
         lines = result.stderr.splitlines()
         assert len(lines) == 1, f"expected one line on stderr, got:\n{result.stderr}"
         assert lines[0].startswith("Error: "), lines[0]

@@ -1,4 +1,5 @@
-"""Fixtures for the CLI tests: `cli`, bound to an empty archive on each backend."""
+"""Fixtures for the CLI tests: `cli`, bound to an empty archive on SQLite (and on PostgreSQL
+among the slow tests)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from cli_helpers import Cli
 
 
 @pytest.fixture
-def cli(db: str) -> Cli:
-    """`story` on an empty archive of its own, once per backend."""
-    return Cli(db)
+def cli(archive_db: str) -> Cli:
+    """`story` on an empty archive of its own."""
+    return Cli(archive_db)
 
 
 @pytest.fixture

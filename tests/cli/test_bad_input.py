@@ -1,7 +1,8 @@
 """Bad input: one `Error: ` line on stderr, a non-zero exit, and nothing written.
 
 `cli.fails(...)` checks all three (it compares the archive's update count before and
-after) and returns the message without its `Error: ` prefix.
+after) and returns the message without its `Error: ` prefix; `cli.rejects(...)` also
+checks exit 2, click's code for an option's bad value (a date, a zone, a kind).
 """
 
 from __future__ import annotations
@@ -80,9 +81,9 @@ def test_diff_from_an_unknown_update_id_is_an_error(example: Cli) -> None:
     ],
     ids=["malformed", "impossible-day", "word", "no-offset"],
 )
-def test_a_bad_as_of_is_an_error(example: Cli, value: str, problem: str) -> None:
-    assert (
-        example.fails("replay", "shotspotter", "--as-of", value) == f"--as-of {value!r} {problem}"
+def test_a_bad_as_of_is_a_usage_error(example: Cli, value: str, problem: str) -> None:
+    assert example.rejects("replay", "shotspotter", "--as-of", value) == (
+        f"Invalid value for '--as-of': {value!r} {problem} (see `story replay --help`)"
     )
 
 
@@ -96,18 +97,37 @@ def test_a_bad_as_of_is_an_error(example: Cli, value: str, problem: str) -> None
     ],
     ids=["malformed", "impossible-day", "word", "no-offset"],
 )
-def test_a_bad_reported_at_is_an_error(example: Cli, value: str, problem: str) -> None:
-    message = example.fails(
+def test_a_bad_reported_at_is_a_usage_error(example: Cli, value: str, problem: str) -> None:
+    message = example.rejects(
         "append", "shotspotter", "--kind", "report", "--reported-at", value, "--text", "x"
     )
 
-    assert message.startswith(f"reported_at {value!r} {problem}")
+    assert message.startswith(f"Invalid value for '--reported-at': {value!r} {problem}")
 
 
-def test_a_bad_known_at_is_an_error(example: Cli) -> None:
-    message = example.fails("log", "shotspotter", "--known-at", "2024-02-16 noon")
+def test_a_bad_known_at_is_a_usage_error(example: Cli) -> None:
+    assert example.rejects("log", "shotspotter", "--known-at", "2024-02-16 noon") == (
+        "Invalid value for '--known-at': '2024-02-16 noon' is not a date: "
+        "use YYYY-MM-DD or 2024-02-16T18:30:00-06:00 (see `story log --help`)"
+    )
 
-    assert message.startswith("--known-at '2024-02-16 noon' is not a date")
+
+def test_a_bad_issued_at_is_a_usage_error(example: Cli) -> None:
+    message = example.rejects(
+        "append", "shotspotter", "--kind", "statement", "--reported-at", "2024-02-17",
+        "--party", "Mayor", "--text", "We will see.", "--issued-at", "2024-02-31",
+    )  # fmt: skip
+
+    assert message == (
+        "Invalid value for '--issued-at': '2024-02-31' is not a real day: "
+        "check the month and day (see `story append --help`)"
+    )
+
+
+def test_a_bad_blame_as_of_is_a_usage_error(example: Cli) -> None:
+    message = example.rejects("blame", "shotspotter", "--as-of", "2024-02-16T10:00")
+
+    assert message.startswith("Invalid value for '--as-of': '2024-02-16T10:00' has no UTC offset")
 
 
 def test_a_bad_diff_to_is_an_error(example: Cli) -> None:
@@ -158,25 +178,37 @@ def test_diff_known_before_anything_was_recorded_is_an_error(example: Cli) -> No
         ["replay", "shotspotter"],
         ["log", "shotspotter"],
         ["append", "shotspotter", *REPORT, "--text", "x"],
+        ["diff", "shotspotter", "--from", "2024-02-13"],
+        ["show", "shotspotter", "5af00ae05320"],
+        ["blame", "shotspotter"],
+        ["trace", "shotspotter", "extension"],
     ],
-    ids=["replay", "log", "append"],
+    ids=["replay", "log", "append", "diff", "show", "blame", "trace"],
 )
-def test_an_unknown_time_zone_is_an_error(example: Cli, args: list[str]) -> None:
-    assert example.fails(*args, "--tz", "Mars/Olympus") == (
-        "time zone 'Mars/Olympus' is unknown: use an IANA name such as UTC or America/Chicago"
+def test_an_unknown_time_zone_is_a_usage_error(example: Cli, args: list[str]) -> None:
+    assert example.rejects(*args, "--tz", "Mars/Olympus") == (
+        "Invalid value for '--tz': time zone 'Mars/Olympus' is unknown: use an IANA name "
+        f"such as UTC or America/Chicago (see `story {args[0]} --help`)"
     )
 
 
 # append: kinds and fields
 
 
-def test_an_unknown_kind_is_an_error(cli: Cli) -> None:
-    assert cli.fails(
+def test_an_unknown_kind_is_a_usage_error(cli: Cli) -> None:
+    assert cli.rejects(
         "append", "budget", "--kind", "rumour", "--reported-at", "2024-03-01", "--text", "x"
     ) == (
-        "kind 'rumour' is unknown: use one of report, statement, fact, correction, retraction, "
-        "revision"
+        "Invalid value for '--kind': 'rumour' is not one of 'report', 'statement', 'fact', "
+        "'correction', 'retraction', 'revision'. (see `story append --help`)"
     )
+
+
+def test_append_takes_every_kind_the_domain_knows() -> None:
+    from cli.options import KIND
+    from domain.updates import KINDS
+
+    assert tuple(KIND.choices) == KINDS
 
 
 def test_a_missing_kind_is_an_error(cli: Cli) -> None:

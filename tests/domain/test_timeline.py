@@ -266,6 +266,7 @@ def test_a_history_without_what_made_each_version_says_the_same(seed: int) -> No
     desk = random_desk(random.Random(seed), 60)
     timeline = ordered(desk.updates, UTC_ZONE)
     light = list(history("s", timeline, made_by=False))
+    assert [u.id for u, _ in light] == [u.id for u in timeline]
     for n, (_, version) in enumerate(light, start=1):
         full = state("s", timeline[:n])
         if n == len(timeline):

@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import story_command, write_jsonl
 
 from storage.archive import open_archive
@@ -45,6 +46,7 @@ def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
 # Crash mid-import
 
 
+@pytest.mark.slow
 def test_an_import_killed_mid_way_leaves_each_file_wholly_in_or_out(
     db: str, tmp_path: Path
 ) -> None:
@@ -112,6 +114,7 @@ def peak_rss_mb(args: list[str], db: str) -> tuple[float, subprocess.CompletedPr
     return int(peak) / 1024, result
 
 
+@pytest.mark.slow
 def test_a_50_mb_import_streams_in_bounded_memory(db: str, tmp_path: Path) -> None:
     big = tmp_path / "big.jsonl"
     stories = 50
