@@ -69,7 +69,8 @@ def test_the_example_imports_and_replays_as_the_seed_story_of_that_day(
 
 def test_bad_input_from_the_real_command_is_one_line_and_a_failure(env: dict[str, str]) -> None:
     result = run("replay", "shotspotter", "--as-of", "2024-02-30", env=env)
-    assert result.returncode == 1
+    assert result.returncode == 2  # a bad parameter, as click reports one
     assert result.stderr == (
-        "Error: --as-of '2024-02-30' is not a real day: check the month and day\n"
+        "Error: Invalid value for '--as-of': '2024-02-30' is not a real day: check the month "
+        "and day (see `story replay --help`)\n"
     )

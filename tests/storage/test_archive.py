@@ -1,4 +1,5 @@
-"""The archive application on real storage: the same suite on SQLite and PostgreSQL."""
+"""The archive application on real storage (SQLite and PostgreSQL), and the contract every
+backend keeps (`app`: in memory too)."""
 
 from __future__ import annotations
 
@@ -109,53 +110,53 @@ def test_events_and_index_rows_commit_together(
     assert count_rows(db, "story_updates") == 0
 
 
-def test_a_correction_of_another_storys_update_names_that_story(archive: Archive) -> None:
-    elsewhere = archive.append(report("2024-02-12", "Elsewhere.", "other")).update
-    archive.append(report("2024-02-12", "Here."))
+def test_a_correction_of_another_storys_update_names_that_story(app: Archive) -> None:
+    elsewhere = app.append(report("2024-02-12", "Elsewhere.", "other")).update
+    app.append(report("2024-02-12", "Here."))
     correction = Update.draft(
         "shotspotter", "correction", "2024-02-13", "a", target=elsewhere.id, text="x", note="y"
     )
     with pytest.raises(UnknownUpdate, match="belongs to story 'other', not 'shotspotter'"):
-        archive.append(correction)
-    assert archive.counts() == (2, 2)
+        app.append(correction)
+    assert app.counts() == (2, 2)
 
 
-def test_a_back_fill_is_invisible_before_it_was_recorded(archive: Archive) -> None:
-    first = archive.append(report("2024-02-14", "Wednesday.")).update
-    late = archive.append(report("2024-02-13", "Tuesday, back-filled.")).update
+def test_a_back_fill_is_invisible_before_it_was_recorded(app: Archive) -> None:
+    first = app.append(report("2024-02-14", "Wednesday.")).update
+    late = app.append(report("2024-02-13", "Tuesday, back-filled.")).update
     assert first.recorded_at is not None
     assert late.recorded_at is not None
     assert first.recorded_at < late.recorded_at
     before = When.parse(first.recorded_at.isoformat())
-    now = archive.replay("shotspotter", UTC, When.parse("2024-02-14"))
-    then = archive.replay("shotspotter", UTC, When.parse("2024-02-14"), known_at=before)
+    now = app.replay("shotspotter", UTC, When.parse("2024-02-14"))
+    then = app.replay("shotspotter", UTC, When.parse("2024-02-14"), known_at=before)
     assert now.paragraphs == ("Tuesday, back-filled.", "Wednesday.")
     assert then.paragraphs == ("Wednesday.",)
 
 
-def test_replay_of_every_story_shows_those_that_existed_then(archive: Archive) -> None:
-    archive.append(report("2024-02-12", "Early."))
-    archive.append(report("2024-02-20", "Late.", "later"))
-    assert [v.slug for v in archive.replay_all(UTC, When.parse("2024-02-16"))] == ["shotspotter"]
-    assert [v.slug for v in archive.replay_all(UTC, None)] == ["later", "shotspotter"]
+def test_replay_of_every_story_shows_those_that_existed_then(app: Archive) -> None:
+    app.append(report("2024-02-12", "Early."))
+    app.append(report("2024-02-20", "Late.", "later"))
+    assert [v.slug for v in app.replay_all(UTC, When.parse("2024-02-16"))] == ["shotspotter"]
+    assert [v.slug for v in app.replay_all(UTC, None)] == ["later", "shotspotter"]
 
 
-def test_versions_are_named_by_update_id_or_date(archive: Archive) -> None:
-    first = archive.append(report("2024-02-12", "One.")).update
-    archive.append(report("2024-02-13", "Two."))
-    changes = archive.diff("shotspotter", UTC, first.id, "2024-02-13")
+def test_versions_are_named_by_update_id_or_date(app: Archive) -> None:
+    first = app.append(report("2024-02-12", "One.")).update
+    app.append(report("2024-02-13", "Two."))
+    changes = app.diff("shotspotter", UTC, first.id, "2024-02-13")
     assert "+Two." in changes.text
     with pytest.raises(UnknownUpdate, match="neither an update of story 'shotspotter' nor a date"):
-        archive.version("shotspotter", UTC, "nonsense")
+        app.version("shotspotter", UTC, "nonsense")
 
 
-def test_unknown_stories_and_updates_are_errors(archive: Archive) -> None:
+def test_unknown_stories_and_updates_are_errors(app: Archive) -> None:
     with pytest.raises(UnknownStory, match="no story 'missing'"):
-        archive.replay("missing", UTC, None)
-    other = archive.append(report("2024-02-12", "x", "other")).update
-    archive.append(report("2024-02-12", "y"))
+        app.replay("missing", UTC, None)
+    other = app.append(report("2024-02-12", "x", "other")).update
+    app.append(report("2024-02-12", "y"))
     with pytest.raises(UnknownUpdate, match="belongs to story 'other'"):
-        archive.show("shotspotter", other.id)
+        app.show("shotspotter", other.id)
 
 
 def test_a_long_story_resumes_from_its_ends_and_checks_targets_anywhere_in_it(
@@ -201,15 +202,15 @@ def test_a_folder_is_not_an_archive(tmp_path: Any) -> None:
         open_archive(str(tmp_path))
 
 
-def test_updates_must_name_a_valid_story(archive: Archive) -> None:
+def test_updates_must_name_a_valid_story(app: Archive) -> None:
     with pytest.raises(InvalidInput, match="story slug"):
-        archive.timeline("Not A Slug", UTC)
+        app.timeline("Not A Slug", UTC)
 
 
-def test_an_update_reported_in_the_future_is_refused(archive: Archive) -> None:
+def test_an_update_reported_in_the_future_is_refused(app: Archive) -> None:
     with pytest.raises(InvalidInput, match="reported_at 2142-02-16 is in the future"):
-        archive.append(report("2142-02-16", "A typo in the year."))
-    assert archive.counts() == (0, 0)
+        app.append(report("2142-02-16", "A typo in the year."))
+    assert app.counts() == (0, 0)
 
 
 def test_a_writer_that_remembers_a_story_still_sees_what_another_wrote_since(
@@ -297,19 +298,19 @@ def test_an_archive_of_schema_2_gains_its_facts_index_when_opened(
 
 
 def test_a_replay_never_shares_a_mutable_fact_value_with_the_next(
-    archive: Archive,
+    app: Archive,
 ) -> None:
-    archive.append(
+    app.append(
         Update.draft(
             "shotspotter", "fact", "2024-02-12", "a", key="contract", value={"status": "on"}
         )
     )
-    archive.append(report("2024-02-13", "One."))
-    first = archive.replay("shotspotter", UTC, None)
+    app.append(report("2024-02-13", "One."))
+    first = app.replay("shotspotter", UTC, None)
     first.facts["contract"]["status"] = "scribbled on by a caller"
 
-    archive.append(report("2024-02-14", "Two."))
-    second = archive.replay("shotspotter", UTC, None)
+    app.append(report("2024-02-14", "Two."))
+    second = app.replay("shotspotter", UTC, None)
 
     assert second.facts["contract"] == {"status": "on"}
     assert (second.version, second.paragraphs) == (3, ("One.", "Two."))

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EACH = 250  # appends per writer, each its own transaction
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shared", [True, False], ids=["same-story", "own-stories"])
 def test_four_writers_at_once_record_every_update_exactly_once(db: str, shared: bool) -> None:
     open_archive(db).close()  # create the tables before the race

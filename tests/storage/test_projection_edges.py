@@ -77,6 +77,7 @@ def cut_days(rng: random.Random) -> list[When]:
     return out
 
 
+@pytest.mark.slow
 def test_replay_holds_with_dates_far_from_the_storys_middle_ties_and_odd_fact_keys(
     zoned: Archive,
 ) -> None:
@@ -84,7 +85,7 @@ def test_replay_holds_with_dates_far_from_the_storys_middle_ties_and_odd_fact_ke
     slugs = ("alpha", "beta")
     for slug in slugs:
         record_in_batches(zoned, random_story(rng, slug, 110, EDGES), rng, refused_ok=True)
-    checked = 0
+    compared = versions = 0
     for slug in slugs:
         every = zoned.index.updates(slug)
         recorded = sorted(u.recorded_at for u in every if u.recorded_at)
@@ -95,15 +96,16 @@ def test_replay_holds_with_dates_far_from_the_storys_middle_ties_and_odd_fact_ke
                 if rng.random() < 0.3:
                     knowns.append(When.parse(rng.choice(recorded).isoformat()))
                 for known in knowns:
-                    checked += check_cut(zoned, slug, every, Cut(time_zone(tzname), when, known))
+                    compared += check_cut(zoned, slug, every, Cut(time_zone(tzname), when, known))
         for update in every:
             for known in (None, When.parse(rng.choice(recorded).isoformat())):
                 cut = Cut(time_zone(rng.choice(ZONES)), None, known)
                 if not cut.admits(update, zoned.index.zone):
                     continue
                 check_version_at(zoned, slug, every, update, cut)
-                checked += 1
-    assert checked > 100
+                versions += 1
+    assert compared > 50  # cuts whose replay was compared, not refused
+    assert versions > 100
     v = zoned.verify()
     assert v.ok, v.findings
     for slug in slugs:

@@ -49,6 +49,7 @@ def test_replay_log_and_diff_answer_the_same_after_a_rebuild(archive: Archive, d
     for slug in ("alpha", "beta", "gamma"):
         record_in_batches(archive, random_story(rng, slug, 50), rng)
     before = answers(archive)
+    assert [s.slug for s in before["stories"]] == ["alpha", "beta", "gamma"]
 
     count = archive.rebuild()
 
