@@ -182,12 +182,6 @@ def user() -> str:
 
 def read(path: str | os.PathLike[str]) -> bytes:
     """A file's bytes, or a one-line error that says what is wrong with it."""
-    try:
-        with open(path, "rb") as file:
-            return file.read()
-    except FileNotFoundError:
-        raise InvalidInput(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InvalidInput(f"{path}: is a folder, not a file") from None
-    except OSError as error:
-        raise InvalidInput(f"{path}: cannot read it ({error.strerror})") from None
+    from domain.importing import read_file
+
+    return read_file(path)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -19,14 +18,12 @@ from cli.options import (
     user,
     when_option,
 )
-from domain.errors import InvalidInput, StoryError
+from domain.errors import InvalidInput
 from domain.kinds import KINDS
 
 if TYPE_CHECKING:
     from datetime import tzinfo
 
-    from cli.files import Source
-    from domain.updates import Update
     from domain.when import When
 
 
@@ -164,42 +161,17 @@ def import_(
       story import --story shotspotter ../shared/seeds/000_126f608e96277ead.txt
     """
     from cli import render
-    from cli.files import scan
+    from domain.importing import scan
 
     sources = scan(paths, slug, by if by is not None else user())
     archive = archive_at(db, create=True)
-    earlier: set[str] = set()  # files are imported in order: a later one may amend these
-    for source in sources:
-        for target in sorted(source.targets - earlier):
-            if archive.index.find(target) is None:
-                raise InvalidInput(
-                    f"{source.name}: an update amends {target!r}, which is neither in the file, "
-                    "an earlier file nor the archive: import the original first"
-                )
-        earlier |= source.defines
-    results = []
     hidden = as_json or not sys.stderr.isatty()
     total = sum(source.updates for source in sources)
     with click.progressbar(length=total, label="Importing", file=sys.stderr, hidden=hidden) as bar:
-        for source in sources:
-            try:
-                results.append((source.name, archive.record_stream(_reader(source), bar.update)))
-            except StoryError as error:
-                # Only the archive can see some mistakes (amending the wrong kind of update).
-                done = f"; {len(results)} earlier file(s) were imported" if results else ""
-                raise InvalidInput(
-                    f"{source.name}: {error}: nothing of it was written{done}"
-                ) from None
+        results = archive.import_files(sources, bar.update)
     if as_json:
         emit(render.imported_json(results))
         return
     for name, result in results:
         click.echo(render.imported_file(name, result))
     click.echo(render.imported_total(results))
-
-
-def _reader(source: Source) -> Callable[[], Iterator[list[Update]]]:
-    """Reads a file's updates afresh, in chunks (a retried import reads it again)."""
-    from domain.application import chunked
-
-    return lambda: chunked(source.read())

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -30,10 +31,12 @@ from domain.errors import (
     ArchiveUnavailable,
     InvalidInput,
     NotYetReported,
+    StoryError,
     UnknownStory,
     UnknownUpdate,
     first_line,
 )
+from domain.importing import Source
 from domain.model import Story, story_id
 from domain.ports import Index, StorySummary, Transactional
 from domain.provenance import Blame, Sighting, blame, trace, trivial_updates
@@ -127,6 +130,36 @@ class Archive(Application[UUID]):
         if len(result.new) >= BULK:
             self.index.tidy()
         return result
+
+    def import_files(
+        self, sources: Sequence[Source], progress: Callable[[int], None] = lambda n: None
+    ) -> list[tuple[str, Imported]]:
+        """Import checked files (domain.importing.scan), in order, each whole or not at all.
+
+        Before anything is written, every update a file amends must be in that file, an
+        earlier one or the archive. A mistake only the archive can see (amending the
+        wrong kind of update) stops at its file, and says which files came in before it.
+        """
+        earlier: set[str] = set()
+        for source in sources:
+            wanted = source.targets - earlier
+            missing = sorted(wanted - set(self.index.known(wanted)))
+            if missing:
+                raise InvalidInput(
+                    f"{source.name}: an update amends {missing[0]!r}, which is neither in the "
+                    "file, an earlier file nor the archive: import the original first"
+                )
+            earlier |= source.defines
+        results: list[tuple[str, Imported]] = []
+        for source in sources:
+            try:
+                results.append((source.name, self.record_stream(partial(_read, source), progress)))
+            except StoryError as error:
+                done = f"; {len(results)} earlier file(s) were imported" if results else ""
+                raise InvalidInput(
+                    f"{source.name}: {error}: nothing of it was written{done}"
+                ) from None
+        return results
 
     def _record_chunk(
         self, chunk: Sequence[Update], stories: dict[str, Story], result: Imported
@@ -405,6 +438,11 @@ def chunked(updates: Iterable[Update], size: int = CHUNK) -> Iterator[list[Updat
             chunk = []
     if chunk:
         yield chunk
+
+
+def _read(source: Source) -> Iterator[list[Update]]:
+    """A file's updates, read afresh, in chunks."""
+    return chunked(source.read())
 
 
 def _unknown_update(slug: str, update_id: str, found: Update | None) -> UnknownUpdate:

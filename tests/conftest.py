@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -102,3 +103,20 @@ def seed() -> Path:
 def example() -> Path:
     """The ShotSpotter example timeline folder."""
     return EXAMPLE
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def app(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """An empty archive application on each backend, in memory too: the contract every
+    backend keeps."""
+    from storage.archive import open_archive
+    from storage.memory import open_memory_archive
+
+    if request.param == "memory":
+        archive = open_memory_archive()
+    elif request.param == "sqlite":
+        archive = open_archive(request.getfixturevalue("sqlite_db"))
+    else:
+        archive = open_archive(request.getfixturevalue("postgres_db"))
+    yield archive
+    archive.close()

@@ -1,16 +1,18 @@
-"""Reading import paths: files and folders of .txt captures and .jsonl updates.
+"""What an import reads: the files a path names (folders give their .txt captures and
+.jsonl updates, by name), each checked whole before anything is written.
 
-JSON Lines files are streamed, never held whole: a first pass checks every line of
-every file before anything is written, a second reads them again to record them.
+JSON Lines files are streamed, never held whole: a first pass (``scan``) checks every
+line of every file, a second (``Source.read``, from ``Archive.import_files``) reads them
+again to record them.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from cli.options import read as _read
 from domain.errors import InvalidInput
 from domain.sources import decode, jsonl_updates, read_seed
 from domain.updates import Update
@@ -36,7 +38,7 @@ class Source:
     def read(self) -> Iterator[Update]:
         """The file's updates, read afresh (each call streams the file again)."""
         if self.path.suffix != ".jsonl":
-            yield read_seed(decode(_read(self.path), self.name), self.name, self.story, self.by)
+            yield read_seed(decode(read_file(self.path), self.name), self.name, self.story, self.by)
             return
         try:
             handle = self.path.open("rb")
@@ -44,6 +46,19 @@ class Source:
             raise InvalidInput(f"{self.path}: cannot read it ({error.strerror})") from None
         with handle:
             yield from jsonl_updates(handle, self.name, self.by)
+
+
+def read_file(path: str | os.PathLike[str]) -> bytes:
+    """A file's bytes, or a one-line error that says what is wrong with it."""
+    try:
+        with open(path, "rb") as file:
+            return file.read()
+    except FileNotFoundError:
+        raise InvalidInput(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"{path}: is a folder, not a file") from None
+    except OSError as error:
+        raise InvalidInput(f"{path}: cannot read it ({error.strerror})") from None
 
 
 def expand(paths: tuple[str, ...]) -> list[Path]:
