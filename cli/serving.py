@@ -35,8 +35,9 @@ def serve(
 
     Pages for every story (its timeline, any version, diffs, blame), the --json output
     of the reading commands under /api/, a Memento TimeGate and TimeMap for each story
-    (RFC 7089) and Atom feeds. Listens on 127.0.0.1 unless told otherwise; one line
-    per request on standard error; Ctrl-C stops it. See docs/http.md.
+    (RFC 7089) and Atom feeds. Listens on 127.0.0.1 unless told otherwise; logs one
+    line per request (standard output; the server's own news on standard error);
+    Ctrl-C stops it. See docs/http.md.
 
     \b
     Example:

@@ -19,7 +19,7 @@ from cli import render, render_audit
 from cli.web.app import Service, TooLarge, flag, param, service, when, zone
 from cli.web.tokens import Forbidden, Unauthorised
 from domain.application import Appended
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, UnknownStory, UnknownUpdate
 
 
 def routes() -> list[Route]:
@@ -208,4 +208,7 @@ def _append(svc: Service, slug: str, body: bytes, by: str) -> Appended:
     except InvalidInput as error:
         raise InvalidInput(str(error).replace(f"{name}:1: ", f"{name}: ", 1)) from None
     with svc.writing() as archive:
-        return archive.append(update)
+        try:
+            return archive.append(update)
+        except (UnknownUpdate, UnknownStory) as error:  # the update names what is not there
+            raise InvalidInput(str(error)) from None

@@ -23,7 +23,13 @@ import jinja2
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -266,6 +272,11 @@ class SecurityHeaders:
         await self.app(scope, receive, sending)
 
 
+def favicon(request: Request) -> Response:
+    """Browsers ask for /favicon.ico whatever a page links: send them to the icon."""
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
 def create_app(service: Service) -> Starlette:
     """The web application over a service (``story serve`` makes one from its options)."""
     from cli.web import api, feeds, pages
@@ -289,6 +300,7 @@ def create_app(service: Service) -> Starlette:
         Route("/stories/{slug}/updates/{update_id}", pages.update, name="update"),
         Route("/stories/{slug}/feed", feeds.story_feed, name="story_feed"),
         *api.routes(),
+        Route("/favicon.ico", favicon),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(

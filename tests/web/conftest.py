@@ -12,12 +12,12 @@ import pytest
 
 pytest.importorskip("starlette", reason="the web service needs the serve extra: story[serve]")
 
-from starlette.testclient import TestClient  # noqa: E402
+from starlette.testclient import TestClient
 
-from cli.web.app import Service, create_app  # noqa: E402
-from cli.web.tokens import MemoryTokens, Tokens  # noqa: E402
-from domain.sources import read_jsonl  # noqa: E402
-from storage.archive import open_archive  # noqa: E402
+from cli.web.app import Service, create_app
+from cli.web.tokens import MemoryTokens, Tokens
+from domain.sources import read_jsonl
+from storage.archive import open_archive
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "shotspotter" / "timeline.jsonl"
 BY = "tester"
@@ -60,6 +60,14 @@ def client(web_db: str, tokens: Tokens) -> Iterator[TestClient]:
     app = create_app(Service(lambda create: open_archive(web_db, "UTC", create), tokens=tokens))
     with TestClient(app, follow_redirects=False) as test_client:
         yield test_client
+
+
+def text_of(html: str) -> str:
+    """A page's text without its tags, entities decoded and whitespace collapsed."""
+    import html as entities
+    import re
+
+    return " ".join(entities.unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def count_updates(db: str) -> int:

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import html as html_module
 import re
 
-from conftest import IDS, edited_story
+from conftest import IDS, edited_story, text_of
 from starlette.testclient import TestClient
-
-
-def text_of(html: str) -> str:  # noqa: F811
-    """The page's text without tags, whitespace collapsed."""
-    return " ".join(html_module.unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def test_the_story_list_shows_each_story_with_its_headline_now_and_counts(
@@ -32,7 +26,8 @@ def test_the_search_box_finds_stories_by_text_and_says_when_nothing_matches(
     found = text_of(client.get("/", params={"q": "acoustic GUNSHOT"}).text)
     missing = text_of(client.get("/", params={"q": "zebra crossing"}).text)
 
-    assert "1 story" in found and "sources 9 2024-02-12" in found
+    assert "1 story" in found
+    assert "sources 9 2024-02-12" in found
     assert "No story mentions “zebra crossing”" in missing
 
 
@@ -46,7 +41,9 @@ def test_a_story_page_shows_the_latest_text_statements_facts_and_every_version(
     assert "SoundThinking released a statement Thursday night that said:" in text
     assert "SoundThinking, issued 2024-02-15" in text
     assert 'negotiations.status "continuing"' in text
-    assert [f"v{n}" for n in range(1, 10)] == re.findall(r'class="v" href="[^"]+">(v\d+)<', page.text)
+    assert [f"v{n}" for n in range(1, 10)] == re.findall(
+        r'class="v" href="[^"]+">(v\d+)<', page.text
+    )
     assert 'class="fact current' in page.text  # version 9 is the one shown
 
 
@@ -70,7 +67,9 @@ def test_before_the_first_update_the_as_of_view_says_no_version_yet_never_a_late
 
     assert page.status_code == 404
     text = text_of(page.text)
-    assert "No version yet as of 2024-02-11: the story's first update was reported 2024-02-12" in text
+    assert (
+        "No version yet as of 2024-02-11: the story's first update was reported 2024-02-12" in text
+    )
     assert "decommission" not in text.split("Timeline")[0]
 
 
@@ -81,7 +80,9 @@ def test_a_diff_shows_both_versions_side_by_side_with_the_changed_words_marked(
 
     assert page.status_code == 200
     assert '<table class="side-by-side">' in page.text
-    assert "<ins>CHICAGO (WLS) -- Chicago ShotSpotter technology will not be turned off" in page.text
+    assert (
+        "<ins>CHICAGO (WLS) -- Chicago ShotSpotter technology will not be turned off" in page.text
+    )
     text = text_of(page.text)
     assert "headline changed Mayor Johnson announces a ShotSpotter decommission plan" in text
     assert "facts.soundthinking.minimum_extension_months added 12" in text
@@ -95,7 +96,9 @@ def test_an_edited_paragraph_is_one_row_with_the_deleted_and_inserted_words_mark
 
     page = client.get("/stories/council-vote/diff", params={"from": old, "to": new})
 
-    row = re.search(r'<tr class="changed"><td class="old">(.*?)</td><td class="new">(.*?)</td>', page.text)
+    row = re.search(
+        r'<tr class="changed"><td class="old">(.*?)</td><td class="new">(.*?)</td>', page.text
+    )
     assert row is not None
     assert row.group(1) == "The council voted <del>7</del> to 3 on Tuesday."
     assert row.group(2) == "The council voted <ins>8</ins> to 3 on Tuesday."
@@ -104,7 +107,9 @@ def test_an_edited_paragraph_is_one_row_with_the_deleted_and_inserted_words_mark
 def test_the_inline_diff_with_changes_only_leaves_out_the_unchanged_paragraphs(
     client: TestClient,
 ) -> None:
-    every = client.get("/stories/shotspotter/diff", params={"from": IDS[1], "to": IDS[6], "view": "inline"})
+    every = client.get(
+        "/stories/shotspotter/diff", params={"from": IDS[1], "to": IDS[6], "view": "inline"}
+    )
     changed = client.get(
         "/stories/shotspotter/diff",
         params={"from": IDS[1], "to": IDS[6], "view": "inline", "changes_only": "1"},
@@ -122,7 +127,7 @@ def test_a_diff_of_a_fact_only_change_says_the_text_did_not_change(client: TestC
 
     text = text_of(page.text)
     assert "Version 8 ( 2ff7f8292fca ) → version 9 ( c1ac78d23477 )" in text
-    assert "facts.negotiations.status added \"continuing\"" in text
+    assert 'facts.negotiations.status added "continuing"' in text
     assert "The text did not change." in text
 
 

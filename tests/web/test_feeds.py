@@ -1,0 +1,55 @@
+"""Atom feeds, read by feedparser: a story's versions and the whole archive's."""
+
+from __future__ import annotations
+
+import feedparser
+from conftest import BY, IDS
+from starlette.testclient import TestClient
+
+from domain.updates import Update
+from storage.archive import open_archive
+
+
+def test_a_story_feed_is_valid_atom_with_an_entry_per_version_newest_recorded_first(
+    client: TestClient,
+) -> None:
+    answer = client.get("/stories/shotspotter/feed")
+    feed = feedparser.parse(answer.content)
+
+    assert answer.headers["content-type"] == "application/atom+xml"
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.version == "atom10"
+    assert feed.feed.title == "shotspotter: every version"
+    assert len(feed.entries) == 9
+    assert {e.link.rsplit("/", 1)[1] for e in feed.entries} == set(IDS)
+    first = next(e for e in feed.entries if e.link.endswith(IDS[1]))
+    assert first.title.startswith("shotspotter version 2 (report): Mayor Johnson announces")
+    assert first.author == BY
+    assert first.published == "2024-02-12T00:00:00Z"
+    assert "characters changed" in first.summary
+
+
+def test_corrections_and_retractions_are_flagged_in_the_feed(
+    client: TestClient, web_db: str
+) -> None:
+    correction = Update.draft(
+        "shotspotter", "correction", "2024-02-17", BY, target=IDS[4],
+        text="While the mayor wants to extend the contract, SoundThinking does not.",
+        note="The company had not yet refused.",
+    )  # fmt: skip
+    archive = open_archive(web_db, "UTC", create=False)
+    archive.append(correction)
+    archive.close()
+
+    story = feedparser.parse(client.get("/stories/shotspotter/feed").content)
+    everything = feedparser.parse(client.get("/feed").content)
+
+    newest = story.entries[0]
+    assert newest.title.startswith("Correction: shotspotter version 10 (correction)")
+    assert newest.tags[0].term == "correction"
+    assert f"it corrects {IDS[4]}: The company had not yet refused." in newest.summary
+    corrected = next(e for e in story.entries if e.link.endswith(IDS[4]))
+    assert f"since correction {correction.id}" in corrected.summary
+    assert not everything.bozo
+    assert everything.entries[0].title == newest.title
+    assert len(everything.entries) == 10
