@@ -5,7 +5,8 @@ story:    ``story replay shotspotter --as-of 2024-02-16 --db <archive>`` (the ex
           and ``story --help``; each a fresh process, median of 10 runs (after one
           unmeasured run, so the files are in the page cache).
 baseline: ``python -c "import sqlalchemy"`` with the same interpreter, in the same loop
-          (interleaved, so drift hits both alike); ``python -c pass`` is printed as well.
+          (interleaved, so drift hits both alike); and, for ``story --help``, a bare
+          ``python -c pass`` too.
 
 Usage: python benchmarks/bench_cold.py [--profile]
        (--profile prints the slowest imports of `story replay`, from -X importtime)
@@ -115,6 +116,8 @@ def main() -> None:
         )
     )
     print(row("story --help", ms(m["help"]), "import", ms(base), m["help"] / base))
+    print(row("story --help, vs python -c pass", ms(m["help"]), "pass", ms(m["pass"]),
+              m["help"] / m["pass"]))  # fmt: skip
 
 
 if __name__ == "__main__":

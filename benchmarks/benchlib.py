@@ -10,6 +10,7 @@ from __future__ import annotations
 import cProfile
 import io
 import json
+import os
 import pstats
 import random
 import shutil
@@ -25,7 +26,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-ROOT = Path(__file__).resolve().parent.parent
+# The tree whose code is measured: this checkout, or another one named by STORY_BENCH_TREE
+# (ab.py runs these scripts against an older commit's worktree that way).
+ROOT = Path(os.environ.get("STORY_BENCH_TREE") or Path(__file__).resolve().parent.parent)
 if str(ROOT) not in sys.path:  # run as `python benchmarks/x.py` from anywhere
     sys.path.insert(0, str(ROOT))
 
@@ -358,7 +361,7 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def row(what: str, ours: str, base_name: str, base: str, ratio: float) -> str:
     """One line of a figure: `what   story X   baseline Y   ratio R`."""
-    return f"{what:<44} story {ours:>14}   {base_name} {base:>14}   ratio {ratio:6.1f}x"
+    return f"{what:<44} story {ours:>14}   {base_name} {base:>14}   ratio {ratio:6.2f}x"
 
 
 def ms(seconds: float) -> str:
