@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import feedparser
-from conftest import BY, IDS
 from starlette.testclient import TestClient
+from web_helpers import BY, IDS
 
 from domain.updates import Update
 from storage.archive import open_archive
