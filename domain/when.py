@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from functools import cached_property, lru_cache
+from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.errors import InvalidInput
@@ -55,7 +55,6 @@ class When:
         return self.moment.isoformat()
 
 
-@lru_cache(maxsize=65536)  # replays parse the same stored dates over and over
 def _parse(text: str, what: str) -> When:
     value = text.strip()
     if _DATE.match(value):
@@ -114,7 +113,6 @@ def zone_name(zone: tzinfo) -> str:
     return str(getattr(zone, "key", None) or zone.tzname(None) or zone)
 
 
-@lru_cache(maxsize=8192)  # a recording writes each instant's text more than once
 def utc_text(moment: datetime) -> str:
     """An instant in the archive's stored form: UTC, ISO 8601, microseconds."""
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
