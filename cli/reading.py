@@ -136,10 +136,13 @@ def replay(
 
 @click.command()
 @click.argument("slug")
-@click.option("--from", "old", required=True, metavar="ID|WHEN", help="An update id or a date.")
 @click.option(
-    "--to", "new", metavar="ID|WHEN", help="An update id or a date. Default: the latest version."
+    "--from",
+    "old",
+    metavar="REF",
+    help="A version number, an update id (or its start) or a date. Default: version 1.",
 )
+@click.option("--to", "new", metavar="REF", help="As --from. Default: the latest version.")
 @click.option(
     "--by",
     "unit",
@@ -155,7 +158,7 @@ def replay(
 @json_option
 def diff(
     slug: str,
-    old: str,
+    old: str | None,
     new: str | None,
     unit: str,
     known_at: When | None,
@@ -166,9 +169,10 @@ def diff(
 ) -> None:
     """What changed between two versions: body text, headline, statements, facts.
 
-    A version is named by an update id (the story right after it) or a date (the
-    story as of then). --by sentence labels each change to the body as added, deleted,
-    edited (with the words that changed) or moved.
+    A version is named by its number (as `story log` counts), an update id or its first
+    digits (the story right after that update) or a date (the story as of then); --from
+    defaults to the first version and --to to the latest. --by sentence labels each
+    change to the body as added, deleted, edited (with the words that changed) or moved.
 
     \b
     Example:
@@ -179,14 +183,13 @@ def diff(
     from domain.provenance import sentence_diff
 
     result = archive_at(db, tz).diff(slug, tz, old, new, known_at, ignore_trivial)
-    target = new or result.new.last.id
     by_sentence = None
     if unit == "sentence":
         by_sentence = sentence_diff(result.old.paragraphs, result.new.paragraphs, ignore_trivial)
     if as_json:
-        emit(render.diff_json(result, old, target, by_sentence))
+        emit(render.diff_json(result, old, new, by_sentence))
     else:
-        click.echo(render.diff(result, old, target, by_sentence), color=None)
+        click.echo(render.diff(result, old, new, by_sentence), color=None)
 
 
 @click.command()

@@ -223,20 +223,32 @@ def _wrap(paragraph: str, indent: str = "") -> str:
 # diff
 
 
-def _ref(v: StoryVersion, ref: str) -> str:
+def _ref(v: StoryVersion, ref: str | None, default: str) -> str:
+    """A diff's end as the user named it, with the version and update not yet said."""
+    if ref is None:
+        return f"{default} (version {v.version}, {v.last.id})"
+    if ref.isdigit() and len(ref) < len(v.last.id):
+        return f"version {v.version} ({v.last.id})"
+    if v.last.id.startswith(ref.lower()):
+        return f"{v.last.id} (version {v.version})"
     return f"{ref} (version {v.version}, {v.last.id})"
 
 
-def diff(d: StoryDiff, old: str, new: str, by_sentence: SentenceDiff | None = None) -> str:
-    out = [f"{d.old.slug}: {_ref(d.old, old)} → {_ref(d.new, new)}"]
+def diff(
+    d: StoryDiff, old: str | None, new: str | None, by_sentence: SentenceDiff | None = None
+) -> str:
+    """The diff for people: `old` and `new` as the user gave them (None: left out)."""
+    out = [f"{d.old.slug}: {_ref(d.old, old, 'first')} → {_ref(d.new, new, 'latest')}"]
     hidden = d.hidden_changes + (by_sentence.trivial if by_sentence else d.hidden_lines)
     note = f"({hidden} trivial changes hidden: whitespace or punctuation only)" if hidden else ""
     if d.unchanged and not (by_sentence and by_sentence.changes):
         return "\n".join([out[0], "No changes.", note]).rstrip()
     sections: dict[str, list[str]] = {}
+    parties = {s.update_id: s.party for s in (*d.old.statements, *d.new.statements)}
     for c in d.changes:
         section, _, rest = c.path.partition(".")
-        sections.setdefault(section, []).append(_change(section, rest, c.action, c.old, c.new))
+        line = _change(section, rest, c.action, c.old, c.new, parties)
+        sections.setdefault(section, []).append(line)
     for section in ("headline", "statements", "facts"):
         if section in sections:
             out += ["", section.capitalize(), *sections[section]]
@@ -249,7 +261,9 @@ def diff(d: StoryDiff, old: str, new: str, by_sentence: SentenceDiff | None = No
     return "\n".join(out)
 
 
-def _change(section: str, name: str, action: str, old: Any, new: Any) -> str:
+def _change(
+    section: str, name: str, action: str, old: Any, new: Any, parties: dict[str, str]
+) -> str:
     if section == "headline":
         lines = []
         if old is not None:
@@ -258,7 +272,7 @@ def _change(section: str, name: str, action: str, old: Any, new: Any) -> str:
             lines.append(click.style(f"  + {new}", fg="green"))
         return "\n".join(lines)
     if section == "statements":
-        return _statement_change(name, action, old, new)
+        return _statement_change(name, action, old, new, parties)
     label = name or section
     if action == "added":
         return click.style(f"  + {label} = {_json_value(new)}", fg="green")
@@ -267,15 +281,22 @@ def _change(section: str, name: str, action: str, old: Any, new: Any) -> str:
     return click.style(f"  ~ {label}: {_json_value(old)} → {_json_value(new)}", fg="yellow")
 
 
-def _statement_change(name: str, action: str, old: Any, new: Any) -> str:
-    if action in ("added", "removed") and isinstance(new if action == "added" else old, dict):
+def _statement_change(name: str, action: str, old: Any, new: Any, parties: dict[str, str]) -> str:
+    if action in ("added", "removed"):
         s = new if action == "added" else old
         sign, colour = ("+", "green") if action == "added" else ("-", "red")
         issued = f", issued {s['issued_at']}" if s.get("issued_at") else ""
-        head = " ".join(s["text"].split())
-        head = head if len(head) <= 60 else head[:59] + "…"
-        return click.style(f"  {sign} {s['party']}{issued} [{name}]: {head}", fg=colour)
-    return click.style(f"  ~ {name}: {_json_value(old)} → {_json_value(new)}", fg="yellow")
+        return click.style(f"  {sign} {s['party']}{issued} [{name}]: {_head(s['text'])}", fg=colour)
+    update_id, _, field = name.partition(".")
+    was, now = (_json_value(_head(x) if isinstance(x, str) else x) for x in (old, new))
+    party = parties.get(update_id, "")
+    return click.style(f"  ~ {party} [{update_id}] {field}: {was} → {now}", fg="yellow")
+
+
+def _head(text: str, width: int = 60) -> str:
+    """The start of a text, on one line."""
+    head = " ".join(text.split())
+    return head if len(head) <= width else head[: width - 1] + "…"
 
 
 def _colour_diff(lines: Sequence[str]) -> list[str]:
@@ -328,12 +349,12 @@ def _word_pair(old: str, new: str) -> list[str]:
 
 
 def diff_json(
-    d: StoryDiff, old: str, new: str, by_sentence: SentenceDiff | None = None
+    d: StoryDiff, old: str | None, new: str | None, by_sentence: SentenceDiff | None = None
 ) -> dict[str, Any]:
     data = {
         "slug": d.old.slug,
-        "from": {"ref": old, "version": d.old.version, "update": d.old.last.id},
-        "to": {"ref": new, "version": d.new.version, "update": d.new.last.id},
+        "from": {"ref": old or d.old.last.id, "version": d.old.version, "update": d.old.last.id},
+        "to": {"ref": new or d.new.last.id, "version": d.new.version, "update": d.new.last.id},
         "text": list(d.text),
         "changes": [
             {"path": c.path, "action": c.action, "old": c.old, "new": c.new} for c in d.changes

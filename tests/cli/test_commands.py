@@ -373,10 +373,7 @@ def test_diff_between_two_dates_shows_headline_facts_and_text_changes(example: C
 def test_diff_between_two_update_ids(example: Cli) -> None:
     lines = example.lines("diff", "shotspotter", "--from", "5af00ae05320", "--to", "7c205d306ad4")
 
-    assert lines[0] == (
-        "shotspotter: 5af00ae05320 (version 2, 5af00ae05320) → "
-        "7c205d306ad4 (version 5, 7c205d306ad4)"
-    )
+    assert lines[0] == "shotspotter: 5af00ae05320 (version 2) → 7c205d306ad4 (version 5)"
     assert section(lines, "Facts") == ['  + city.extension_through = "2024-09-22"']
     assert lines[lines.index("Text") + 1 :] == [
         "--- shotspotter@2",
@@ -391,9 +388,75 @@ def test_diff_between_two_update_ids(example: Cli) -> None:
 
 def test_diff_from_the_latest_update_to_the_default_shows_no_changes(example: Cli) -> None:
     assert example.lines("diff", "shotspotter", "--from", "c1ac78d23477") == [
-        "shotspotter: c1ac78d23477 (version 9, c1ac78d23477) → "
-        "c1ac78d23477 (version 9, c1ac78d23477)",
+        "shotspotter: c1ac78d23477 (version 9) → latest (version 9, c1ac78d23477)",
         "No changes.",
+    ]
+
+
+def test_diff_names_versions_by_number_or_id_prefix_and_starts_at_the_first(
+    example: Cli,
+) -> None:
+    by_number = example.lines("diff", "shotspotter", "--from", "2", "--to", "5")
+    by_prefix = example.lines("diff", "shotspotter", "--from", "5af00a", "--to", "7C205D")
+    from_first = example.lines("diff", "shotspotter", "--to", "3")
+
+    assert by_number[0] == "shotspotter: version 2 (5af00ae05320) → version 5 (7c205d306ad4)"
+    assert by_prefix[0] == "shotspotter: 5af00ae05320 (version 2) → 7c205d306ad4 (version 5)"
+    assert by_number[1:] == by_prefix[1:]
+    assert from_first[0] == (
+        "shotspotter: first (version 1, dac7ab932221) → version 3 (3f3429aff8e4)"
+    )
+    assert example.json("diff", "shotspotter", "--to", "3")["from"] == {
+        "ref": "dac7ab932221", "version": 1, "update": "dac7ab932221",
+    }  # fmt: skip
+
+
+def test_diff_by_a_version_number_the_story_lacks_says_how_many_it_has(example: Cli) -> None:
+    assert example.fails("diff", "shotspotter", "--from", "10") == (
+        "story 'shotspotter' has no version 10: it has 9 (see `story log shotspotter`)"
+    )
+
+
+def test_diff_of_versions_sharing_no_statement_or_fact_lists_each_one(cli: Cli) -> None:
+    cli.add("s", "fact", "2024-03-01", key="one", value="1")
+    old = cli.add("s", "statement", "2024-03-01", party="Mayor", text="We will vote.")
+    cli.add("s", "fact", "2024-03-02", key="one", value="null")
+    cli.add("s", "fact", "2024-03-02", key="two", value='{"a": [1]}')
+    cli.add("s", "fact", "2024-03-02", key="three", value="3")
+    cli.add("s", "retraction", "2024-03-02", target=old["id"], note="Never said")
+    new = cli.add("s", "statement", "2024-03-02", party="Council", text="We voted.")
+
+    lines = cli.lines("diff", "s", "--from", "2024-03-01", "--to", "2024-03-02")
+    data = cli.json("diff", "s", "--from", "2024-03-01", "--to", "2024-03-02")
+
+    assert section(lines, "Statements") == sorted(
+        [
+            f"  - Mayor [{old['id']}]: We will vote.",
+            f"  + Council [{new['id']}]: We voted.",
+        ],
+        key=lambda line: line.split("[")[1],
+    )
+    assert section(lines, "Facts") == [
+        "  - one (was 1)",
+        "  + three = 3",
+        '  + two = {"a": [1]}',
+    ]
+    assert [(c["path"], c["action"]) for c in data["changes"]] == [
+        ("facts.one", "removed"),
+        ("facts.three", "added"),
+        ("facts.two", "added"),
+        *sorted([(f"statements.{old['id']}", "removed"), (f"statements.{new['id']}", "added")]),
+    ]
+
+
+def test_diff_of_a_corrected_statement_shows_its_old_and_new_text(cli: Cli) -> None:
+    said = cli.add("s", "statement", "2024-03-01", party="Mayor", text="We will cut 10%.")
+    cli.add("s", "correction", "2024-03-02", target=said["id"], text="We will cut 1%.", note="n")
+
+    lines = cli.lines("diff", "s", "--from", "1")
+
+    assert section(lines, "Statements") == [
+        f'  ~ Mayor [{said["id"]}] text: "We will cut 10%." → "We will cut 1%."'
     ]
 
 

@@ -651,7 +651,7 @@ def test_log_marks_the_corrected_and_the_retracted_updates(cli: Cli) -> None:
 def test_diff_ignore_trivial_hides_a_punctuation_only_change_and_counts_it(cli: Cli) -> None:
     old, new = story(cli, "greet", "Hello, world. Bye now.", "Hello world. Bye now.")
     assert cli.lines("diff", "greet", "--from", old, "--to", new) == [
-        f"greet: {old} (version 1, {old}) → {new} (version 2, {new})",
+        f"greet: {old} (version 1) → {new} (version 2)",
         "",
         "Text",
         "--- greet@1",
@@ -661,7 +661,7 @@ def test_diff_ignore_trivial_hides_a_punctuation_only_change_and_counts_it(cli: 
         "+Hello world. Bye now.",
     ]
     assert cli.lines("diff", "greet", "--from", old, "--to", new, "--ignore-trivial") == [
-        f"greet: {old} (version 1, {old}) → {new} (version 2, {new})",
+        f"greet: {old} (version 1) → {new} (version 2)",
         "No changes.",
         "(1 trivial changes hidden: whitespace or punctuation only)",
     ]
