@@ -217,6 +217,10 @@ def _amendment_json(a: Amendment) -> dict[str, Any]:
 
 
 def _wrap(paragraph: str, indent: str = "") -> str:
+    """A paragraph filled to the width; one with its own line breaks or indentation
+    (code, verse, a quoted block) keeps its shape, line by line."""
+    if "\n" in paragraph or paragraph[:1].isspace():
+        return "\n".join(indent + line if line else line for line in paragraph.split("\n"))
     return textwrap.fill(paragraph, WIDTH, initial_indent=indent, subsequent_indent=indent)
 
 

@@ -79,8 +79,8 @@ def structured_changes(old: StoryVersion, new: StoryVersion) -> tuple[Change, ..
     party, text or date changed (a correction) is a change of that field.
     """
     changes: list[Change] = []
-    if old.headline != new.headline:
-        changes.append(_compare("headline", old.headline, new.headline))
+    if old.headline != new.headline:  # a headline is always there, if only as None
+        changes.append(Change("headline", "changed", old.headline, new.headline))
     before = {s.update_id: _statement(s) for s in old.statements}
     after = {s.update_id: _statement(s) for s in new.statements}
     for update_id in sorted(before.keys() | after.keys()):

@@ -616,3 +616,52 @@ def test_info_names_the_archive_and_counts_stories_and_updates(example: Cli) -> 
     url = f"sqlite:///{Path(example.db).resolve()}" if "://" not in example.db else example.db
 
     assert example.lines("info") == [f"archive  {url}", "zone     UTC", "stories  2", "updates  10"]
+
+
+# what was given comes back
+
+
+CODE = "Run:\n\n    find . | xargs grep foo\n    cat file\n\n> quoted\n>   and indented\n"
+
+
+def test_replay_gives_back_each_paragraph_as_appended_indentation_and_lines_kept(
+    cli: Cli,
+) -> None:
+    cli.add("howto", "report", "2024-03-01", text=CODE)
+
+    data = cli.json("replay", "howto")
+    lines = cli.lines("replay", "howto")
+
+    assert data["paragraphs"] == [
+        "Run:",
+        "    find . | xargs grep foo\n    cat file",
+        "> quoted\n>   and indented",
+    ]
+    assert data["text"] + "\n" == CODE
+    assert lines[2 : lines.index("Made by")] == [
+        "Run:",
+        "",
+        "    find . | xargs grep foo",
+        "    cat file",
+        "",
+        "> quoted",
+        ">   and indented",
+        "",
+    ]
+
+
+def test_show_gives_back_the_text_as_appended(cli: Cli) -> None:
+    report = cli.add("howto", "report", "2024-03-01", text=CODE)
+
+    lines = cli.lines("show", "howto", report["id"])
+
+    assert report["text"] + "\n" == CODE
+    assert lines[lines.index("text") + 1 :] == [
+        "  Run:",
+        "",
+        "      find . | xargs grep foo",
+        "      cat file",
+        "",
+        "  > quoted",
+        "  >   and indented",
+    ]
