@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from cli import auditing, reading, serving, writing
+from cli import auditing, exporting, reading, serving, writing
 from domain.errors import StoryError
 
 
@@ -67,6 +67,6 @@ for command in (
     reading.list_, reading.log, reading.replay, reading.diff, reading.show, reading.info,
     reading.rebuild,
     auditing.verify, auditing.checkpoint, auditing.keygen, auditing.blame, auditing.trace,
-    serving.serve,
+    serving.serve, exporting.export,
 ):  # fmt: skip
     story.add_command(command)
