@@ -27,19 +27,19 @@ FLAGS = {"correction": "Correction", "retraction": "Retraction"}
 
 def story_feed(request: Request) -> Response:
     slug = request.path_params["slug"]
-    with service(request).reading() as archive:
-        timeline = archive.timeline(slug, zone(request))
-        changed = views.sizes(archive.history(slug, zone(request), made_by=False))
-        home = archive.index.zone
+    archive = service(request).archive
+    timeline = archive.timeline(slug, zone(request))
+    changed = views.sizes(archive.history(slug, zone(request), made_by=False))
+    home = archive.index.zone
     entries = [(slug, e) for e in views.entries(timeline, changed)]
     path = f"/stories/{slug}"
     return _feed(request, f"{slug}: every version", f"{path}/feed", path, entries, home)
 
 
 def archive_feed(request: Request) -> Response:
-    with service(request).reading() as archive:
-        found = [(s, e) for s in _slugs(archive) for e in _entries(archive, s, request)]
-        home = archive.index.zone
+    archive = service(request).archive
+    found = [(s, e) for s in _slugs(archive) for e in _entries(archive, s, request)]
+    home = archive.index.zone
     return _feed(request, "Every story's new versions", "/feed", "/", found, home)
 
 

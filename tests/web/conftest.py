@@ -41,6 +41,6 @@ def tokens() -> Tokens:
 @pytest.fixture
 def client(web_db: str, tokens: Tokens) -> Iterator[TestClient]:
     """The service over the example archive, with an in-memory token store."""
-    app = create_app(Service(lambda create: open_archive(web_db, "UTC", create), tokens=tokens))
+    app = create_app(Service(lambda: open_archive(web_db, "UTC", create=False), tokens=tokens))
     with TestClient(app, follow_redirects=False) as test_client:
         yield test_client
