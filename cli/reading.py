@@ -249,11 +249,12 @@ def rebuild(db: str | None) -> None:
     Example:
       story rebuild
     """
+    from cli import render
+
     archive = archive_at(db)
     total = archive.event_count()
     hidden = not sys.stderr.isatty()
     with click.progressbar(length=total, label="Rebuilding", file=sys.stderr, hidden=hidden) as bar:
         count = archive.rebuild(bar.update)
-    stories = archive.counts()[0]
-    noun = "story" if stories == 1 else "stories"
-    click.echo(f"Rebuilt the index: {count} updates in {stories} {noun}")
+    stories = render.counted(archive.counts()[0], "story", "stories")
+    click.echo(f"Rebuilt the index: {render.counted(count, 'update')} in {stories}")

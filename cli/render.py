@@ -31,6 +31,11 @@ def stamp(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """`1 update`, `2 updates`: a count with its noun in the right number."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def _json_value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
@@ -62,8 +67,8 @@ def imported_file(name: str, result: Imported) -> str:
 def imported_total(results: Sequence[tuple[str, Imported]]) -> str:
     new = sum(len(r.new) for _, r in results)
     present = sum(len(r.present) for _, r in results)
-    files = "file" if len(results) == 1 else "files"
-    return f"Imported {new} new updates ({present} already present) from {len(results)} {files}"
+    files = counted(len(results), "file")
+    return f"Imported {counted(new, 'new update')} ({present} already present) from {files}"
 
 
 def imported_json(results: Sequence[tuple[str, Imported]]) -> dict[str, Any]:
@@ -119,7 +124,8 @@ def log(timeline: Sequence[Update], trivial: set[str] | None = None) -> str:
         if not trivial or u.id not in trivial
     ]
     if trivial:
-        lines.append(f"({len(trivial)} trivial updates hidden: whitespace or punctuation only)")
+        hidden = counted(len(trivial), "trivial update")
+        lines.append(f"({hidden} hidden: whitespace or punctuation only)")
     return "\n".join(lines)
 
 
@@ -244,7 +250,8 @@ def diff(
     """The diff for people: `old` and `new` as the user gave them (None: left out)."""
     out = [f"{d.old.slug}: {_ref(d.old, old, 'first')} → {_ref(d.new, new, 'latest')}"]
     hidden = d.hidden_changes + (by_sentence.trivial if by_sentence else d.hidden_lines)
-    note = f"({hidden} trivial changes hidden: whitespace or punctuation only)" if hidden else ""
+    note = f"({counted(hidden, 'trivial change')} hidden: whitespace or punctuation only)"
+    note = note if hidden else ""
     if d.unchanged and not (by_sentence and by_sentence.changes):
         return "\n".join([out[0], "No changes.", note]).rstrip()
     sections: dict[str, list[str]] = {}

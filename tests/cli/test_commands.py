@@ -145,7 +145,7 @@ def test_import_of_a_text_capture_makes_a_revision_in_a_story_named_by_its_headl
 
     assert cli.lines("import", str(capture)) == [
         f"{capture}: 1 new, 0 already present",
-        "Imported 1 new updates (0 already present) from 1 file",
+        "Imported 1 new update (0 already present) from 1 file",
     ]
     replay = cli.json("replay", "budget-passes-at-last")
     assert (replay["headline"], replay["text"]) == (
@@ -665,3 +665,23 @@ def test_show_gives_back_the_text_as_appended(cli: Cli) -> None:
         "  > quoted",
         "  >   and indented",
     ]
+
+
+# one update, one story: no plural slips
+
+
+def test_one_update_is_counted_in_the_singular(cli: Cli, tmp_path: Path) -> None:
+    one = tmp_path / "one.jsonl"
+    one.write_text(
+        '{"story": "s", "kind": "report", "reported_at": "2024-03-01", "text": "One."}\n',
+        encoding="utf-8",
+    )
+
+    imported = cli.lines("import", str(one))
+    verified = cli.lines("verify")
+    rebuilt = cli.lines("rebuild")
+
+    assert imported[-1] == "Imported 1 new update (0 already present) from 1 file"
+    assert verified[0].startswith("Verified 1 update in 1 story: ")
+    assert verified[1].startswith("Head: 1 update, ")
+    assert rebuilt == ["Rebuilt the index: 1 update in 1 story"]
