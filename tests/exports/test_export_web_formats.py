@@ -19,7 +19,7 @@ def _served(db: str, path: str) -> bytes:
     from cli.web.tokens import MemoryTokens, Tokens
     from storage.archive import open_archive
 
-    opener = lambda create: open_archive(db, "UTC", create)  # noqa: E731
+    opener = lambda: open_archive(db, "UTC", create=False)  # noqa: E731
     app = create_app(Service(opener, tokens=Tokens(MemoryTokens())))
     with TestClient(app) as client:
         answer = client.get(path)
