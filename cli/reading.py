@@ -229,7 +229,7 @@ def info(db: str | None, as_json: bool) -> None:
 
     url = display_url(archive_url(db))
     archive = archive_at(db)
-    (stories, updates), zone = archive.counts(), zone_name(archive.index.zone)
+    (stories, updates), zone = archive.counts(), zone_name(archive.zone)
     if as_json:
         emit({"archive": url, "zone": zone, "stories": stories, "updates": updates})
     else:

@@ -87,6 +87,12 @@ class Archive(Application[UUID]):
         super().close()
         self.index.close()
 
+    @property
+    def zone(self) -> tzinfo:
+        """The archive's zone, fixed when it was created: the day a date-only update
+        was reported is a day here."""
+        return self.index.zone
+
     # Writing
 
     def append(self, update: Update) -> Appended:
@@ -310,6 +316,10 @@ class Archive(Application[UUID]):
 
     def counts(self) -> tuple[int, int]:
         return self.index.counts()
+
+    def recent(self, n: int) -> list[Update]:
+        """The ``n`` updates the archive recorded last, across every story, newest first."""
+        return self.index.recent(n)
 
     def _version(self, slug: str, cut: Cut, through: str | None = None) -> StoryVersion:
         check_slug(slug)

@@ -151,6 +151,9 @@ class MemoryIndex:
             chain.append(ChainRow(position, update.id, update.story, update.digest, head))
             self.store.updates.append(update)
 
+    def recent(self, n: int) -> list[Update]:
+        return [_fresh(u) for u in reversed(self.store.updates[-n:])] if n > 0 else []
+
 
 def _fresh(update: Update) -> Update:
     """An update as a read from a database gives it: a fact value of its own."""

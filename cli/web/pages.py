@@ -107,7 +107,7 @@ def memento(request: Request) -> Response:
     archive = service(request).archive
     version = archive.version(slug, zone(request), update_id.lower(), known)
     timeline = archive.timeline(slug, zone(request), known)
-    found = mem.mementos(timeline, archive.index.zone)
+    found = mem.mementos(timeline, archive.zone)
     entries = _entries(request, archive, slug, known, timeline)
     chosen = next(i for i, m in enumerate(found) if m.update.id == update_id.lower())
     urls = _urls(request, slug, known)
@@ -147,7 +147,7 @@ def timegate(request: Request) -> Response:
     except InvalidInput as error:
         return PlainTextResponse(f"{error}\n", status_code=400, headers=vary)
     archive = service(request).archive
-    found = mem.mementos(archive.timeline(slug, zone(request), known), archive.index.zone)
+    found = mem.mementos(archive.timeline(slug, zone(request), known), archive.zone)
     chosen = mem.select(found, moment)
     by_id = _memento_urls(request, slug, known, found)
     link = mem.links(urls["original"], urls["timegate"], urls["timemap"], by_id, found, chosen)
@@ -204,7 +204,7 @@ def timemap_json(request: Request) -> Response:
 
 def _all_mementos(request: Request, slug: str, known: When | None) -> list[mem.Memento]:
     archive = service(request).archive
-    return mem.mementos(archive.timeline(slug, zone(request), known), archive.index.zone)
+    return mem.mementos(archive.timeline(slug, zone(request), known), archive.zone)
 
 
 def _urls(request: Request, slug: str, known: When | None) -> dict[str, str]:
