@@ -60,29 +60,35 @@ def appended_json(result: Appended) -> dict[str, Any]:
     }
 
 
-def imported_file(name: str, result: Imported) -> str:
-    return f"{name}: {len(result.new)} new, {len(result.present)} already present"
+def imported_file(name: str, result: Imported, story: str | None = None) -> str:
+    """One file's line; a text capture's names its story (it may come from the headline)."""
+    where = f" (story {story})" if story else ""
+    return f"{name}: {len(result.new)} new, {len(result.present)} already present{where}"
 
 
-def imported_total(results: Sequence[tuple[str, Imported]]) -> str:
-    new = sum(len(r.new) for _, r in results)
-    present = sum(len(r.present) for _, r in results)
+def imported_total(results: Sequence[tuple[str, Imported, str | None]]) -> str:
+    new = sum(len(r.new) for _, r, _ in results)
+    present = sum(len(r.present) for _, r, _ in results)
     files = counted(len(results), "file")
     return f"Imported {counted(new, 'new update')} ({present} already present) from {files}"
 
 
-def imported_json(results: Sequence[tuple[str, Imported]]) -> dict[str, Any]:
+def imported_json(
+    results: Sequence[tuple[str, Imported, str | None]], skipped: Sequence[tuple[Any, str]] = ()
+) -> dict[str, Any]:
     return {
         "files": [
             {
                 "file": name,
                 "new": r.new,
                 "already_present": r.present,
+                **({"story": story} if story else {}),
             }
-            for name, r in results
+            for name, r, story in results
         ],
-        "new": sum(len(r.new) for _, r in results),
-        "already_present": sum(len(r.present) for _, r in results),
+        "new": sum(len(r.new) for _, r, _ in results),
+        "already_present": sum(len(r.present) for _, r, _ in results),
+        "skipped": [{"file": str(path), "why": why} for path, why in skipped],
     }
 
 

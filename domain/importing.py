@@ -91,6 +91,8 @@ def scan(paths: tuple[str, ...], story: str | None, by: str) -> list[Source]:
 
             sources.append(captures.scan(path, story, by, articles))
             continue
+        if path.suffix not in SUFFIXES:  # named itself: a folder gives only these
+            raise InvalidInput(f"{path}: {NOT_IMPORTED}: story imports those only")
         source = Source(path, story, by, 0, frozenset(), frozenset())
         defines, targets, count = set(), set(), 0
         for update in source.read():
@@ -102,6 +104,22 @@ def scan(paths: tuple[str, ...], story: str | None, by: str) -> list[Source]:
             Source(path, story, by, count, frozenset(defines), frozenset(targets - defines))
         )
     return sources
+
+
+NOT_IMPORTED = "not a .txt capture or a .jsonl file"
+
+
+def skipped(paths: tuple[str, ...]) -> list[tuple[Path, str]]:
+    """What the folders among ``paths`` hold that an import leaves out, and why."""
+    left: list[tuple[Path, str]] = []
+    for folder in (Path(given) for given in paths):
+        if folder.is_dir():
+            for path in sorted(folder.iterdir()):
+                if path.is_dir():
+                    left.append((path, "a folder (folders inside are not searched)"))
+                elif path.suffix not in SUFFIXES:
+                    left.append((path, NOT_IMPORTED))
+    return left
 
 
 def _captured(path: Path) -> bool:

@@ -75,6 +75,11 @@ def slugify(headline: str, limit: int = 60) -> str:
     return slug
 
 
+def is_capture(first_line: str) -> bool:
+    """Whether a text's first line opens a seed-style capture (``date YYYY-MM-DD Headline``)."""
+    return _SEED_FIRST_LINE.match(first_line) is not None
+
+
 def read_seed(text: str, name: str, story: str | None, by: str) -> Update:
     """A seed-style capture (first line ``date YYYY-MM-DD Headline``) as a revision."""
     first, _, body = text.lstrip("\ufeff").partition("\n")

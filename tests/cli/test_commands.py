@@ -121,6 +121,7 @@ def test_append_reads_the_text_from_a_file(cli: Cli, tmp_path: Path) -> None:
 def test_import_of_the_example_appends_its_nine_updates(cli: Cli) -> None:
     assert cli.lines("import", str(EXAMPLE)) == [
         f"{EXAMPLE_FILE}: 9 new, 0 already present",
+        f"Skipped {EXAMPLE / 'README.md'}: not a .txt capture or a .jsonl file",
         "Imported 9 new updates (0 already present) from 1 file",
     ]
     assert ids(cli, "shotspotter") == EXAMPLE_IDS
@@ -129,6 +130,7 @@ def test_import_of_the_example_appends_its_nine_updates(cli: Cli) -> None:
 def test_importing_the_example_again_finds_all_nine_already_present(example: Cli) -> None:
     assert example.lines("import", str(EXAMPLE)) == [
         f"{EXAMPLE_FILE}: 0 new, 9 already present",
+        f"Skipped {EXAMPLE / 'README.md'}: not a .txt capture or a .jsonl file",
         "Imported 0 new updates (9 already present) from 1 file",
     ]
     assert example.updates() == 9
@@ -144,9 +146,10 @@ def test_import_of_a_text_capture_makes_a_revision_in_a_story_named_by_its_headl
     )
 
     assert cli.lines("import", str(capture)) == [
-        f"{capture}: 1 new, 0 already present",
+        f"{capture}: 1 new, 0 already present (story budget-passes-at-last)",
         "Imported 1 new update (0 already present) from 1 file",
     ]
+    assert cli.json("import", str(capture))["files"][0]["story"] == "budget-passes-at-last"
     replay = cli.json("replay", "budget-passes-at-last")
     assert (replay["headline"], replay["text"]) == (
         "Budget Passes, At Last",
@@ -167,18 +170,63 @@ def test_import_story_puts_a_text_capture_in_the_story_named(cli: Cli, tmp_path:
 def test_import_of_a_folder_reads_its_jsonl_and_text_files_by_name(
     cli: Cli, tmp_path: Path
 ) -> None:
-    (tmp_path / "b.txt").write_text("date 2024-03-02 Budget\n\nIt passed.\n", encoding="utf-8")
-    (tmp_path / "a.jsonl").write_text(
+    folder = tmp_path / "updates"
+    folder.mkdir()
+    (folder / "b.txt").write_text("date 2024-03-02 Budget\n\nIt passed.\n", encoding="utf-8")
+    (folder / "a.jsonl").write_text(
         '{"story": "budget", "kind": "report", "reported_at": "2024-03-01", "text": "Vote due."}\n',
         encoding="utf-8",
     )
-    (tmp_path / "notes.md").write_text("not imported", encoding="utf-8")
+    (folder / "notes.md").write_text("not imported", encoding="utf-8")
+    (folder / "page.html").write_text("<p>not imported</p>", encoding="utf-8")
+    (folder / "inner").mkdir()
 
-    assert cli.lines("import", "--story", "budget", str(tmp_path)) == [
-        f"{tmp_path / 'a.jsonl'}: 1 new, 0 already present",
-        f"{tmp_path / 'b.txt'}: 1 new, 0 already present",
+    assert cli.lines("import", "--story", "budget", str(folder)) == [
+        f"{folder / 'a.jsonl'}: 1 new, 0 already present",
+        f"{folder / 'b.txt'}: 1 new, 0 already present (story budget)",
+        f"Skipped {folder / 'inner'}: a folder (folders inside are not searched)",
+        f"Skipped {folder / 'notes.md'}: not a .txt capture or a .jsonl file",
+        f"Skipped {folder / 'page.html'}: not a .txt capture or a .jsonl file",
         "Imported 2 new updates (0 already present) from 2 files",
     ]
+    assert cli.json("import", str(folder))["skipped"][0] == {
+        "file": str(folder / "inner"), "why": "a folder (folders inside are not searched)",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["story.json", "page.html", "notes"])
+def test_import_of_a_file_named_that_is_neither_capture_nor_jsonl_is_refused(
+    cli: Cli, tmp_path: Path, name: str
+) -> None:
+    path = tmp_path / name
+    path.write_text('date 2024-03-01 Looks like a capture\n\n{"but": "is not"}\n', encoding="utf-8")
+
+    assert cli.fails("import", str(path)) == (
+        f"{path}: not a .txt capture or a .jsonl file: story imports those only"
+    )
+
+
+def test_import_dash_reads_json_lines_from_standard_input(cli: Cli) -> None:
+    lines = EXAMPLE_FILE.read_text(encoding="utf-8")
+
+    assert cli.lines("import", "-", input=lines) == [
+        "standard input: 9 new, 0 already present",
+        "Imported 9 new updates (0 already present) from 1 file",
+    ]
+
+
+def test_import_dash_reads_a_text_capture_from_standard_input(cli: Cli) -> None:
+    capture = "date 2024-03-01 Budget Passes\n\nThe council voted.\n"
+
+    assert cli.lines("import", "-", input=capture)[0] == (
+        "standard input: 1 new, 0 already present (story budget-passes)"
+    )
+
+
+def test_import_dash_names_standard_input_in_an_error(cli: Cli) -> None:
+    assert cli.fails("import", "-", input='{"story": "s"}\n') == (
+        "standard input:1: the record lacks the field 'kind'"
+    )
 
 
 # list
