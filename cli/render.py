@@ -117,12 +117,17 @@ def summary_json(s: StorySummary) -> dict[str, Any]:
 
 
 def log(timeline: Sequence[Update], trivial: set[str] | None = None) -> str:
-    kind_width = max(len(u.kind) for u in timeline)
-    reported_width = max(len(str(u.reported_at)) for u in timeline)
-    by_width = max(len(u.by) for u in timeline)
+    kind_width = max(len("KIND"), *(len(u.kind) for u in timeline))
+    reported_width = max(len("REPORTED"), *(len(str(u.reported_at)) for u in timeline))
+    by_width = max(len("BY"), *(len(u.by) for u in timeline))
     number_width = len(str(len(timeline)))
     amended = _amended_by(timeline)
-    lines = [
+    header = (
+        f"{'#':>{number_width}}  {'UPDATE':<12}  {'KIND':<{kind_width}}  "
+        f"{'REPORTED':<{reported_width}}  {'RECORDED (UTC)':<20}  {'BY':<{by_width}}  "
+        f"{'DIGEST':<12}  SUMMARY"
+    )
+    lines = [header] + [
         f"{n:>{number_width}}  {u.id}  {u.kind:<{kind_width}}  "
         f"{u.reported_at!s:<{reported_width}}  {stamp(u.recorded_at)}  "
         f"{u.by:<{by_width}}  {(u.digest or '-')[:12]}  {u.summary()}{amended.get(u.id, '')}"

@@ -178,23 +178,23 @@ def test_import_of_a_folder_reads_its_jsonl_and_text_files_by_name(
         encoding="utf-8",
     )
     (folder / "notes.md").write_text("not imported", encoding="utf-8")
-    (folder / "page.html").write_text("<p>not imported</p>", encoding="utf-8")
+    (folder / "feed.json").write_text('{"not": "imported"}', encoding="utf-8")
     (folder / "inner").mkdir()
 
     assert cli.lines("import", "--story", "budget", str(folder)) == [
         f"{folder / 'a.jsonl'}: 1 new, 0 already present",
         f"{folder / 'b.txt'}: 1 new, 0 already present (story budget)",
+        f"Skipped {folder / 'feed.json'}: not a .txt capture or a .jsonl file",
         f"Skipped {folder / 'inner'}: a folder (folders inside are not searched)",
         f"Skipped {folder / 'notes.md'}: not a .txt capture or a .jsonl file",
-        f"Skipped {folder / 'page.html'}: not a .txt capture or a .jsonl file",
         "Imported 2 new updates (0 already present) from 2 files",
     ]
-    assert cli.json("import", str(folder))["skipped"][0] == {
+    assert cli.json("import", str(folder))["skipped"][1] == {
         "file": str(folder / "inner"), "why": "a folder (folders inside are not searched)",
     }  # fmt: skip
 
 
-@pytest.mark.parametrize("name", ["story.json", "page.html", "notes"])
+@pytest.mark.parametrize("name", ["story.json", "feed.xml", "notes"])
 def test_import_of_a_file_named_that_is_neither_capture_nor_jsonl_is_refused(
     cli: Cli, tmp_path: Path, name: str
 ) -> None:
@@ -271,6 +271,8 @@ def test_log_prints_version_id_kind_reported_recorded_by_and_summary(example: Cl
     digest = [u["digest"][:12] for u in log]
 
     assert example.lines("log", "shotspotter") == [
+        f"#  UPDATE        KIND       REPORTED    RECORDED (UTC)        {'BY':<{len(BY)}}  "
+        "DIGEST        SUMMARY",
         f"1  dac7ab932221  fact       2024-02-12  {recorded[0]}  {BY}  {digest[0]}  "
         'contract.ends_on = "2024-02-16"',
         f"2  5af00ae05320  report     2024-02-12  {recorded[1]}  {BY}  {digest[1]}  "
@@ -572,7 +574,7 @@ def test_a_fact_valued_null_is_removed_from_its_reported_date_on(cli: Cli) -> No
 
     assert cli.json("replay", "budget", "--as-of", "2024-03-01")["facts"] == {"budget.total": 100}
     assert cli.json("replay", "budget", "--as-of", "2024-03-02")["facts"] == {}
-    assert cli.lines("log", "budget")[1].endswith(f"{removal['digest'][:12]}  budget.total removed")
+    assert cli.lines("log", "budget")[2].endswith(f"{removal['digest'][:12]}  budget.total removed")
     assert removal["value"] is None
 
 

@@ -604,7 +604,7 @@ def _whitespace_story(cli: Cli) -> list[str]:
 
 def test_log_lists_a_whitespace_only_revision_without_ignore_trivial(cli: Cli) -> None:
     made = _whitespace_story(cli)
-    lines = cli.lines("log", "council")
+    lines = cli.lines("log", "council")[1:]
     assert [line.split()[:3] for line in lines] == [
         ["1", made[0], "report"],
         ["2", made[1], "revision"],
@@ -614,7 +614,7 @@ def test_log_lists_a_whitespace_only_revision_without_ignore_trivial(cli: Cli) -
 
 def test_log_ignore_trivial_hides_a_whitespace_only_revision_and_says_so(cli: Cli) -> None:
     made = _whitespace_story(cli)
-    lines = cli.lines("log", "council", "--ignore-trivial")
+    lines = cli.lines("log", "council", "--ignore-trivial")[1:]
     assert [line.split()[:3] for line in lines[:-1]] == [
         ["1", made[0], "report"],
         ["3", made[2], "revision"],
@@ -635,7 +635,7 @@ def test_log_json_ignore_trivial_marks_the_trivial_update(cli: Cli) -> None:
 
 def test_log_marks_the_corrected_and_the_retracted_updates(cli: Cli) -> None:
     made = fire(cli)
-    lines = cli.lines("log", "fire")
+    lines = cli.lines("log", "fire")[1:]
     assert lines[0].endswith(f"  Fire downtown  [corrected by {made['correction']}]")
     assert lines[1].endswith(
         f"  Police arrested a neighbor. He denied it.  [retracted by {made['retraction']}]"
