@@ -117,7 +117,7 @@ def skipped(paths: tuple[str, ...]) -> list[tuple[Path, str]]:
             for path in sorted(folder.iterdir()):
                 if path.is_dir():
                     left.append((path, "a folder (folders inside are not searched)"))
-                elif path.suffix not in SUFFIXES:
+                elif path.suffix not in SUFFIXES and not _captured(path):
                     left.append((path, NOT_IMPORTED))
     return left
 
