@@ -85,11 +85,22 @@ def test_versions_sharing_no_statements_or_facts_list_each_one_added_or_removed(
     assert changes[0].new == 3
 
 
-def test_a_changed_fact_is_one_change_of_its_whole_value() -> None:
-    a = version(draft("fact", key="budget", value={"total": 1, "spent": 0}))
-    b = version(draft("fact", key="budget", value={"total": 2, "spent": 0}))
+def test_a_fact_holding_an_object_lists_each_field_that_changed() -> None:
+    a = version(draft("fact", key="budget", value={"total": 1, "spent": 0, "items": ["a"]}))
+    b = version(draft("fact", key="budget", value={"total": 2, "spent": 0, "items": ["a", "b"],
+                                                  "audited": True}))  # fmt: skip
     assert diff(a, b).changes == (  # type: ignore[arg-type]
-        Change("facts.budget", "changed", {"total": 1, "spent": 0}, {"total": 2, "spent": 0}),
+        Change("facts.budget.audited", "added", new=True),
+        Change("facts.budget.items.1", "added", new="b"),
+        Change("facts.budget.total", "changed", 1, 2),
+    )
+
+
+def test_a_fact_whose_value_changes_kind_is_one_change_of_its_whole_value() -> None:
+    a = version(draft("fact", key="budget", value={"total": 1}))
+    b = version(draft("fact", key="budget", value=[1]))
+    assert diff(a, b).changes == (  # type: ignore[arg-type]
+        Change("facts.budget", "changed", {"total": 1}, [1]),
     )
 
 
