@@ -14,6 +14,7 @@ from cli.options import (
     ignore_trivial_option,
     json_option,
     known_at_option,
+    named_day,
     tz_option,
     when_option,
 )
@@ -182,6 +183,7 @@ def diff(
     from cli import render
     from domain.provenance import sentence_diff
 
+    old, new = named_day(old), named_day(new)
     result = archive_at(db, tz).diff(slug, tz, old, new, known_at, ignore_trivial)
     by_sentence = None
     if unit == "sentence":
