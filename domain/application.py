@@ -23,7 +23,7 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, PersistenceError
-from eventsourcing.utils import TopicError
+from eventsourcing.utils import Environment, EnvType, TopicError
 
 from domain import checkpoints
 from domain.diffing import StoryDiff, diff
@@ -82,6 +82,12 @@ class Archive(Application[UUID]):
     def __init__(self, env: dict[str, str], index: Callable[[Archive], Index]) -> None:
         super().__init__(env)
         self.index = index(self)
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        """Only the settings the archive is opened with. (eventsourcing would read the
+        process's environment too, where a COMPRESSOR_TOPIC or IS_SNAPSHOTTING_ENABLED
+        left by another program would change how events are stored.)"""
+        return Environment(name, dict(env or {}))
 
     def close(self) -> None:
         super().close()
