@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from cli import auditing, reading, serving, writing
+from cli import auditing, exporting, reading, serving, writing
+from cli.options import color_option, color_param
 from domain.errors import StoryError
 
 
@@ -33,6 +34,38 @@ class StoryGroup(click.Group):
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args and not ctx.resilient_parsing:
+            _short_usage(ctx)
+        return super().parse_args(ctx, args)
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        """Every command takes --color after it too, as the group does before it."""
+        cmd.params.append(color_param())
+        super().add_command(cmd, name)
+
+
+def _short_usage(ctx: click.Context) -> None:
+    """A new user's first `story`: what it is and where to start, not the whole help.
+
+    It answers a question and nothing went wrong, so it is printed on stdout and exits 0
+    (as `story --help` does); a command that is missing from a script still does nothing.
+    """
+    click.echo(_SHORT_USAGE)
+    ctx.exit(0)
+
+
+_SHORT_USAGE = """\
+story: an append-only archive of news stories.
+
+  story import examples/shotspotter            load the example
+  story list                                   the stories
+  story replay shotspotter --as-of 2024-02-16  a story as it stood on a day
+  story diff shotspotter --from 1              what changed since the first version
+  story append SLUG --kind report --reported-at today --text "..."
+
+`story --help` lists every command; `story COMMAND --help` explains one."""
+
 
 @click.group(cls=StoryGroup)
 @click.version_option(package_name="story")
@@ -48,11 +81,13 @@ class StoryGroup(click.Group):
     metavar="ZONE",
     help="The time zone, for every command. [env: STORY_TZ]",
 )
+@color_option
 def story(db: str | None, tz: str | None) -> None:
     """An append-only archive of news stories.
 
     Append updates as immutable events; replay any story as of any date; see how the
-    reporting changed. --db and --tz may come before the command or after it (after wins).
+    reporting changed. --db, --tz and --color may come before the command or after it
+    (after wins).
 
     \b
     Example:
@@ -67,6 +102,6 @@ for command in (
     reading.list_, reading.log, reading.replay, reading.diff, reading.show, reading.info,
     reading.rebuild,
     auditing.verify, auditing.checkpoint, auditing.keygen, auditing.blame, auditing.trace,
-    serving.serve,
+    serving.serve, exporting.export,
 ):  # fmt: skip
     story.add_command(command)

@@ -13,7 +13,7 @@ from domain.errors import InvalidInput
 from domain.kinds import KINDS
 
 if TYPE_CHECKING:
-    from datetime import tzinfo
+    from datetime import date, tzinfo
 
     from domain.application import Archive
     from domain.when import When
@@ -35,10 +35,31 @@ class WhenType(click.ParamType["When"]):
         if isinstance(value, When):
             return value
         try:
-            return When.parse(value, "")
+            return When.parse(value, "", _today(ctx))
         except InvalidInput as error:
             # domain.when names the value, click names the option (`Invalid value for …`).
             _fail(self, str(error).lstrip(), param, ctx)
+
+
+def _today(ctx: click.Context | None) -> date:
+    """The day it is now in the command's zone (its --tz, read first: it is eager), else
+    the zone given before the command, else UTC: what `today` and `yesterday` count from."""
+    from datetime import UTC, datetime
+
+    zone = ctx.params.get("tz") if ctx is not None else None
+    if zone is None and ctx is not None:
+        zone = zone_before(ctx)
+    return datetime.now(zone or UTC).date()
+
+
+def named_day(ref: str | None) -> str | None:
+    """A version reference as given, with `today` or `yesterday` made the date it names
+    (for --from and --to, which take version numbers and ids as well as dates)."""
+    from domain.when import DAYS_AGO, When
+
+    if ref is None or ref.strip().lower() not in DAYS_AGO:
+        return ref
+    return str(When.parse(ref, "", _today(click.get_current_context())))
 
 
 class ZoneType(click.ParamType["tzinfo"]):
@@ -121,12 +142,45 @@ def db_option(f: F) -> F:
 
 
 def tz_option(f: F) -> F:
-    return click.option("--tz", type=ZONE, metavar="ZONE", callback=_zone, help=TZ_HELP)(f)
+    # Eager, so that it is read before the dates whose `today` it decides.
+    return click.option(
+        "--tz", type=ZONE, metavar="ZONE", callback=_zone, is_eager=True, help=TZ_HELP
+    )(f)
+
+
+COLORS = ("auto", "always", "never")
+COLOR_HELP = "Colour the output: auto (on a terminal, unless NO_COLOR is set), always or never."
+
+
+def _color(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """Sets the colour of what this context prints, and of the command under it: click's
+    echo reads ``ctx.color`` (None: on a terminal only). Not given after the command
+    (None), the choice before it stands."""
+    if value is None:
+        return
+    no_color = bool(os.environ.get("NO_COLOR"))  # https://no-color.org: set and not empty
+    ctx.color = {"always": True, "never": False}.get(value, False if no_color else None)
+
+
+def color_option(f: F) -> F:
+    """--color before the command (default auto, which honours NO_COLOR)."""
+    return click.option(
+        "--color", type=click.Choice(COLORS), default="auto", show_default=True,
+        expose_value=False, is_eager=True, callback=_color, help=COLOR_HELP,
+    )(f)  # fmt: skip
+
+
+def color_param() -> click.Option:
+    """--color after the command: it wins over the one before it."""
+    return click.Option(
+        ["--color"], type=click.Choice(COLORS), expose_value=False, is_eager=True,
+        callback=_color, help=COLOR_HELP,
+    )  # fmt: skip
 
 
 def when_option(name: str, help: str) -> Callable[[F], F]:
     """An option whose value is a date or a datetime with offset."""
-    return click.option(name, type=WHEN, metavar="WHEN", help=help)
+    return click.option(name, type=WHEN, metavar="WHEN", help=f"{help} Also today or yesterday.")
 
 
 def json_option(f: F) -> F:

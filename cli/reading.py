@@ -14,6 +14,7 @@ from cli.options import (
     ignore_trivial_option,
     json_option,
     known_at_option,
+    named_day,
     tz_option,
     when_option,
 )
@@ -136,10 +137,13 @@ def replay(
 
 @click.command()
 @click.argument("slug")
-@click.option("--from", "old", required=True, metavar="ID|WHEN", help="An update id or a date.")
 @click.option(
-    "--to", "new", metavar="ID|WHEN", help="An update id or a date. Default: the latest version."
+    "--from",
+    "old",
+    metavar="REF",
+    help="A version number, an update id (or its start) or a date. Default: version 1.",
 )
+@click.option("--to", "new", metavar="REF", help="As --from. Default: the latest version.")
 @click.option(
     "--by",
     "unit",
@@ -155,7 +159,7 @@ def replay(
 @json_option
 def diff(
     slug: str,
-    old: str,
+    old: str | None,
     new: str | None,
     unit: str,
     known_at: When | None,
@@ -166,9 +170,10 @@ def diff(
 ) -> None:
     """What changed between two versions: body text, headline, statements, facts.
 
-    A version is named by an update id (the story right after it) or a date (the
-    story as of then). --by sentence labels each change to the body as added, deleted,
-    edited (with the words that changed) or moved.
+    A version is named by its number (as `story log` counts), an update id or its first
+    digits (the story right after that update) or a date (the story as of then); --from
+    defaults to the first version and --to to the latest. --by sentence labels each
+    change to the body as added, deleted, edited (with the words that changed) or moved.
 
     \b
     Example:
@@ -178,15 +183,15 @@ def diff(
     from cli import render
     from domain.provenance import sentence_diff
 
+    old, new = named_day(old), named_day(new)
     result = archive_at(db, tz).diff(slug, tz, old, new, known_at, ignore_trivial)
-    target = new or result.new.last.id
     by_sentence = None
     if unit == "sentence":
         by_sentence = sentence_diff(result.old.paragraphs, result.new.paragraphs, ignore_trivial)
     if as_json:
-        emit(render.diff_json(result, old, target, by_sentence))
+        emit(render.diff_json(result, old, new, by_sentence))
     else:
-        click.echo(render.diff(result, old, target, by_sentence), color=None)
+        click.echo(render.diff(result, old, new, by_sentence), color=None)
 
 
 @click.command()
@@ -226,7 +231,7 @@ def info(db: str | None, as_json: bool) -> None:
 
     url = display_url(archive_url(db))
     archive = archive_at(db)
-    (stories, updates), zone = archive.counts(), zone_name(archive.index.zone)
+    (stories, updates), zone = archive.counts(), zone_name(archive.zone)
     if as_json:
         emit({"archive": url, "zone": zone, "stories": stories, "updates": updates})
     else:
@@ -246,11 +251,12 @@ def rebuild(db: str | None) -> None:
     Example:
       story rebuild
     """
+    from cli import render
+
     archive = archive_at(db)
     total = archive.event_count()
     hidden = not sys.stderr.isatty()
     with click.progressbar(length=total, label="Rebuilding", file=sys.stderr, hidden=hidden) as bar:
         count = archive.rebuild(bar.update)
-    stories = archive.counts()[0]
-    noun = "story" if stories == 1 else "stories"
-    click.echo(f"Rebuilt the index: {count} updates in {stories} {noun}")
+    stories = render.counted(archive.counts()[0], "story", "stories")
+    click.echo(f"Rebuilt the index: {render.counted(count, 'update')} in {stories}")

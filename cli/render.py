@@ -31,6 +31,11 @@ def stamp(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """`1 update`, `2 updates`: a count with its noun in the right number."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def _json_value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
@@ -55,29 +60,35 @@ def appended_json(result: Appended) -> dict[str, Any]:
     }
 
 
-def imported_file(name: str, result: Imported) -> str:
-    return f"{name}: {len(result.new)} new, {len(result.present)} already present"
+def imported_file(name: str, result: Imported, story: str | None = None) -> str:
+    """One file's line; a text capture's names its story (it may come from the headline)."""
+    where = f" (story {story})" if story else ""
+    return f"{name}: {len(result.new)} new, {len(result.present)} already present{where}"
 
 
-def imported_total(results: Sequence[tuple[str, Imported]]) -> str:
-    new = sum(len(r.new) for _, r in results)
-    present = sum(len(r.present) for _, r in results)
-    files = "file" if len(results) == 1 else "files"
-    return f"Imported {new} new updates ({present} already present) from {len(results)} {files}"
+def imported_total(results: Sequence[tuple[str, Imported, str | None]]) -> str:
+    new = sum(len(r.new) for _, r, _ in results)
+    present = sum(len(r.present) for _, r, _ in results)
+    files = counted(len(results), "file")
+    return f"Imported {counted(new, 'new update')} ({present} already present) from {files}"
 
 
-def imported_json(results: Sequence[tuple[str, Imported]]) -> dict[str, Any]:
+def imported_json(
+    results: Sequence[tuple[str, Imported, str | None]], skipped: Sequence[tuple[Any, str]] = ()
+) -> dict[str, Any]:
     return {
         "files": [
             {
                 "file": name,
                 "new": r.new,
                 "already_present": r.present,
+                **({"story": story} if story else {}),
             }
-            for name, r in results
+            for name, r, story in results
         ],
-        "new": sum(len(r.new) for _, r in results),
-        "already_present": sum(len(r.present) for _, r in results),
+        "new": sum(len(r.new) for _, r, _ in results),
+        "already_present": sum(len(r.present) for _, r, _ in results),
+        "skipped": [{"file": str(path), "why": why} for path, why in skipped],
     }
 
 
@@ -106,12 +117,17 @@ def summary_json(s: StorySummary) -> dict[str, Any]:
 
 
 def log(timeline: Sequence[Update], trivial: set[str] | None = None) -> str:
-    kind_width = max(len(u.kind) for u in timeline)
-    reported_width = max(len(str(u.reported_at)) for u in timeline)
-    by_width = max(len(u.by) for u in timeline)
+    kind_width = max(len("KIND"), *(len(u.kind) for u in timeline))
+    reported_width = max(len("REPORTED"), *(len(str(u.reported_at)) for u in timeline))
+    by_width = max(len("BY"), *(len(u.by) for u in timeline))
     number_width = len(str(len(timeline)))
     amended = _amended_by(timeline)
-    lines = [
+    header = (
+        f"{'#':>{number_width}}  {'UPDATE':<12}  {'KIND':<{kind_width}}  "
+        f"{'REPORTED':<{reported_width}}  {'RECORDED (UTC)':<20}  {'BY':<{by_width}}  "
+        f"{'DIGEST':<12}  SUMMARY"
+    )
+    lines = [header] + [
         f"{n:>{number_width}}  {u.id}  {u.kind:<{kind_width}}  "
         f"{u.reported_at!s:<{reported_width}}  {stamp(u.recorded_at)}  "
         f"{u.by:<{by_width}}  {(u.digest or '-')[:12]}  {u.summary()}{amended.get(u.id, '')}"
@@ -119,7 +135,8 @@ def log(timeline: Sequence[Update], trivial: set[str] | None = None) -> str:
         if not trivial or u.id not in trivial
     ]
     if trivial:
-        lines.append(f"({len(trivial)} trivial updates hidden: whitespace or punctuation only)")
+        hidden = counted(len(trivial), "trivial update")
+        lines.append(f"({hidden} hidden: whitespace or punctuation only)")
     return "\n".join(lines)
 
 
@@ -217,26 +234,43 @@ def _amendment_json(a: Amendment) -> dict[str, Any]:
 
 
 def _wrap(paragraph: str, indent: str = "") -> str:
+    """A paragraph filled to the width; one with its own line breaks or indentation
+    (code, verse, a quoted block) keeps its shape, line by line."""
+    if "\n" in paragraph or paragraph[:1].isspace():
+        return "\n".join(indent + line if line else line for line in paragraph.split("\n"))
     return textwrap.fill(paragraph, WIDTH, initial_indent=indent, subsequent_indent=indent)
 
 
 # diff
 
 
-def _ref(v: StoryVersion, ref: str) -> str:
+def _ref(v: StoryVersion, ref: str | None, default: str) -> str:
+    """A diff's end as the user named it, with the version and update not yet said."""
+    if ref is None:
+        return f"{default} (version {v.version}, {v.last.id})"
+    if ref.isdigit() and len(ref) < len(v.last.id):
+        return f"version {v.version} ({v.last.id})"
+    if v.last.id.startswith(ref.lower()):
+        return f"{v.last.id} (version {v.version})"
     return f"{ref} (version {v.version}, {v.last.id})"
 
 
-def diff(d: StoryDiff, old: str, new: str, by_sentence: SentenceDiff | None = None) -> str:
-    out = [f"{d.old.slug}: {_ref(d.old, old)} → {_ref(d.new, new)}"]
+def diff(
+    d: StoryDiff, old: str | None, new: str | None, by_sentence: SentenceDiff | None = None
+) -> str:
+    """The diff for people: `old` and `new` as the user gave them (None: left out)."""
+    out = [f"{d.old.slug}: {_ref(d.old, old, 'first')} → {_ref(d.new, new, 'latest')}"]
     hidden = d.hidden_changes + (by_sentence.trivial if by_sentence else d.hidden_lines)
-    note = f"({hidden} trivial changes hidden: whitespace or punctuation only)" if hidden else ""
+    note = f"({counted(hidden, 'trivial change')} hidden: whitespace or punctuation only)"
+    note = note if hidden else ""
     if d.unchanged and not (by_sentence and by_sentence.changes):
         return "\n".join([out[0], "No changes.", note]).rstrip()
     sections: dict[str, list[str]] = {}
+    parties = {s.update_id: s.party for s in (*d.old.statements, *d.new.statements)}
     for c in d.changes:
         section, _, rest = c.path.partition(".")
-        sections.setdefault(section, []).append(_change(section, rest, c.action, c.old, c.new))
+        line = _change(section, rest, c.action, c.old, c.new, parties)
+        sections.setdefault(section, []).append(line)
     for section in ("headline", "statements", "facts"):
         if section in sections:
             out += ["", section.capitalize(), *sections[section]]
@@ -249,7 +283,9 @@ def diff(d: StoryDiff, old: str, new: str, by_sentence: SentenceDiff | None = No
     return "\n".join(out)
 
 
-def _change(section: str, name: str, action: str, old: Any, new: Any) -> str:
+def _change(
+    section: str, name: str, action: str, old: Any, new: Any, parties: dict[str, str]
+) -> str:
     if section == "headline":
         lines = []
         if old is not None:
@@ -258,7 +294,7 @@ def _change(section: str, name: str, action: str, old: Any, new: Any) -> str:
             lines.append(click.style(f"  + {new}", fg="green"))
         return "\n".join(lines)
     if section == "statements":
-        return _statement_change(name, action, old, new)
+        return _statement_change(name, action, old, new, parties)
     label = name or section
     if action == "added":
         return click.style(f"  + {label} = {_json_value(new)}", fg="green")
@@ -267,15 +303,22 @@ def _change(section: str, name: str, action: str, old: Any, new: Any) -> str:
     return click.style(f"  ~ {label}: {_json_value(old)} → {_json_value(new)}", fg="yellow")
 
 
-def _statement_change(name: str, action: str, old: Any, new: Any) -> str:
-    if action in ("added", "removed") and isinstance(new if action == "added" else old, dict):
+def _statement_change(name: str, action: str, old: Any, new: Any, parties: dict[str, str]) -> str:
+    if action in ("added", "removed"):
         s = new if action == "added" else old
         sign, colour = ("+", "green") if action == "added" else ("-", "red")
         issued = f", issued {s['issued_at']}" if s.get("issued_at") else ""
-        head = " ".join(s["text"].split())
-        head = head if len(head) <= 60 else head[:59] + "…"
-        return click.style(f"  {sign} {s['party']}{issued} [{name}]: {head}", fg=colour)
-    return click.style(f"  ~ {name}: {_json_value(old)} → {_json_value(new)}", fg="yellow")
+        return click.style(f"  {sign} {s['party']}{issued} [{name}]: {_head(s['text'])}", fg=colour)
+    update_id, _, field = name.partition(".")
+    was, now = (_json_value(_head(x) if isinstance(x, str) else x) for x in (old, new))
+    party = parties.get(update_id, "")
+    return click.style(f"  ~ {party} [{update_id}] {field}: {was} → {now}", fg="yellow")
+
+
+def _head(text: str, width: int = 60) -> str:
+    """The start of a text, on one line."""
+    head = " ".join(text.split())
+    return head if len(head) <= width else head[: width - 1] + "…"
 
 
 def _colour_diff(lines: Sequence[str]) -> list[str]:
@@ -328,12 +371,12 @@ def _word_pair(old: str, new: str) -> list[str]:
 
 
 def diff_json(
-    d: StoryDiff, old: str, new: str, by_sentence: SentenceDiff | None = None
+    d: StoryDiff, old: str | None, new: str | None, by_sentence: SentenceDiff | None = None
 ) -> dict[str, Any]:
     data = {
         "slug": d.old.slug,
-        "from": {"ref": old, "version": d.old.version, "update": d.old.last.id},
-        "to": {"ref": new, "version": d.new.version, "update": d.new.last.id},
+        "from": {"ref": old or d.old.last.id, "version": d.old.version, "update": d.old.last.id},
+        "to": {"ref": new or d.new.last.id, "version": d.new.version, "update": d.new.last.id},
         "text": list(d.text),
         "changes": [
             {"path": c.path, "action": c.action, "old": c.old, "new": c.new} for c in d.changes

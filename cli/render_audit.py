@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from cli.render import amendment_note, update_fields
+from cli.render import amendment_note, counted, update_fields
 from domain.checkpoints import Checkpoint
 from domain.provenance import Blame, Blamed, Sighting
 from domain.timeline import StoryVersion
@@ -19,14 +19,12 @@ from domain.when import When
 def verification(result: Verification, checkpoint: Checkpoint | None, slug: str | None) -> str:
     if not result.ok:
         return "\n".join(str(finding) for finding in result.findings)
-    stories = "story" if result.stories == 1 else "stories"
+    stories = counted(result.stories, "story", "stories")
+    updates = counted(result.updates, "update")
     chains = "its story chain" if slug else "every story chain and the archive chain"
-    lines = [
-        f"Verified {result.updates} updates in {result.stories} {stories}: "
-        f"every digest, {chains} check out."
-    ]
+    lines = [f"Verified {updates} in {stories}: every digest, {chains} check out."]
     if slug is None:
-        lines.append(f"Head: {result.updates} updates, {result.head}")
+        lines.append(f"Head: {updates}, {result.head}")
     if checkpoint is not None:
         signed = f", signed by key {checkpoint.signer}" if checkpoint.signer else " (unsigned)"
         lines.append(

@@ -155,23 +155,70 @@ def import_(
     Each file is imported whole or not at all; content already in the archive is
     counted, not appended again.
 
+    A folder gives its .txt and .jsonl files, by name, and says what else it held; a
+    file named itself must be one of those. `-` reads one of them from standard input.
+    A capture's story is printed (made from its headline unless --story names it).
+
     \b
     Example:
       story import examples/shotspotter
-      story import --story shotspotter ../shared/seeds/000_126f608e96277ead.txt
+      story import --story shotspotter examples/shotspotter-seed/000_126f608e96277ead.txt
+      curl -s https://example.com/updates.jsonl | story import -
     """
-    from cli import render
-    from domain.importing import scan
+    import tempfile
 
-    sources = scan(paths, slug, by if by is not None else user())
-    archive = archive_at(db, create=True)
-    hidden = as_json or not sys.stderr.isatty()
-    total = sum(source.updates for source in sources)
-    with click.progressbar(length=total, label="Importing", file=sys.stderr, hidden=hidden) as bar:
-        results = archive.import_files(sources, bar.update)
+    from cli import render
+    from domain.importing import scan, skipped
+
+    with tempfile.TemporaryDirectory() as spool:
+        paths, names = _standard_input(paths, spool)
+        try:
+            sources = scan(paths, slug, by if by is not None else user())
+            archive = archive_at(db, create=True)
+            hidden = as_json or not sys.stderr.isatty()
+            total = sum(source.updates for source in sources)
+            with click.progressbar(
+                length=total, label="Importing", file=sys.stderr, hidden=hidden
+            ) as bar:
+                done = archive.import_files(sources, bar.update)
+        except InvalidInput as error:
+            raise InvalidInput(_renamed(str(error), names)) from None
+        stories = {s.name: next(s.read()).story for s in sources if s.path.suffix == ".txt"}
+    results = [(names.get(name, name), result, stories.get(name)) for name, result in done]
+    left = skipped(paths)
     if as_json:
-        emit(render.imported_json(results))
+        emit(render.imported_json(results, left))
         return
-    for name, result in results:
-        click.echo(render.imported_file(name, result))
+    for name, result, story in results:
+        click.echo(render.imported_file(name, result, story))
+    for path, why in left:
+        click.echo(f"Skipped {path}: {why}")
     click.echo(render.imported_total(results))
+
+
+STANDARD_INPUT = "standard input"
+
+
+def _standard_input(paths: tuple[str, ...], spool: str) -> tuple[tuple[str, ...], dict[str, str]]:
+    """`-` as a file in ``spool`` (read twice, as every import is): a .txt capture if it
+    starts as one, else JSON Lines; and the name to show for that file."""
+    if "-" not in paths:
+        return paths, {}
+    import os
+
+    from domain.sources import is_capture
+
+    if sys.stdin is None or sys.stdin.closed:
+        raise InvalidInput("standard input is closed: give the files to import")
+    data = sys.stdin.buffer.read()
+    first = data.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", "replace")
+    path = os.path.join(spool, "stdin.txt" if is_capture(first) else "stdin.jsonl")
+    with open(path, "wb") as file:
+        file.write(data)
+    return tuple(path if p == "-" else p for p in paths), {path: STANDARD_INPUT}
+
+
+def _renamed(message: str, names: dict[str, str]) -> str:
+    for path, name in names.items():
+        message = message.replace(path, name)
+    return message

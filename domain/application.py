@@ -23,7 +23,7 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, PersistenceError
-from eventsourcing.utils import TopicError
+from eventsourcing.utils import Environment, EnvType, TopicError
 
 from domain import checkpoints
 from domain.diffing import StoryDiff, diff
@@ -50,6 +50,8 @@ __all__ = ["Appended", "Archive", "Imported", "Index", "StorySummary", "chunked"
 CHUNK = 1000  # updates saved at a time within a batch's transaction
 BULK = 1000  # updates recorded at once after which the index is tidied
 _ID = re.compile(r"^[0-9A-Fa-f]{12}$")  # an update id, in either case
+_NUMBER = re.compile(r"^[0-9]{1,11}$")  # a version number (all digits, shorter than an id)
+_PREFIX = re.compile(r"^[0-9A-Fa-f]{4,11}$")  # the start of an update id
 
 
 @dataclass(frozen=True)
@@ -81,9 +83,21 @@ class Archive(Application[UUID]):
         super().__init__(env)
         self.index = index(self)
 
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        """Only the settings the archive is opened with. (eventsourcing would read the
+        process's environment too, where a COMPRESSOR_TOPIC or IS_SNAPSHOTTING_ENABLED
+        left by another program would change how events are stored.)"""
+        return Environment(name, dict(env or {}))
+
     def close(self) -> None:
         super().close()
         self.index.close()
+
+    @property
+    def zone(self) -> tzinfo:
+        """The archive's zone, fixed when it was created: the day a date-only update
+        was reported is a day here."""
+        return self.index.zone
 
     # Writing
 
@@ -233,13 +247,14 @@ class Archive(Application[UUID]):
     def version(
         self, slug: str, tz: tzinfo, ref: str | None, known_at: When | None = None
     ) -> StoryVersion:
-        """A version named by an update id (right after it) or a date (as of it); the
-        latest when ``ref`` is None."""
+        """A version named by an update id or a unique prefix of one (right after it), a
+        version number (as `story log` counts) or a date (as of it); the latest when
+        ``ref`` is None."""
         check_slug(slug)
         cut = Cut(tz, None, known_at)
         if ref is None:
             return self._version(slug, cut)
-        ref = ref.lower() if _ID.match(ref) else ref
+        ref = ref.lower() if _ID.match(ref) else self._named(slug, cut, ref)
         found = self.index.find(ref)
         if found is not None and found.story != slug:
             raise _unknown_update(slug, ref, found)
@@ -258,17 +273,38 @@ class Archive(Application[UUID]):
             ) from None
         return self._version(slug, Cut(tz, when, known_at))
 
+    def _named(self, slug: str, cut: Cut, ref: str) -> str:
+        """The update id a version number or an id prefix names; else ``ref`` unchanged."""
+        if _NUMBER.match(ref):
+            timeline = self._updates(slug, cut)
+            if not 1 <= int(ref) <= len(timeline):
+                raise UnknownUpdate(
+                    f"story {slug!r} has no version {ref}: it has {len(timeline)} "
+                    f"(see `story log {slug}`)"
+                )
+            return timeline[int(ref) - 1].id
+        if not _PREFIX.match(ref):
+            return ref
+        matches = [u.id for u in self._updates(slug, cut) if u.id.startswith(ref.lower())]
+        if len(matches) > 1:
+            raise UnknownUpdate(
+                f"{ref!r} begins {len(matches)} update ids of story {slug!r} "
+                f"({', '.join(matches[:3])}{', …' if len(matches) > 3 else ''}): give more digits"
+            )
+        return matches[0] if matches else ref
+
     def diff(
         self,
         slug: str,
         tz: tzinfo,
-        old: str,
+        old: str | None,
         new: str | None,
         known_at: When | None = None,
         ignore_trivial: bool = False,
     ) -> StoryDiff:
-        """What changed between two versions of a story."""
-        before = self.version(slug, tz, old, known_at)
+        """What changed between two versions of a story (from the first when ``old`` is
+        None, to the latest when ``new`` is)."""
+        before = self.version(slug, tz, old if old is not None else "1", known_at)
         return diff(before, self.version(slug, tz, new, known_at), ignore_trivial)
 
     def show(self, slug: str, update_id: str) -> tuple[Update, int, list[Update]]:
@@ -286,6 +322,10 @@ class Archive(Application[UUID]):
 
     def counts(self) -> tuple[int, int]:
         return self.index.counts()
+
+    def recent(self, n: int) -> list[Update]:
+        """The ``n`` updates the archive recorded last, across every story, newest first."""
+        return self.index.recent(n)
 
     def _version(self, slug: str, cut: Cut, through: str | None = None) -> StoryVersion:
         check_slug(slug)

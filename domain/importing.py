@@ -18,6 +18,7 @@ from domain.sources import decode, jsonl_updates, read_seed
 from domain.updates import Update
 
 SUFFIXES = (".jsonl", ".txt")
+CAPTURE_SUFFIXES = (".html", ".htm", ".warc", ".warc.gz")  # read by domain.captures
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,9 @@ def expand(paths: tuple[str, ...]) -> list[Path]:
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix in SUFFIXES and p.is_file())
+            found = sorted(
+                p for p in path.iterdir() if (p.suffix in SUFFIXES or _captured(p)) and p.is_file()
+            )
             if not found:
                 raise InvalidInput(f"{path}: the folder has no .jsonl or .txt files to import")
             files.extend(found)
@@ -80,8 +83,16 @@ def expand(paths: tuple[str, ...]) -> list[Path]:
 
 def scan(paths: tuple[str, ...], story: str | None, by: str) -> list[Source]:
     """Check every update of every file (the first pass); nothing is kept but ids."""
-    sources = []
+    sources: list[Source] = []
+    articles: dict[str, tuple[str | None, str | None]] = {}  # see domain.captures.scan
     for path in expand(paths):
+        if _captured(path):
+            from domain import captures
+
+            sources.append(captures.scan(path, story, by, articles))
+            continue
+        if path.suffix not in SUFFIXES:  # named itself: a folder gives only these
+            raise InvalidInput(f"{path}: {NOT_IMPORTED}: story imports those only")
         source = Source(path, story, by, 0, frozenset(), frozenset())
         defines, targets, count = set(), set(), 0
         for update in source.read():
@@ -93,3 +104,24 @@ def scan(paths: tuple[str, ...], story: str | None, by: str) -> list[Source]:
             Source(path, story, by, count, frozenset(defines), frozenset(targets - defines))
         )
     return sources
+
+
+NOT_IMPORTED = "not a .txt capture or a .jsonl file"
+
+
+def skipped(paths: tuple[str, ...]) -> list[tuple[Path, str]]:
+    """What the folders among ``paths`` hold that an import leaves out, and why."""
+    left: list[tuple[Path, str]] = []
+    for folder in (Path(given) for given in paths):
+        if folder.is_dir():
+            for path in sorted(folder.iterdir()):
+                if path.is_dir():
+                    left.append((path, "a folder (folders inside are not searched)"))
+                elif path.suffix not in SUFFIXES and not _captured(path):
+                    left.append((path, NOT_IMPORTED))
+    return left
+
+
+def _captured(path: Path) -> bool:
+    """A saved web page or a WARC file (domain.captures reads them)."""
+    return path.name.lower().endswith(CAPTURE_SUFFIXES)

@@ -91,3 +91,6 @@ class Index(Protocol):
 
     def close(self) -> None:
         """Release connections."""
+
+    def recent(self, n: int) -> list[Update]:
+        """The ``n`` updates recorded last, newest first."""

@@ -17,8 +17,13 @@ from domain.errors import InvalidInput, StoryError
 from domain.updates import CONTENT_FIELDS, MISSING, Update
 
 _SEED_FIRST_LINE = re.compile(r"^\s*date\s+(\S+)\s+(.+?)\s*$")
-_JSONL_FIELDS = frozenset({"id", "story", "kind", "reported_at", "source", "outlet", "by"}) | set(
-    CONTENT_FIELDS
+# Where an update was recorded before (`story export` writes them): read, not kept; the
+# archive importing it records it anew, and its own digest chains it there.
+_PROVENANCE = frozenset({"recorded_at", "digest"})
+_JSONL_FIELDS = (
+    frozenset({"id", "story", "kind", "reported_at", "source", "outlet", "by"})
+    | set(CONTENT_FIELDS)
+    | _PROVENANCE
 )
 
 
@@ -68,6 +73,11 @@ def slugify(headline: str, limit: int = 60) -> str:
             break
         slug = candidate
     return slug
+
+
+def is_capture(first_line: str) -> bool:
+    """Whether a text's first line opens a seed-style capture (``date YYYY-MM-DD Headline``)."""
+    return _SEED_FIRST_LINE.match(first_line) is not None
 
 
 def read_seed(text: str, name: str, story: str | None, by: str) -> Update:
@@ -143,7 +153,9 @@ def _from_object(record: Any, by: str) -> Update:
         if name != "value" and value is not None and not isinstance(value, str):
             raise InvalidInput(f"field {name!r} must be a string, found {type(value).__name__}")
     fields = {
-        k: v for k, v in record.items() if k not in ("id", "story", "kind", "reported_at", "by")
+        k: v
+        for k, v in record.items()
+        if k not in ("id", "story", "kind", "reported_at", "by") and k not in _PROVENANCE
     }
     if "value" in record:
         fields["value"] = record["value"]

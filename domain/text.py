@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from functools import lru_cache
 
 _ABBREVIATIONS = frozenset(
     ("mr", "mrs", "ms", "dr", "prof", "ald", "st", "jr", "sr", "gov", "sen", "rep", "gen",
@@ -28,7 +27,6 @@ def sentences(paragraph: str) -> list[str]:
     return list(_sentences(paragraph))
 
 
-@lru_cache(maxsize=65536)  # blame and diffs split the same paragraphs version after version
 def _sentences(paragraph: str) -> tuple[str, ...]:
     text = " ".join(paragraph.split())
     found, start = [], 0

@@ -57,9 +57,22 @@ def check_slug(slug: str) -> str:
 
 
 def paragraphs(text: str) -> tuple[str, ...]:
-    """The paragraphs of a text: blocks separated by blank lines, trimmed."""
-    blocks = re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return tuple(block.strip() for block in blocks if block.strip())
+    """The paragraphs of a text, each exactly as given (its indentation, its inner line
+    breaks, spaces at the ends of its lines), but with line endings made ``\\n``.
+
+    Blank lines (empty, or whitespace only) separate paragraphs: a run of them is one
+    break, and those before the first paragraph or after the last (with the final newline)
+    are dropped. So a paragraph never holds a blank line, and a text stored as its
+    paragraphs joined by one blank line splits back into the same paragraphs.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    blocks: list[list[str]] = [[]]
+    for line in lines:
+        if line.strip():
+            blocks[-1].append(line)
+        elif blocks[-1]:
+            blocks.append([])
+    return tuple("\n".join(block) for block in blocks if block)
 
 
 class _Missing:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from functools import cached_property, lru_cache
+from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.errors import InvalidInput
@@ -27,9 +27,10 @@ class When:
     moment: datetime | None = None
 
     @classmethod
-    def parse(cls, text: str, what: str = "date") -> When:
-        """Parse ``YYYY-MM-DD`` or an ISO 8601 datetime with offset (``Z`` allowed)."""
-        return _parse(text, what)
+    def parse(cls, text: str, what: str = "date", today: date | None = None) -> When:
+        """Parse ``YYYY-MM-DD`` or an ISO 8601 datetime with offset (``Z`` allowed); given
+        ``today`` (the day it is where the reader is), also ``today`` and ``yesterday``."""
+        return _parse(text, what, today)
 
     def start(self, tz: tzinfo) -> datetime:
         """The earliest instant this names: the start of the day for a date."""
@@ -55,9 +56,14 @@ class When:
         return self.moment.isoformat()
 
 
-@lru_cache(maxsize=65536)  # replays parse the same stored dates over and over
-def _parse(text: str, what: str) -> When:
+# Days named relative to the reader's today, and how many days before it each is.
+DAYS_AGO = {"today": 0, "yesterday": 1}
+
+
+def _parse(text: str, what: str, today: date | None = None) -> When:
     value = text.strip()
+    if today is not None and value.lower() in DAYS_AGO:
+        return When(today - timedelta(days=DAYS_AGO[value.lower()]))
     if _DATE.match(value):
         try:
             when = When(date.fromisoformat(value))
@@ -114,7 +120,6 @@ def zone_name(zone: tzinfo) -> str:
     return str(getattr(zone, "key", None) or zone.tzname(None) or zone)
 
 
-@lru_cache(maxsize=8192)  # a recording writes each instant's text more than once
 def utc_text(moment: datetime) -> str:
     """An instant in the archive's stored form: UTC, ISO 8601, microseconds."""
     return moment.astimezone(UTC).isoformat(timespec="microseconds")

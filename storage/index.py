@@ -224,3 +224,7 @@ class SqlIndex:
     def _updates(self, query: Select[Any]) -> list[Update]:
         with self._reading() as connection:
             return [update_of(row) for row in connection.execute(query)]
+
+    def recent(self, n: int) -> list[Update]:
+        """The ``n`` updates recorded last (``seq`` counts in recorded order), newest first."""
+        return self._updates(select(*COLUMNS).order_by(updates_table.c.seq.desc()).limit(n))

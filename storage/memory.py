@@ -2,9 +2,10 @@
 Python, for application tests that run in milliseconds.
 
 Its index answers every query from the updates themselves, with the rules of
-domain.timeline (``Cut.admits``, the version order): it is the reference the SQL index
-is tested against (tests/storage/test_contract.py). It keeps nothing once the process
-ends, so the command line does not offer it.
+domain.timeline (``Cut.admits``, the version order), where the SQL index reads only the
+rows that can show; the application's contract tests (the ``app`` fixture in
+tests/conftest.py) run on both. It keeps nothing once the process ends, so the command
+line does not offer it.
 """
 
 from __future__ import annotations
@@ -150,6 +151,9 @@ class MemoryIndex:
             position, head = position + 1, chain_digest(head, update.digest)
             chain.append(ChainRow(position, update.id, update.story, update.digest, head))
             self.store.updates.append(update)
+
+    def recent(self, n: int) -> list[Update]:
+        return [_fresh(u) for u in reversed(self.store.updates[-n:])] if n > 0 else []
 
 
 def _fresh(update: Update) -> Update:

@@ -39,8 +39,7 @@ def routes() -> list[Route]:
 
 
 def list_(request: Request) -> Response:
-    with service(request).reading() as archive:
-        return JSONResponse([render.summary_json(s) for s in archive.stories()])
+    return JSONResponse([render.summary_json(s) for s in service(request).archive.stories()])
 
 
 def replay(request: Request) -> Response:
@@ -49,8 +48,7 @@ def replay(request: Request) -> Response:
         when(request, "as_of"),
         when(request, "known_at"),
     )
-    with service(request).reading() as archive:
-        version = archive.replay(slug, zone(request), as_of, known)
+    version = service(request).archive.replay(slug, zone(request), as_of, known)
     return JSONResponse(render.version_json(version, as_of, known))
 
 
@@ -64,24 +62,23 @@ def replay_all(request: Request) -> Response:
     )
 
     def body() -> Iterator[str]:
-        with svc.reading() as archive:
-            shown = 0
-            for version in archive.replay_all(tz, as_of, known):
-                text = json.dumps(render.version_json(version, as_of, known), ensure_ascii=False)
-                yield ("[" if not shown else ",\n") + text
-                shown += 1
-            yield "\n]" if shown else "[]"
+        shown = 0
+        for version in svc.archive.replay_all(tz, as_of, known):
+            text = json.dumps(render.version_json(version, as_of, known), ensure_ascii=False)
+            yield ("[" if not shown else ",\n") + text
+            shown += 1
+        yield "\n]" if shown else "[]"
 
     return StreamingResponse(body(), media_type="application/json")
 
 
 def log(request: Request) -> Response:
     slug, known = request.path_params["slug"], when(request, "known_at")
-    with service(request).reading() as archive:
-        timeline = archive.timeline(slug, zone(request), known)
-        trivial = None
-        if flag(request, "ignore_trivial"):
-            trivial = archive.trivial_updates(slug, zone(request), known)
+    archive = service(request).archive
+    timeline = archive.timeline(slug, zone(request), known)
+    trivial = None
+    if flag(request, "ignore_trivial"):
+        trivial = archive.trivial_updates(slug, zone(request), known)
     return JSONResponse(render.log_json(timeline, trivial))
 
 
@@ -95,10 +92,9 @@ def diff(request: Request) -> Response:
     if unit not in ("line", "sentence"):
         raise InvalidInput(f"by {unit!r} is unknown: use line or sentence")
     ignore_trivial = flag(request, "ignore_trivial")
-    with service(request).reading() as archive:
-        result = archive.diff(
-            slug, zone(request), old, new, when(request, "known_at"), ignore_trivial
-        )
+    result = service(request).archive.diff(
+        slug, zone(request), old, new, when(request, "known_at"), ignore_trivial
+    )
     by_sentence = None
     if unit == "sentence":
         by_sentence = sentence_diff(result.old.paragraphs, result.new.paragraphs, ignore_trivial)
@@ -107,8 +103,7 @@ def diff(request: Request) -> Response:
 
 def show(request: Request) -> Response:
     slug, update_id = request.path_params["slug"], request.path_params["update_id"]
-    with service(request).reading() as archive:
-        update, version, amended_by = archive.show(slug, update_id)
+    update, version, amended_by = service(request).archive.show(slug, update_id)
     return JSONResponse(render.update_json(update, version, amended_by))
 
 
@@ -118,10 +113,9 @@ def blame(request: Request) -> Response:
         when(request, "as_of"),
         when(request, "known_at"),
     )
-    with service(request).reading() as archive:
-        version, result = archive.blame(
-            slug, zone(request), as_of, known, flag(request, "ignore_trivial")
-        )
+    version, result = service(request).archive.blame(
+        slug, zone(request), as_of, known, flag(request, "ignore_trivial")
+    )
     return JSONResponse(render_audit.blame_json(version, result, as_of))
 
 
@@ -137,15 +131,15 @@ def _trace(request: Request, slugs: list[str] | None) -> Response:
     phrase = param(request, "phrase")
     if phrase is None:
         raise InvalidInput("phrase is missing: give the words to trace, e.g. ?phrase=extension")
-    with service(request).reading() as archive:
-        found = archive.trace(slugs, phrase, zone(request), flag(request, "ignore_case"))
+    found = service(request).archive.trace(
+        slugs, phrase, zone(request), flag(request, "ignore_case")
+    )
     return JSONResponse(render_audit.trace_json(phrase, found))
 
 
 def verify(request: Request) -> Response:
     """Whether the archive (or ``?story=``) verifies; 200 either way, ``ok`` says."""
-    with service(request).reading() as archive:
-        result = archive.verify(param(request, "story"))
+    result = service(request).archive.verify(param(request, "story"))
     return JSONResponse(render_audit.verification_json(result, None))
 
 
@@ -207,8 +201,7 @@ def _append(svc: Service, slug: str, body: bytes, by: str) -> Appended:
         (update,) = list(jsonl_updates([line], name, by))
     except InvalidInput as error:
         raise InvalidInput(str(error).replace(f"{name}:1: ", f"{name}: ", 1)) from None
-    with svc.writing() as archive:
-        try:
-            return archive.append(update)
-        except (UnknownUpdate, UnknownStory) as error:  # the update names what is not there
-            raise InvalidInput(str(error)) from None
+    try:
+        return svc.archive.append(update)
+    except (UnknownUpdate, UnknownStory) as error:  # the update names what is not there
+        raise InvalidInput(str(error)) from None

@@ -1,19 +1,16 @@
 """The web application: routes, the archive behind them, errors and security headers.
 
-Every page and endpoint calls the same ``domain.application.Archive`` the CLI uses. An
-Archive object is used by one request at a time: readers are taken from a small pool,
-and writes go through one writer, in turn (the archive's own lock orders writers across
-processes).
+Every page and endpoint calls the same ``domain.application.Archive`` the CLI uses: one
+per process, shared by the requests' threads (see Service).
 """
 
 from __future__ import annotations
 
 import os
-import queue
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Callable, Hashable
+from contextlib import asynccontextmanager
 from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -82,51 +79,38 @@ STATUS: dict[type[StoryError], int] = {
 
 
 class Service:
-    """The archive behind the web service: readers taken in turn, one writer."""
+    """The archive behind the web service: one ``Archive`` per process, for every request.
+
+    Requests run in threads at once, and share it: an Archive keeps no state between
+    calls (each read takes a connection from SQLAlchemy's pool; a write's transaction
+    belongs to its thread), and the archive's write lock orders writers, across
+    threads, processes and ``--workers`` alike.
+    """
 
     def __init__(
         self,
-        opener: Callable[[bool], Archive],
+        opener: Callable[[], Archive],
         zone: str = "UTC",
-        readers: int = 4,
         tokens: Tokens | None = None,
         max_body: int = MAX_BODY,
     ) -> None:
         self.opener, self.zone_name, self.zone = opener, zone, time_zone(zone)
         self.tokens, self.max_body = tokens, max_body
-        self._readers, self._made = readers, 0
-        self._idle: queue.LifoQueue[Archive] = queue.LifoQueue()
-        self._lock, self._write_lock = threading.Lock(), threading.Lock()
-        self._writer: Archive | None = None
+        self._lock = threading.Lock()
+        self._archive: Archive | None = None
         self._cache: OrderedDict[Hashable, Any] = OrderedDict()
 
-    @contextmanager
-    def reading(self) -> Iterator[Archive]:
-        """An archive for this request's reads alone (a new one while the pool is short)."""
-        try:
-            archive = self._idle.get_nowait()
-        except queue.Empty:
+    @property
+    def archive(self) -> Archive:
+        """The process's archive, opened by the first request (a failure is that
+        request's 503, and the next request tries again)."""
+        found = self._archive
+        if found is None:
             with self._lock:
-                make = self._made < self._readers
-                self._made += make
-            try:
-                archive = self.opener(False) if make else self._idle.get()
-            except BaseException:
-                with self._lock:
-                    self._made -= make
-                raise
-        try:
-            yield archive
-        finally:
-            self._idle.put(archive)
-
-    @contextmanager
-    def writing(self) -> Iterator[Archive]:
-        """The one writing archive of this process, for one request at a time."""
-        with self._write_lock:
-            if self._writer is None:
-                self._writer = self.opener(True)
-            yield self._writer
+                if self._archive is None:
+                    self._archive = self.opener()
+                found = self._archive
+        return found
 
     def cached(self, key: Hashable, make: Callable[[], Any], size: int = 64) -> Any:
         """A value worked out once per key (keys name immutable facts: update ids)."""
@@ -142,13 +126,10 @@ class Service:
         return value
 
     def close(self) -> None:
-        while True:
-            try:
-                self._idle.get_nowait().close()
-            except queue.Empty:
-                break
-        if self._writer is not None:
-            self._writer.close()
+        with self._lock:
+            if self._archive is not None:
+                self._archive.close()
+                self._archive = None
 
 
 def service(request: Request) -> Service:
@@ -320,7 +301,4 @@ def from_environment() -> Starlette:
     from storage.archive import open_archive
 
     db, zone = os.environ.get("STORY_DB") or None, os.environ.get("STORY_TZ") or "UTC"
-    readers = int(os.environ.get("STORY_SERVE_READERS") or 4)
-    return create_app(
-        Service(lambda create: open_archive(db, zone, create), zone, readers, tokens=None)
-    )
+    return create_app(Service(lambda: open_archive(db, zone, create=False), zone, tokens=None))

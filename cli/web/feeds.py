@@ -27,29 +27,25 @@ FLAGS = {"correction": "Correction", "retraction": "Retraction"}
 
 def story_feed(request: Request) -> Response:
     slug = request.path_params["slug"]
-    with service(request).reading() as archive:
-        timeline = archive.timeline(slug, zone(request))
-        changed = views.sizes(archive.history(slug, zone(request), made_by=False))
-        home = archive.index.zone
+    archive = service(request).archive
+    timeline = archive.timeline(slug, zone(request))
+    changed = views.sizes(archive.history(slug, zone(request), made_by=False))
     entries = [(slug, e) for e in views.entries(timeline, changed)]
     path = f"/stories/{slug}"
-    return _feed(request, f"{slug}: every version", f"{path}/feed", path, entries, home)
+    return _feed(request, f"{slug}: every version", f"{path}/feed", path, entries, archive.zone)
 
 
 def archive_feed(request: Request) -> Response:
-    with service(request).reading() as archive:
-        found = [(s, e) for s in _slugs(archive) for e in _entries(archive, s, request)]
-        home = archive.index.zone
-    return _feed(request, "Every story's new versions", "/feed", "/", found, home)
+    """The updates recorded last across the archive, each as the version it made."""
+    archive = service(request).archive
+    found = [(u.story, _as_entry(archive, u)) for u in archive.recent(ENTRIES)]
+    return _feed(request, "Every story's new versions", "/feed", "/", found, archive.zone)
 
 
-def _slugs(archive: Archive) -> list[str]:
-    return [s.slug for s in archive.stories()]
-
-
-def _entries(archive: Archive, slug: str, request: Request) -> list[views.Entry]:
-    timeline = archive.timeline(slug, zone(request))
-    return views.entries(timeline, [0] * len(timeline))  # sizes: in the story's own feed
+def _as_entry(archive: Archive, update: Update) -> views.Entry:
+    """An update as a version of its story (its size is in the story's own feed)."""
+    _, number, amended_by = archive.show(update.story, update.id)
+    return views.Entry(number, update, 0, tuple(amended_by))
 
 
 def _feed(

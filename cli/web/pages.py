@@ -33,16 +33,16 @@ def stories(request: Request) -> Response:
     """Every story: headline now, updates, first and last reported, outlet; ?q= searches
     slugs, headlines and text (of each story's latest version)."""
     q, number = param(request, "q"), _page_number(request)
-    with service(request).reading() as archive:
-        summaries = {s.slug: s for s in archive.stories()}
-        if q:
-            needle = q.casefold()
-            latest = [v for v in archive.replay_all(zone(request), None) if _matches(v, needle)]
-            total, shown = len(latest), latest[(number - 1) * PAGE : number * PAGE]
-        else:
-            slugs = list(summaries)[(number - 1) * PAGE : number * PAGE]
-            total = len(summaries)
-            shown = [archive.replay(slug, zone(request), None) for slug in slugs]
+    archive = service(request).archive
+    summaries = {s.slug: s for s in archive.stories()}
+    if q:
+        needle = q.casefold()
+        latest = [v for v in archive.replay_all(zone(request), None) if _matches(v, needle)]
+        total, shown = len(latest), latest[(number - 1) * PAGE : number * PAGE]
+    else:
+        slugs = list(summaries)[(number - 1) * PAGE : number * PAGE]
+        total = len(summaries)
+        shown = [archive.replay(slug, zone(request), None) for slug in slugs]
     rows = [(summaries[v.slug], v, _outlet(v)) for v in shown if v.slug in summaries]
     pages = max(1, -(-total // PAGE))
     return page(request, "stories.html", q=q, rows=rows, total=total, number=number, pages=pages)
@@ -70,13 +70,13 @@ def _outlet(v: StoryVersion) -> str | None:
 def story(request: Request) -> Response:
     slug = request.path_params["slug"]
     tz, as_of, known = zone(request), when(request, "as_of"), when(request, "known_at")
-    with service(request).reading() as archive:
-        timeline = archive.timeline(slug, tz, known)
-        try:
-            version: StoryVersion | None = archive.replay(slug, tz, as_of, known)
-        except NotYetReported:
-            version = None
-        entries = _entries(request, archive, slug, known, timeline)
+    archive = service(request).archive
+    timeline = archive.timeline(slug, tz, known)
+    try:
+        version: StoryVersion | None = archive.replay(slug, tz, as_of, known)
+    except NotYetReported:
+        version = None
+    entries = _entries(request, archive, slug, known, timeline)
     headers = {}
     if as_of is None:  # the original resource: where its TimeGate and TimeMap are
         urls = _urls(request, slug, known)
@@ -104,11 +104,11 @@ def memento(request: Request) -> Response:
     if not _ID.match(update_id):
         raise UnknownUpdate(f"{update_id!r} is not an update id: see /stories/{slug}/timemap/link")
     known = when(request, "known_at")
-    with service(request).reading() as archive:
-        version = archive.version(slug, zone(request), update_id.lower(), known)
-        timeline = archive.timeline(slug, zone(request), known)
-        found = mem.mementos(timeline, archive.index.zone)
-        entries = _entries(request, archive, slug, known, timeline)
+    archive = service(request).archive
+    version = archive.version(slug, zone(request), update_id.lower(), known)
+    timeline = archive.timeline(slug, zone(request), known)
+    found = mem.mementos(timeline, archive.zone)
+    entries = _entries(request, archive, slug, known, timeline)
     chosen = next(i for i, m in enumerate(found) if m.update.id == update_id.lower())
     urls = _urls(request, slug, known)
     headers = {
@@ -146,8 +146,8 @@ def timegate(request: Request) -> Response:
         moment = mem.accept_datetime(header) if header is not None else None
     except InvalidInput as error:
         return PlainTextResponse(f"{error}\n", status_code=400, headers=vary)
-    with service(request).reading() as archive:
-        found = mem.mementos(archive.timeline(slug, zone(request), known), archive.index.zone)
+    archive = service(request).archive
+    found = mem.mementos(archive.timeline(slug, zone(request), known), archive.zone)
     chosen = mem.select(found, moment)
     by_id = _memento_urls(request, slug, known, found)
     link = mem.links(urls["original"], urls["timegate"], urls["timemap"], by_id, found, chosen)
@@ -203,8 +203,8 @@ def timemap_json(request: Request) -> Response:
 
 
 def _all_mementos(request: Request, slug: str, known: When | None) -> list[mem.Memento]:
-    with service(request).reading() as archive:
-        return mem.mementos(archive.timeline(slug, zone(request), known), archive.index.zone)
+    archive = service(request).archive
+    return mem.mementos(archive.timeline(slug, zone(request), known), archive.zone)
 
 
 def _urls(request: Request, slug: str, known: When | None) -> dict[str, str]:
@@ -253,10 +253,10 @@ def diff(request: Request) -> Response:
     if view not in ("side", "inline"):
         raise InvalidInput(f"view {view!r} is unknown: use side or inline")
     new = param(request, "to")
-    with service(request).reading() as archive:
-        timeline = archive.timeline(slug, tz, known)
-        old = param(request, "from") or _before(timeline, new)
-        result = archive.diff(slug, tz, old, new, known, ignore_trivial)
+    archive = service(request).archive
+    timeline = archive.timeline(slug, tz, known)
+    old = param(request, "from") or _before(timeline, new)
+    result = archive.diff(slug, tz, old, new, known, ignore_trivial)
     sentences = sentence_diff(result.old.paragraphs, result.new.paragraphs, ignore_trivial)
     moved = [c for c in sentences.changes if c.action == "moved"]
     rows = views.body_rows(
@@ -300,8 +300,8 @@ def blame(request: Request) -> Response:
     slug = request.path_params["slug"]
     as_of, known = when(request, "as_of"), when(request, "known_at")
     ignore_trivial = flag(request, "ignore_trivial")
-    with service(request).reading() as archive:
-        version, result = archive.blame(slug, zone(request), as_of, known, ignore_trivial)
+    archive = service(request).archive
+    version, result = archive.blame(slug, zone(request), as_of, known, ignore_trivial)
     ids = ([result.headline.update.id] if result.headline else []) + [
         b.update.id for p in result.paragraphs for b in p
     ]
@@ -333,9 +333,9 @@ def blame(request: Request) -> Response:
 def update(request: Request) -> Response:
     """One update: its fields, provenance, digest, and its place in the story's chain."""
     slug, update_id = request.path_params["slug"], request.path_params["update_id"]
-    with service(request).reading() as archive:
-        found, number, amended_by = archive.show(slug, update_id)
-        recorded = sorted(archive.timeline(slug, zone(request)), key=_recorded_order)
+    archive = service(request).archive
+    found, number, amended_by = archive.show(slug, update_id)
+    recorded = sorted(archive.timeline(slug, zone(request)), key=_recorded_order)
     at = [u.id for u in recorded].index(found.id)
     previous = recorded[at - 1] if at > 0 else None
     following = recorded[at + 1] if at + 1 < len(recorded) else None
@@ -369,11 +369,11 @@ def trace(request: Request) -> Response:
     slug, phrase = request.path_params["slug"], param(request, "phrase")
     ignore_case = flag(request, "ignore_case")
     found = None
-    with service(request).reading() as archive:
-        if phrase:
-            found = archive.trace([slug], phrase, zone(request), ignore_case)[slug]
-        else:
-            archive.timeline(slug, zone(request))  # an unknown story is still a 404
+    archive = service(request).archive
+    if phrase:
+        found = archive.trace([slug], phrase, zone(request), ignore_case)[slug]
+    else:
+        archive.timeline(slug, zone(request))  # an unknown story is still a 404
     return page(
         request, "trace.html", slug=slug, phrase=phrase, ignore_case=ignore_case, found=found
     )

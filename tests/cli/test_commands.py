@@ -121,6 +121,7 @@ def test_append_reads_the_text_from_a_file(cli: Cli, tmp_path: Path) -> None:
 def test_import_of_the_example_appends_its_nine_updates(cli: Cli) -> None:
     assert cli.lines("import", str(EXAMPLE)) == [
         f"{EXAMPLE_FILE}: 9 new, 0 already present",
+        f"Skipped {EXAMPLE / 'README.md'}: not a .txt capture or a .jsonl file",
         "Imported 9 new updates (0 already present) from 1 file",
     ]
     assert ids(cli, "shotspotter") == EXAMPLE_IDS
@@ -129,6 +130,7 @@ def test_import_of_the_example_appends_its_nine_updates(cli: Cli) -> None:
 def test_importing_the_example_again_finds_all_nine_already_present(example: Cli) -> None:
     assert example.lines("import", str(EXAMPLE)) == [
         f"{EXAMPLE_FILE}: 0 new, 9 already present",
+        f"Skipped {EXAMPLE / 'README.md'}: not a .txt capture or a .jsonl file",
         "Imported 0 new updates (9 already present) from 1 file",
     ]
     assert example.updates() == 9
@@ -144,9 +146,10 @@ def test_import_of_a_text_capture_makes_a_revision_in_a_story_named_by_its_headl
     )
 
     assert cli.lines("import", str(capture)) == [
-        f"{capture}: 1 new, 0 already present",
-        "Imported 1 new updates (0 already present) from 1 file",
+        f"{capture}: 1 new, 0 already present (story budget-passes-at-last)",
+        "Imported 1 new update (0 already present) from 1 file",
     ]
+    assert cli.json("import", str(capture))["files"][0]["story"] == "budget-passes-at-last"
     replay = cli.json("replay", "budget-passes-at-last")
     assert (replay["headline"], replay["text"]) == (
         "Budget Passes, At Last",
@@ -167,18 +170,63 @@ def test_import_story_puts_a_text_capture_in_the_story_named(cli: Cli, tmp_path:
 def test_import_of_a_folder_reads_its_jsonl_and_text_files_by_name(
     cli: Cli, tmp_path: Path
 ) -> None:
-    (tmp_path / "b.txt").write_text("date 2024-03-02 Budget\n\nIt passed.\n", encoding="utf-8")
-    (tmp_path / "a.jsonl").write_text(
+    folder = tmp_path / "updates"
+    folder.mkdir()
+    (folder / "b.txt").write_text("date 2024-03-02 Budget\n\nIt passed.\n", encoding="utf-8")
+    (folder / "a.jsonl").write_text(
         '{"story": "budget", "kind": "report", "reported_at": "2024-03-01", "text": "Vote due."}\n',
         encoding="utf-8",
     )
-    (tmp_path / "notes.md").write_text("not imported", encoding="utf-8")
+    (folder / "notes.md").write_text("not imported", encoding="utf-8")
+    (folder / "feed.json").write_text('{"not": "imported"}', encoding="utf-8")
+    (folder / "inner").mkdir()
 
-    assert cli.lines("import", "--story", "budget", str(tmp_path)) == [
-        f"{tmp_path / 'a.jsonl'}: 1 new, 0 already present",
-        f"{tmp_path / 'b.txt'}: 1 new, 0 already present",
+    assert cli.lines("import", "--story", "budget", str(folder)) == [
+        f"{folder / 'a.jsonl'}: 1 new, 0 already present",
+        f"{folder / 'b.txt'}: 1 new, 0 already present (story budget)",
+        f"Skipped {folder / 'feed.json'}: not a .txt capture or a .jsonl file",
+        f"Skipped {folder / 'inner'}: a folder (folders inside are not searched)",
+        f"Skipped {folder / 'notes.md'}: not a .txt capture or a .jsonl file",
         "Imported 2 new updates (0 already present) from 2 files",
     ]
+    assert cli.json("import", str(folder))["skipped"][1] == {
+        "file": str(folder / "inner"), "why": "a folder (folders inside are not searched)",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["story.json", "feed.xml", "notes"])
+def test_import_of_a_file_named_that_is_neither_capture_nor_jsonl_is_refused(
+    cli: Cli, tmp_path: Path, name: str
+) -> None:
+    path = tmp_path / name
+    path.write_text('date 2024-03-01 Looks like a capture\n\n{"but": "is not"}\n', encoding="utf-8")
+
+    assert cli.fails("import", str(path)) == (
+        f"{path}: not a .txt capture or a .jsonl file: story imports those only"
+    )
+
+
+def test_import_dash_reads_json_lines_from_standard_input(cli: Cli) -> None:
+    lines = EXAMPLE_FILE.read_text(encoding="utf-8")
+
+    assert cli.lines("import", "-", input=lines) == [
+        "standard input: 9 new, 0 already present",
+        "Imported 9 new updates (0 already present) from 1 file",
+    ]
+
+
+def test_import_dash_reads_a_text_capture_from_standard_input(cli: Cli) -> None:
+    capture = "date 2024-03-01 Budget Passes\n\nThe council voted.\n"
+
+    assert cli.lines("import", "-", input=capture)[0] == (
+        "standard input: 1 new, 0 already present (story budget-passes)"
+    )
+
+
+def test_import_dash_names_standard_input_in_an_error(cli: Cli) -> None:
+    assert cli.fails("import", "-", input='{"story": "s"}\n') == (
+        "standard input:1: the record lacks the field 'kind'"
+    )
 
 
 # list
@@ -223,6 +271,8 @@ def test_log_prints_version_id_kind_reported_recorded_by_and_summary(example: Cl
     digest = [u["digest"][:12] for u in log]
 
     assert example.lines("log", "shotspotter") == [
+        f"#  UPDATE        KIND       REPORTED    RECORDED (UTC)        {'BY':<{len(BY)}}  "
+        "DIGEST        SUMMARY",
         f"1  dac7ab932221  fact       2024-02-12  {recorded[0]}  {BY}  {digest[0]}  "
         'contract.ends_on = "2024-02-16"',
         f"2  5af00ae05320  report     2024-02-12  {recorded[1]}  {BY}  {digest[1]}  "
@@ -373,10 +423,7 @@ def test_diff_between_two_dates_shows_headline_facts_and_text_changes(example: C
 def test_diff_between_two_update_ids(example: Cli) -> None:
     lines = example.lines("diff", "shotspotter", "--from", "5af00ae05320", "--to", "7c205d306ad4")
 
-    assert lines[0] == (
-        "shotspotter: 5af00ae05320 (version 2, 5af00ae05320) → "
-        "7c205d306ad4 (version 5, 7c205d306ad4)"
-    )
+    assert lines[0] == "shotspotter: 5af00ae05320 (version 2) → 7c205d306ad4 (version 5)"
     assert section(lines, "Facts") == ['  + city.extension_through = "2024-09-22"']
     assert lines[lines.index("Text") + 1 :] == [
         "--- shotspotter@2",
@@ -391,9 +438,75 @@ def test_diff_between_two_update_ids(example: Cli) -> None:
 
 def test_diff_from_the_latest_update_to_the_default_shows_no_changes(example: Cli) -> None:
     assert example.lines("diff", "shotspotter", "--from", "c1ac78d23477") == [
-        "shotspotter: c1ac78d23477 (version 9, c1ac78d23477) → "
-        "c1ac78d23477 (version 9, c1ac78d23477)",
+        "shotspotter: c1ac78d23477 (version 9) → latest (version 9, c1ac78d23477)",
         "No changes.",
+    ]
+
+
+def test_diff_names_versions_by_number_or_id_prefix_and_starts_at_the_first(
+    example: Cli,
+) -> None:
+    by_number = example.lines("diff", "shotspotter", "--from", "2", "--to", "5")
+    by_prefix = example.lines("diff", "shotspotter", "--from", "5af00a", "--to", "7C205D")
+    from_first = example.lines("diff", "shotspotter", "--to", "3")
+
+    assert by_number[0] == "shotspotter: version 2 (5af00ae05320) → version 5 (7c205d306ad4)"
+    assert by_prefix[0] == "shotspotter: 5af00ae05320 (version 2) → 7c205d306ad4 (version 5)"
+    assert by_number[1:] == by_prefix[1:]
+    assert from_first[0] == (
+        "shotspotter: first (version 1, dac7ab932221) → version 3 (3f3429aff8e4)"
+    )
+    assert example.json("diff", "shotspotter", "--to", "3")["from"] == {
+        "ref": "dac7ab932221", "version": 1, "update": "dac7ab932221",
+    }  # fmt: skip
+
+
+def test_diff_by_a_version_number_the_story_lacks_says_how_many_it_has(example: Cli) -> None:
+    assert example.fails("diff", "shotspotter", "--from", "10") == (
+        "story 'shotspotter' has no version 10: it has 9 (see `story log shotspotter`)"
+    )
+
+
+def test_diff_of_versions_sharing_no_statement_or_fact_lists_each_one(cli: Cli) -> None:
+    cli.add("s", "fact", "2024-03-01", key="one", value="1")
+    old = cli.add("s", "statement", "2024-03-01", party="Mayor", text="We will vote.")
+    cli.add("s", "fact", "2024-03-02", key="one", value="null")
+    cli.add("s", "fact", "2024-03-02", key="two", value='{"a": [1]}')
+    cli.add("s", "fact", "2024-03-02", key="three", value="3")
+    cli.add("s", "retraction", "2024-03-02", target=old["id"], note="Never said")
+    new = cli.add("s", "statement", "2024-03-02", party="Council", text="We voted.")
+
+    lines = cli.lines("diff", "s", "--from", "2024-03-01", "--to", "2024-03-02")
+    data = cli.json("diff", "s", "--from", "2024-03-01", "--to", "2024-03-02")
+
+    assert section(lines, "Statements") == sorted(
+        [
+            f"  - Mayor [{old['id']}]: We will vote.",
+            f"  + Council [{new['id']}]: We voted.",
+        ],
+        key=lambda line: line.split("[")[1],
+    )
+    assert section(lines, "Facts") == [
+        "  - one (was 1)",
+        "  + three = 3",
+        '  + two = {"a": [1]}',
+    ]
+    assert [(c["path"], c["action"]) for c in data["changes"]] == [
+        ("facts.one", "removed"),
+        ("facts.three", "added"),
+        ("facts.two", "added"),
+        *sorted([(f"statements.{old['id']}", "removed"), (f"statements.{new['id']}", "added")]),
+    ]
+
+
+def test_diff_of_a_corrected_statement_shows_its_old_and_new_text(cli: Cli) -> None:
+    said = cli.add("s", "statement", "2024-03-01", party="Mayor", text="We will cut 10%.")
+    cli.add("s", "correction", "2024-03-02", target=said["id"], text="We will cut 1%.", note="n")
+
+    lines = cli.lines("diff", "s", "--from", "1")
+
+    assert section(lines, "Statements") == [
+        f'  ~ Mayor [{said["id"]}] text: "We will cut 10%." → "We will cut 1%."'
     ]
 
 
@@ -461,7 +574,7 @@ def test_a_fact_valued_null_is_removed_from_its_reported_date_on(cli: Cli) -> No
 
     assert cli.json("replay", "budget", "--as-of", "2024-03-01")["facts"] == {"budget.total": 100}
     assert cli.json("replay", "budget", "--as-of", "2024-03-02")["facts"] == {}
-    assert cli.lines("log", "budget")[1].endswith(f"{removal['digest'][:12]}  budget.total removed")
+    assert cli.lines("log", "budget")[2].endswith(f"{removal['digest'][:12]}  budget.total removed")
     assert removal["value"] is None
 
 
@@ -553,3 +666,72 @@ def test_info_names_the_archive_and_counts_stories_and_updates(example: Cli) -> 
     url = f"sqlite:///{Path(example.db).resolve()}" if "://" not in example.db else example.db
 
     assert example.lines("info") == [f"archive  {url}", "zone     UTC", "stories  2", "updates  10"]
+
+
+# what was given comes back
+
+
+CODE = "Run:\n\n    find . | xargs grep foo\n    cat file\n\n> quoted\n>   and indented\n"
+
+
+def test_replay_gives_back_each_paragraph_as_appended_indentation_and_lines_kept(
+    cli: Cli,
+) -> None:
+    cli.add("howto", "report", "2024-03-01", text=CODE)
+
+    data = cli.json("replay", "howto")
+    lines = cli.lines("replay", "howto")
+
+    assert data["paragraphs"] == [
+        "Run:",
+        "    find . | xargs grep foo\n    cat file",
+        "> quoted\n>   and indented",
+    ]
+    assert data["text"] + "\n" == CODE
+    assert lines[2 : lines.index("Made by")] == [
+        "Run:",
+        "",
+        "    find . | xargs grep foo",
+        "    cat file",
+        "",
+        "> quoted",
+        ">   and indented",
+        "",
+    ]
+
+
+def test_show_gives_back_the_text_as_appended(cli: Cli) -> None:
+    report = cli.add("howto", "report", "2024-03-01", text=CODE)
+
+    lines = cli.lines("show", "howto", report["id"])
+
+    assert report["text"] + "\n" == CODE
+    assert lines[lines.index("text") + 1 :] == [
+        "  Run:",
+        "",
+        "      find . | xargs grep foo",
+        "      cat file",
+        "",
+        "  > quoted",
+        "  >   and indented",
+    ]
+
+
+# one update, one story: no plural slips
+
+
+def test_one_update_is_counted_in_the_singular(cli: Cli, tmp_path: Path) -> None:
+    one = tmp_path / "one.jsonl"
+    one.write_text(
+        '{"story": "s", "kind": "report", "reported_at": "2024-03-01", "text": "One."}\n',
+        encoding="utf-8",
+    )
+
+    imported = cli.lines("import", str(one))
+    verified = cli.lines("verify")
+    rebuilt = cli.lines("rebuild")
+
+    assert imported[-1] == "Imported 1 new update (0 already present) from 1 file"
+    assert verified[0].startswith("Verified 1 update in 1 story: ")
+    assert verified[1].startswith("Head: 1 update, ")
+    assert rebuilt == ["Rebuilt the index: 1 update in 1 story"]

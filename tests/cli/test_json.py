@@ -51,15 +51,18 @@ def test_import_json_lists_new_and_already_present_ids_per_file(cli: Cli) -> Non
     first = cli.json("import", str(EXAMPLE))
     again = cli.json("import", str(EXAMPLE))
 
+    skipped = [{"file": str(EXAMPLE / "README.md"), "why": "not a .txt capture or a .jsonl file"}]
     assert first == {
         "files": [{"file": str(EXAMPLE_FILE), "new": EXAMPLE_IDS, "already_present": []}],
         "new": 9,
         "already_present": 0,
+        "skipped": skipped,
     }
     assert again == {
         "files": [{"file": str(EXAMPLE_FILE), "new": [], "already_present": EXAMPLE_IDS}],
         "new": 0,
         "already_present": 9,
+        "skipped": skipped,
     }
 
 

@@ -61,3 +61,55 @@ def test_word_diff_marks_only_the_changed_words() -> None:
         ("+", "nine"),
         (" ", " months"),
     ]
+
+
+def test_versions_sharing_no_statements_or_facts_list_each_one_added_or_removed() -> None:
+    one, two, three = (draft("fact", key=k, value=n) for n, k in enumerate(("one", "two", "3"), 1))
+    old_said = draft("statement", party="P", text="Old.")
+    q, r = draft("statement", party="Q", text="New."), draft("statement", party="R", text="Newer.")
+    a = version(one, old_said)
+    b = version(two, three, q, r)
+    changes = diff(a, b).changes  # type: ignore[arg-type]
+    assert [(c.path, c.action) for c in changes] == [
+        ("facts.3", "added"),
+        ("facts.one", "removed"),
+        ("facts.two", "added"),
+        *sorted(
+            [
+                (f"statements.{old_said.id}", "removed"),
+                (f"statements.{q.id}", "added"),
+                (f"statements.{r.id}", "added"),
+            ]
+        ),
+    ]
+    assert changes[0].new == 3
+
+
+def test_a_fact_holding_an_object_lists_each_field_that_changed() -> None:
+    a = version(draft("fact", key="budget", value={"total": 1, "spent": 0, "items": ["a"]}))
+    b = version(draft("fact", key="budget", value={"total": 2, "spent": 0, "items": ["a", "b"],
+                                                  "audited": True}))  # fmt: skip
+    assert diff(a, b).changes == (  # type: ignore[arg-type]
+        Change("facts.budget.audited", "added", new=True),
+        Change("facts.budget.items.1", "added", new="b"),
+        Change("facts.budget.total", "changed", 1, 2),
+    )
+
+
+def test_a_fact_whose_value_changes_kind_is_one_change_of_its_whole_value() -> None:
+    a = version(draft("fact", key="budget", value={"total": 1}))
+    b = version(draft("fact", key="budget", value=[1]))
+    assert diff(a, b).changes == (  # type: ignore[arg-type]
+        Change("facts.budget", "changed", {"total": 1}, [1]),
+    )
+
+
+def test_a_corrected_statement_is_a_change_of_its_text() -> None:
+    said = draft("statement", party="City", text="No comment.")
+    fixed = Update.draft(
+        "s", "correction", "2024-02-17", "a", target=said.id, text="No comment yet.", note="n"
+    )
+    a, b = version(said), version(said, fixed)
+    assert diff(a, b).changes == (  # type: ignore[arg-type]
+        Change(f"statements.{said.id}.text", "changed", "No comment.", "No comment yet."),
+    )

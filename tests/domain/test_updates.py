@@ -35,11 +35,23 @@ def test_any_change_of_content_changes_the_id() -> None:
     )
 
 
-def test_text_is_normalised_to_trimmed_paragraphs() -> None:
-    update = report(text="  First line.\r\n\r\n\r\n Second.  \n\n")
-    assert update.text == "First line.\n\nSecond."
-    assert update.paragraphs == ("First line.", "Second.")
-    assert update.id == report(text="First line.\n\nSecond.").id
+def test_text_keeps_each_paragraphs_indentation_and_inner_lines() -> None:
+    update = report(text="Run:\n\n    find . | xargs grep foo\n    cat file\n")
+    assert update.paragraphs == ("Run:", "    find . | xargs grep foo\n    cat file")
+    assert update.text == "Run:\n\n    find . | xargs grep foo\n    cat file"
+
+
+def test_text_keeps_spaces_at_either_end_of_a_line() -> None:
+    update = report(text="  First line.  \n\n Second.  ")
+    assert update.paragraphs == ("  First line.  ", " Second.  ")
+    assert update.id != report(text="First line.\n\nSecond.").id
+
+
+def test_only_line_endings_blank_lines_and_the_final_newline_are_normalised() -> None:
+    given = "\n \nFirst line.\r\nsame paragraph.\r\n\r\n\t\r\n\n  Second.\rthird line\n\n \n"
+    update = report(text=given)
+    assert update.paragraphs == ("First line.\nsame paragraph.", "  Second.\nthird line")
+    assert update.id == report(text="First line.\nsame paragraph.\n\n  Second.\nthird line").id
 
 
 def test_a_fact_value_of_null_is_kept_as_a_removal() -> None:

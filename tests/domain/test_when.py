@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -54,3 +54,16 @@ def test_bad_dates_say_what_to_fix(text: str, message: str) -> None:
 def test_unknown_time_zone_is_an_error() -> None:
     with pytest.raises(InvalidInput, match="IANA name"):
         time_zone("Mars/Olympus")
+
+
+def test_today_and_yesterday_are_days_counted_from_the_today_given() -> None:
+    today = date(2024, 3, 1)
+
+    assert When.parse("today", today=today) == When(date(2024, 3, 1))
+    assert When.parse(" Yesterday ", today=today) == When(date(2024, 2, 29))
+
+
+def test_today_is_no_date_where_no_today_is_given() -> None:
+    # A stored or imported date never depends on the day it is read.
+    with pytest.raises(InvalidInput, match="'today' is not a date"):
+        When.parse("today")

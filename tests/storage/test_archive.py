@@ -334,3 +334,27 @@ def test_a_bulk_import_on_postgresql_leaves_the_index_vacuumed_and_analysed(
         assert archive.replay("bulk", UTC, day).version == 1_000
     finally:
         archive.close()
+
+
+def test_the_process_environment_does_not_change_how_events_are_stored(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """eventsourcing reads settings such as COMPRESSOR_TOPIC from the environment; an
+    archive takes only its own, so events stay readable by every other process."""
+    monkeypatch.setenv("COMPRESSOR_TOPIC", "eventsourcing.compressor:ZlibCompressor")
+    monkeypatch.setenv("IS_SNAPSHOTTING_ENABLED", "y")
+    archive = open_archive(db)
+    try:
+        archive.append(report("2024-02-12", "Stored as every archive stores it."))
+    finally:
+        archive.close()
+    monkeypatch.delenv("COMPRESSOR_TOPIC")
+    monkeypatch.delenv("IS_SNAPSHOTTING_ENABLED")
+    reopened = open_archive(db)
+    try:
+        assert reopened.verify().ok
+        assert reopened.replay("shotspotter", UTC, None).paragraphs == (
+            "Stored as every archive stores it.",
+        )
+    finally:
+        reopened.close()

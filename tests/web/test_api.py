@@ -6,8 +6,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import IDS
 from starlette.testclient import TestClient
+from web_helpers import IDS
 
 from cli.main import story
 

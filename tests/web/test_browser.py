@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BY, IDS
-from server import Server, serving
+from web_helpers import BY, IDS
+from web_server import Server, serving
 
 from domain.updates import Update
 from storage.archive import open_archive
@@ -112,8 +112,8 @@ def test_a_reader_follows_a_story_picks_a_date_and_opens_a_diff_and_blame(
 def test_the_inline_diff_marks_deleted_and_inserted_words(
     browser: Any, server: Server, web_db: str, tmp_path: Path
 ) -> None:
-    from conftest import edited_story
     from selenium.webdriver.common.by import By
+    from web_helpers import edited_story
 
     old, new = edited_story(web_db)
     browser.get(f"{server.url}/stories/council-vote/diff?from={old}&to={new}&view=inline")

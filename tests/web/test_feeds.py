@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import feedparser
-from conftest import BY, IDS
 from starlette.testclient import TestClient
+from web_helpers import BY, IDS
 
 from domain.updates import Update
 from storage.archive import open_archive
@@ -53,3 +53,29 @@ def test_corrections_and_retractions_are_flagged_in_the_feed(
     assert not everything.bozo
     assert everything.entries[0].title == newest.title
     assert len(everything.entries) == 10
+
+
+def test_the_archive_feed_is_the_50_updates_recorded_last_a_back_fill_first(
+    client: TestClient, web_db: str
+) -> None:
+    others = [
+        Update.draft(f"story-{n:02d}", "report", "2024-03-01", BY, text=f"Story {n}.")
+        for n in range(45)
+    ]
+    back_fill = Update.draft(
+        "shotspotter", "report", "2023-12-01", BY, text="A council memo, found later."
+    )
+    archive = open_archive(web_db, "UTC", create=False)
+    archive.record(others)
+    archive.append(back_fill)
+    archive.close()
+
+    feed = feedparser.parse(client.get("/feed").content)
+
+    assert len(feed.entries) == 50
+    assert feed.entries[0].title == "shotspotter version 1 (report): A council memo, found later."
+    assert feed.entries[0].published == "2023-12-01T00:00:00Z"
+    shown = [e.link.rsplit("/", 1)[1] for e in feed.entries]
+    # the back-fill, the 45 other stories, and the example's last 4 recorded
+    assert shown[1:46] == [u.id for u in reversed(others)]
+    assert set(shown[46:]) <= set(IDS)

@@ -7,8 +7,8 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from conftest import BY, IDS, text_of
 from starlette.testclient import TestClient
+from web_helpers import BY, IDS, text_of
 
 from domain.updates import Update
 from storage.archive import open_archive

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from conftest import IDS, edited_story, text_of
 from starlette.testclient import TestClient
+from web_helpers import IDS, edited_story, text_of
 
 
 def test_the_story_list_shows_each_story_with_its_headline_now_and_counts(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import BY
 from starlette.testclient import TestClient
+from web_helpers import BY
 
 from domain.updates import Update
 from storage.archive import open_archive

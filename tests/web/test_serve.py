@@ -10,8 +10,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import IDS
-from server import Server, serving
+from web_helpers import IDS
+from web_server import Server, serving
 
 memento_client = pytest.importorskip("memento_client", reason="memento-client is not installed")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import count_updates
 from starlette.testclient import TestClient
+from web_helpers import count_updates
 
 from cli.web.tokens import Tokens
 
