@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from functools import partial
@@ -103,10 +103,11 @@ class Archive(Application[UUID]):
 
     def append(self, update: Update) -> Appended:
         """Append one update; appending the same content again changes nothing."""
-        result = self.record_stream(lambda: [[update]])
-        recorded = self.index.find(update.id)
-        assert recorded is not None
-        version, versions = self.index.place(update.id)
+        with self._writing():  # the version it makes is read before anyone else writes
+            result = self.record_stream(lambda: [[update]])
+            recorded = self.index.find(update.id)
+            assert recorded is not None
+            version, versions = self.index.place(update.id)
         return Appended(recorded, version, versions, bool(result.new))
 
     def record(self, updates: Iterable[Update]) -> Imported:
@@ -125,12 +126,22 @@ class Archive(Application[UUID]):
         (a story's last event, an update's target) stays true until it commits.
         """
         result = Imported()
+        with self._writing():
+            stories: dict[str, Story] = {}
+            for chunk in chunks():
+                self._record_chunk(chunk, stories, result)
+                progress(len(chunk))
+        if len(result.new) >= BULK:
+            self.index.tidy()
+        return result
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """The recorder's write transaction (joined, inside one): a database failure is
+        one line, and nothing was written."""
         try:
             with self._transaction():
-                stories: dict[str, Story] = {}
-                for chunk in chunks():
-                    self._record_chunk(chunk, stories, result)
-                    progress(len(chunk))
+                yield
         except IntegrityError as error:
             raise ArchiveUnavailable(
                 f"the archive refused the updates ({first_line(error)}): "
@@ -141,9 +152,6 @@ class Archive(Application[UUID]):
                 f"the archive could not record the updates ({first_line(error)}): "
                 "nothing was written"
             ) from None
-        if len(result.new) >= BULK:
-            self.index.tidy()
-        return result
 
     def import_files(
         self, sources: Sequence[Source], progress: Callable[[int], None] = lambda n: None
@@ -193,8 +201,12 @@ class Archive(Application[UUID]):
                 target = recorded.get(update.target) or known.get(update.target)
             recorded[update.id] = story.record(update, self.index.zone, target)
             result.new.append(update.id)
-        touched = {update.story for update in recorded.values()}
-        self.save(*(stories[slug] for slug in touched), updates=list(recorded.values()))
+        # Each story's events are stored together, in the order the stories are given;
+        # the updates (the archive chain's links) must come in that same order.
+        touched = list(dict.fromkeys(u.story for u in recorded.values()))
+        order = {slug: n for n, slug in enumerate(touched)}
+        updates = sorted(recorded.values(), key=lambda u: order[u.story])
+        self.save(*(stories[slug] for slug in touched), updates=updates)
 
     def _transaction(self) -> AbstractContextManager[object]:
         recorder = self.recorder

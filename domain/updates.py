@@ -7,6 +7,7 @@ and an id quoted in a report stays valid for ever.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -176,9 +177,19 @@ class Update:
         return {"id": self.id, "by": self.by, **self.content()}
 
     @classmethod
+    def restore(cls, **fields: Any) -> Update:
+        """An update as the archive stored it (an index row, an event's record): its
+        fields were checked when it was drafted, so they are taken as they are, without
+        the dataclass's per-field work (a replay restores hundreds)."""
+        update = object.__new__(cls)
+        update.__dict__.update(_RESTORED, **fields)
+        return update
+
+    @classmethod
     def from_record(cls, record: dict[str, Any], recorded_at: datetime | None = None) -> Update:
+        """An update from the record its event stores (``to_record``)."""
         issued_at = record.get("issued_at")
-        return cls(
+        return cls.restore(
             id=record["id"],
             story=record["story"],
             kind=record["kind"],
@@ -218,6 +229,14 @@ class Update:
             line = self.headline or self.text or ""
         line = " ".join(line.split())
         return line if len(line) <= width else line[: width - 1].rstrip() + "…"
+
+
+# The optional fields' defaults, for Update.restore.
+_RESTORED = {
+    name: f.default
+    for name, f in Update.__dataclass_fields__.items()
+    if f.default is not dataclasses.MISSING
+}
 
 
 def _check_fields(kind: str, given: dict[str, Any]) -> None:

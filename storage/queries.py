@@ -94,11 +94,14 @@ def _version(dialect: str, limit: bool, known: bool, bound: bool) -> str:
 
 
 @cache
-def relevant(dialect: str, limit: bool, known: bool, bound: bool) -> TextClause:
+def relevant(dialect: str, limit: bool, known: bool, bound: bool, keys: bool) -> TextClause:
     """The rows whose content can show in a cut (a row may come twice), and a row with no
     update id whose ``seq`` is the version number: one statement, one snapshot.
+
+    ``keys``: only each row's (update_id, sort_utc, seq), for a reader that has the
+    updates decoded already (storage.index).
     """
-    columns = _COLUMNS
+    columns = "t.update_id, t.sort_utc, t.seq" if keys else _COLUMNS
     seen = _seen("t", limit, known, bound)
     live = (
         f"{seen} AND t.update_id NOT IN (SELECT x.target FROM story_updates x"
@@ -118,7 +121,8 @@ def relevant(dialect: str, limit: bool, known: bool, bound: bool) -> TextClause:
     )
     rs, rq, hs, hq = (f"(SELECT b.{name} FROM b)" for name in ("rs", "rq", "hs", "hq"))
     count = ", ".join(
-        _version(dialect, limit, known, bound) if name == "seq" else "NULL" for name in FIELDS
+        _version(dialect, limit, known, bound) if name == "seq" else "NULL"
+        for name in (("update_id", "sort_utc", "seq") if keys else FIELDS)
     )
     parts = [
         # The amendments, and the statements in force.

@@ -47,12 +47,22 @@ from eventsourcing.persistence import (
     TrackingRecorder,
 )
 from eventsourcing.utils import strtobool
-from sqlalchemy import Connection, Engine, create_engine, event, exc, func, insert, select
+from sqlalchemy import Connection, Engine, create_engine, event, exc, func, select
 
 from domain.digests import GENESIS, chain_digest
 from domain.updates import Update
 from domain.when import time_zone
-from storage.tables import chain_table, events_table, row_of, settle, stats_upsert, updates_table
+from storage.tables import (
+    CHAIN_HEAD,
+    INSERT_EVENT,
+    INSERT_LINK,
+    INSERT_ROW,
+    SELECT_EVENTS,
+    events_table,
+    row_of,
+    settle,
+    upsert_stats,
+)
 
 URL, ZONE, CREATE = "STORY_DATABASE_URL", "STORY_ZONE", "STORY_CREATE"
 
@@ -144,6 +154,10 @@ class Database:
         except exc.SQLAlchemyError:
             pass
 
+    def sql(self, statement: str) -> str:
+        """A statement written with ``?`` placeholders, in the driver's own paramstyle."""
+        return statement if self.sqlite else statement.replace("?", "%s")
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -193,30 +207,35 @@ class SqlRecorder(ApplicationRecorder):
         self, stored_events: Sequence[StoredEvent], *, updates: Sequence[Update] = (), **_: Any
     ) -> None:
         """The events, and the recorded ``updates`` they carry, in one transaction."""
+        sql, key = self.database.sql, self._key
         with self.database.writing() as connection:
             if stored_events:
-                connection.execute(insert(events_table), [_row(e) for e in stored_events])
+                rows = [
+                    (key(e.originator_id), e.originator_version, e.topic, e.state)
+                    for e in stored_events
+                ]
+                connection.exec_driver_sql(sql(INSERT_EVENT), rows)
             if updates:
                 self._index(connection, updates)
 
     def _index(self, connection: Connection, updates: Sequence[Update]) -> None:
+        sql = self.database.sql
         rows = [row_of(update, self.zone) for update in updates]
-        connection.execute(insert(updates_table), rows)
-        connection.execute(stats_upsert(connection.dialect.name), _stats(rows))
-        c = chain_table.c
-        head = connection.execute(
-            select(c.position, c.chain).order_by(c.position.desc()).limit(1)
-        ).first()
+        connection.exec_driver_sql(sql(INSERT_ROW), [tuple(row.values()) for row in rows])
+        connection.exec_driver_sql(sql(upsert_stats(connection.dialect.name)), _stats(rows))
+        head = connection.exec_driver_sql(CHAIN_HEAD).first()
         position, previous = (head[0], head[1]) if head else (0, GENESIS)
         links = []
         for update in updates:
             assert update.digest is not None
             position, previous = position + 1, chain_digest(previous, update.digest)
-            links.append(
-                {"position": position, "update_id": update.id, "story": update.story,
-                 "digest": update.digest, "chain": previous}
-            )  # fmt: skip
-        connection.execute(insert(chain_table), links)
+            links.append((position, update.id, update.story, update.digest, previous))
+        connection.exec_driver_sql(sql(INSERT_LINK), links)
+
+    def _key(self, originator_id: UUID | str) -> Any:
+        """A story's id as its column holds it: 16 bytes on SQLite."""
+        uuid = _uuid(originator_id)
+        return uuid.bytes if self.database.sqlite else uuid
 
     def select_events(
         self,
@@ -227,19 +246,16 @@ class SqlRecorder(ApplicationRecorder):
         desc: bool = False,
         limit: int | None = None,
     ) -> list[StoredEvent]:
-        e = events_table.c
-        query = select(e.originator_version, e.topic, e.state).where(
-            e.originator_id == _uuid(originator_id)
-        )
+        query, params = SELECT_EVENTS, [self._key(originator_id)]
         if gt is not None:
-            query = query.where(e.originator_version > gt)
+            query, params = query + " AND originator_version > ?", [*params, gt]
         if lte is not None:
-            query = query.where(e.originator_version <= lte)
-        query = query.order_by(e.originator_version.desc() if desc else e.originator_version)
+            query, params = query + " AND originator_version <= ?", [*params, lte]
+        query += " ORDER BY originator_version" + (" DESC" if desc else "")
         if limit is not None:
-            query = query.limit(limit)
+            query += f" LIMIT {int(limit)}"
         with self.database.reading() as connection:
-            rows = connection.execute(query).all()
+            rows = connection.exec_driver_sql(self.database.sql(query), tuple(params)).all()
         return [StoredEvent(originator_id, v, topic, bytes(state)) for v, topic, state in rows]
 
     def select_notifications(
@@ -290,27 +306,16 @@ def _uuid(originator_id: UUID | str) -> UUID:
     return originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
 
 
-def _row(event: StoredEvent) -> dict[str, Any]:
-    return {
-        "originator_id": _uuid(event.originator_id),
-        "originator_version": event.originator_version,
-        "topic": event.topic,
-        "state": event.state,
-    }
-
-
-def _stats(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """(story, updates, first day, last day) of some index rows, a dict per story."""
-    found: dict[str, dict[str, Any]] = {}
+def _stats(rows: list[dict[str, Any]]) -> list[tuple[str, int, str, str]]:
+    """(story, updates, first day, last day) of some index rows, one per story."""
+    found: dict[str, tuple[str, int, str, str]] = {}
     for row in rows:
-        day = row["reported_day"]
-        seen = found.setdefault(
-            row["story"], {"story": row["story"], "updates": 0, "first_day": day, "last_day": day}
-        )
-        seen["updates"] += 1
-        seen["first_day"], seen["last_day"] = (
-            min(seen["first_day"], day),
-            max(seen["last_day"], day),
+        story, day = row["story"], row["reported_day"]
+        seen = found.get(story)
+        found[story] = (
+            (story, 1, day, day)
+            if seen is None
+            else (story, seen[1] + 1, min(seen[2], day), max(seen[3], day))
         )
     return list(found.values())
 

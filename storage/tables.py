@@ -175,7 +175,7 @@ def update_of(row: Any) -> Update:
     """An index row (its FIELDS, in order) as the update it records."""
     (update_id, story, kind, reported_at, by, source, outlet, headline, text_, party,
      issued_at, fact_key, fact_value, target, note, recorded_at, _, _, digest) = row  # fmt: skip
-    return Update(
+    return Update.restore(
         id=update_id,
         story=story,
         kind=kind,
@@ -196,12 +196,65 @@ def update_of(row: Any) -> Update:
     )
 
 
-def stats_upsert(dialect: str) -> Any:
+# The statements of the write path and of its reads, as plain SQL run with the driver's
+# own paramstyle (``?``; ``%s`` on PostgreSQL: Database.sql). An append runs about ten;
+# SQLAlchemy's construction and cache lookup of each cost more than running them
+# (benchmarks/results/ab_driver_sql.txt).
+def _quoted(names: tuple[str, ...] | list[str]) -> str:
+    return ", ".join(f'"{name}"' for name in names)  # "by" is an SQL keyword
+
+
+INSERT_EVENT = (
+    "INSERT INTO archive_events (originator_id, originator_version, topic, state) "
+    "VALUES (?, ?, ?, ?)"
+)
+SELECT_EVENTS = (
+    "SELECT originator_version, topic, state FROM archive_events WHERE originator_id = ?"
+)
+ROW_FIELDS = (
+    "story",
+    "update_id",
+    "kind",
+    "reported_at",
+    "reported_day",
+    "sort_utc",
+    "recorded_at",
+    "by",
+    "source",
+    "outlet",
+    "headline",
+    "text",
+    "party",
+    "issued_at",
+    "fact_key",
+    "fact_value",
+    "target",
+    "note",
+    "digest",
+)  # fmt: skip (row_of's keys, in order)
+INSERT_ROW = (
+    f"INSERT INTO story_updates ({_quoted(ROW_FIELDS)}) "
+    f"VALUES ({', '.join('?' for _ in ROW_FIELDS)})"
+)
+SELECT_ROWS = f"SELECT {_quoted(FIELDS)} FROM story_updates WHERE update_id IN"  # + (?, …)
+CHAIN_HEAD = "SELECT position, chain FROM story_chain ORDER BY position DESC LIMIT 1"
+INSERT_LINK = (
+    "INSERT INTO story_chain (position, update_id, story, digest, chain) VALUES (?, ?, ?, ?, ?)"
+)
+# An update's story's size, and how many of its updates come after it (a row value
+# comparison, so that the timeline index answers it rather than a scan of the story).
+PLACE = """SELECT
+    (SELECT updates FROM story_stats WHERE story = u.story),
+    (SELECT count(*) FROM story_updates s WHERE s.story = u.story
+        AND (s.sort_utc, s.seq) > (u.sort_utc, u.seq))
+FROM story_updates u WHERE update_id = ?"""
+
+
+def upsert_stats(dialect: str) -> str:
     """Add (story, updates, first day, last day) rows to story_stats."""
     least, greatest = ("min", "max") if dialect == "sqlite" else ("least", "greatest")
-    return text(
-        "INSERT INTO story_stats (story, updates, first_day, last_day) "
-        "VALUES (:story, :updates, :first_day, :last_day) "
+    return (
+        "INSERT INTO story_stats (story, updates, first_day, last_day) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (story) DO UPDATE SET updates = story_stats.updates + excluded.updates, "
         f"first_day = {least}(story_stats.first_day, excluded.first_day), "
         f"last_day = {greatest}(story_stats.last_day, excluded.last_day)"
