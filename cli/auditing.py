@@ -118,13 +118,14 @@ def keygen(path: str) -> None:
 
     private_path, public_path = Path(path), Path(f"{path}.pub")
     for target in (private_path, public_path):
-        if target.exists():
+        if os.path.lexists(target):  # a link too, even one to nothing: it would write there
             raise InvalidInput(f"{target} exists: choose another path (keys are never overwritten)")
     private, public, fingerprint = checkpoints.new_key()
     try:
         with open(private_path, "xb", opener=lambda p, flags: os.open(p, flags, 0o600)) as out:
             out.write(private)
-        public_path.write_bytes(public)
+        with open(public_path, "xb") as out:  # "x": never through a link made meanwhile
+            out.write(public)
     except OSError as error:
         raise InvalidInput(f"{path}: cannot write the key ({error.strerror})") from None
     click.echo(f"Wrote {private_path} (private) and {public_path} (public); key {fingerprint}")

@@ -221,10 +221,14 @@ def settle(database: Database, zone: str, create: bool) -> str:
     ``create``) gets its tables, triggers and settings, an older one is upgraded."""
     found = _meta(database)
     if found is None and not create:
-        url = database.engine.url.render_as_string(hide_password=True)
+        from storage.locate import display_url
+
+        url = display_url(database.engine.url.render_as_string(hide_password=False))
         raise ArchiveUnavailable(
             f"no archive in {url}: `story import` or `story append` starts one"
         )
+    if found is not None:
+        _version(found)  # a newer or damaged archive is refused before anything is written
     if found is None or not guard.installed(database.engine):
         with database.translated(), database.engine.begin() as connection:
             if not database.sqlite:  # processes opening a new archive at once take turns
@@ -232,12 +236,7 @@ def settle(database: Database, zone: str, create: bool) -> str:
             metadata.create_all(connection, checkfirst=True)
             guard.install(connection)
         found = _meta(database) or {}
-    version = int(found.get("schema_version", SCHEMA_VERSION))
-    if version > SCHEMA_VERSION:
-        raise ArchiveUnavailable(
-            f"this archive has schema version {version}, newer than this story "
-            f"(reads {SCHEMA_VERSION}): upgrade story"
-        )
+    version = _version(found)
     wanted = {"schema_version": str(SCHEMA_VERSION), "time_zone": zone}
     if version < SCHEMA_VERSION or any(name not in found for name in wanted):
         with database.writing() as connection:
@@ -251,7 +250,7 @@ def _upgrade(connection: Any, wanted: dict[str, str]) -> dict[str, str]:
     either meanwhile."""
     m = meta_table.c
     found = {str(n): str(v) for n, v in connection.execute(select(m.name, m.value)).all()}
-    version = int(found.get("schema_version", SCHEMA_VERSION))
+    version = _version(found)
     if version < 2:
         stats_table.create(connection, checkfirst=True)
         connection.exec_driver_sql(DERIVE_STATS)
@@ -266,6 +265,24 @@ def _upgrade(connection: Any, wanted: dict[str, str]) -> dict[str, str]:
     if missing:
         connection.execute(meta_table.insert(), missing)
     return {**found, **{row["name"]: row["value"] for row in missing}}
+
+
+def _version(found: dict[str, str]) -> int:
+    """The archive's schema version, if this story can read it."""
+    given = found.get("schema_version", str(SCHEMA_VERSION))
+    try:
+        version = int(given)
+    except ValueError:
+        raise ArchiveUnavailable(
+            f"this archive's schema version {given[:20]!r} is not a number: its settings "
+            "(story_meta) are damaged: restore the archive from a copy"
+        ) from None
+    if version > SCHEMA_VERSION:
+        raise ArchiveUnavailable(
+            f"this archive has schema version {version}, newer than this story "
+            f"(reads {SCHEMA_VERSION}): upgrade story"
+        )
+    return version
 
 
 def _meta(database: Database) -> dict[str, str] | None:
