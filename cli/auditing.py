@@ -178,6 +178,8 @@ def blame(
 @click.argument("words", nargs=-1, metavar="[SLUG] PHRASE")
 @click.option("--all", "every", is_flag=True, help="Trace the phrase in every story.")
 @click.option("--ignore-case", "-i", is_flag=True, help="Match upper and lower case alike.")
+@when_option("--as-of", "Trace through the version as of WHEN. Default: now.")
+@known_at_option
 @db_option
 @tz_option
 @json_option
@@ -185,18 +187,22 @@ def trace(
     words: tuple[str, ...],
     every: bool,
     ignore_case: bool,
+    as_of: When | None,
+    known_at: When | None,
     db: str | None,
     tz: tzinfo,
     as_json: bool,
 ) -> None:
     """When a phrase first appeared, every change to its presence, and when it vanished.
 
-    Searches the headline, body and statements of each version, in order.
+    Searches the headline, body and statements of each version, in order: through the
+    version as of --as-of (as a replay counts them), with what was recorded by --known-at.
 
     \b
     Example:
       story trace shotspotter "decommission plan"
       story trace --all -i "gunshot detection"
+      story trace shotspotter "extension" --as-of 2024-02-15
     """
     from cli import render_audit
 
@@ -205,8 +211,8 @@ def trace(
     if not every and len(words) != 2:
         raise InvalidInput('give a story and a phrase, e.g. story trace shotspotter "extension"')
     slugs, phrase = (None, words[0]) if every else ([words[0]], words[1])
-    found = archive_at(db, tz).trace(slugs, phrase, tz, ignore_case)
+    found = archive_at(db, tz).trace(slugs, phrase, tz, ignore_case, as_of, known_at)
     if as_json:
-        emit(render_audit.trace_json(phrase, found))
+        emit(render_audit.trace_json(phrase, found, as_of, known_at))
     else:
-        click.echo(render_audit.trace(phrase, found))
+        click.echo(render_audit.trace(phrase, found, as_of))

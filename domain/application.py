@@ -252,10 +252,15 @@ class Archive(Application[UUID]):
 
     # Reading
 
-    def timeline(self, slug: str, tz: tzinfo, known_at: When | None = None) -> list[Update]:
-        """Every update of a story, in version order (reported, then recorded)."""
-        cut = Cut(tz, None, known_at)
+    def timeline(
+        self, slug: str, tz: tzinfo, known_at: When | None = None, as_of: When | None = None
+    ) -> list[Update]:
+        """Every update of a story, in version order (reported, then recorded); through
+        ``as_of``: the updates of the versions a replay as of then counts."""
+        cut = Cut(tz, as_of, known_at)
         seen = self._updates(slug, cut)
+        if not seen and as_of is not None:
+            raise not_yet_reported(slug, cut)
         if not seen:
             raise NotYetReported(
                 f"story {slug!r} had no update recorded by {known_at}: choose a later --known-at"
@@ -408,20 +413,35 @@ class Archive(Application[UUID]):
         return versions[-1][1], blame(versions, ignore_trivial)
 
     def trace(
-        self, slugs: list[str] | None, phrase: str, tz: tzinfo, ignore_case: bool = False
+        self,
+        slugs: list[str] | None,
+        phrase: str,
+        tz: tzinfo,
+        ignore_case: bool = False,
+        when: When | None = None,
+        known_at: When | None = None,
     ) -> dict[str, list[Sighting]]:
-        """Every change in a phrase's presence, per story (all stories when None)."""
+        """Every change in a phrase's presence through ``when``, per story (all stories
+        when None: those not yet reported then are left out)."""
         if not phrase.strip():
             raise InvalidInput('the phrase is empty: give the words to trace, e.g. "extension"')
         names = slugs if slugs is not None else [s.slug for s in self.index.stories()]
-        return {
-            slug: trace(self.history(slug, tz, made_by=False), phrase, ignore_case)
-            for slug in names
-        }
+        found = {}
+        for slug in names:
+            try:
+                versions = self.history(slug, tz, when, known_at, made_by=False)
+            except NotYetReported:
+                if slugs is not None:
+                    raise
+                continue
+            found[slug] = trace(versions, phrase, ignore_case)
+        return found
 
-    def trivial_updates(self, slug: str, tz: tzinfo, known_at: When | None = None) -> set[str]:
-        """Updates that changed only whitespace or punctuation."""
-        return trivial_updates(self.history(slug, tz, None, known_at, made_by=False))
+    def trivial_updates(
+        self, slug: str, tz: tzinfo, known_at: When | None = None, as_of: When | None = None
+    ) -> set[str]:
+        """Updates that changed only whitespace or punctuation (through ``as_of``)."""
+        return trivial_updates(self.history(slug, tz, as_of, known_at, made_by=False))
 
     def verify(
         self, slug: str | None = None, progress: Callable[[int], None] = lambda n: None
