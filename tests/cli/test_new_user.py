@@ -196,3 +196,30 @@ def test_trace_known_at_leaves_out_what_was_recorded_later(cli: Cli) -> None:
     assert then["stories"][0]["sightings"] == []
     assert then["known_at"] == first["recorded_at"]
     assert [s["version"] for s in now["stories"][0]["sightings"]] == [2]
+
+
+# A corrected statement's note
+
+
+def test_replay_of_a_corrected_statement_shows_the_correction_note(cli: Cli) -> None:
+    cli.add("demo", "report", "2024-03-01", text="The council met.")
+    said = cli.add("demo", "statement", "2024-03-01", party="The mayor", text="Monday.")
+    fix = cli.add(
+        "demo", "correction", "2024-03-02", target=said["id"], text="Tuesday.",
+        note="The mayor said Tuesday, not Monday.",
+    )  # fmt: skip
+
+    shown = cli.lines("replay", "demo")
+    before = cli.ok("replay", "demo", "--as-of", "2024-03-01")
+    statement = cli.json("replay", "demo")["statements"][0]
+
+    at = shown.index("Statements")
+    assert shown[at + 1 : at + 5] == [
+        f"  The mayor [{said['id']}]:",
+        "    Tuesday.",
+        "",
+        f"    [Corrected 2024-03-02 by {fix['id']}: The mayor said Tuesday, not Monday.]",
+    ]
+    assert "Corrected" not in before
+    assert statement["correction"]["update"] == fix["id"]
+    assert statement["correction"]["note"] == "The mayor said Tuesday, not Monday."
