@@ -78,6 +78,8 @@ def _open(url: str, zone: str, create: bool) -> Archive:
     }
     try:
         return Archive(env, index=_index)
+    except ModuleNotFoundError as error:
+        raise _no_driver(error) from None
     except (SQLAlchemyError, PersistenceError) as error:
         raise ArchiveUnavailable(
             f"cannot open archive {display_url(url)}: {first_line(error)}{_hint(url)}"
@@ -89,7 +91,10 @@ def _has_archive(url: str) -> bool:
     from sqlalchemy import create_engine, inspect
     from sqlalchemy.exc import SQLAlchemyError
 
-    engine = create_engine(url)
+    try:
+        engine = create_engine(url)
+    except ModuleNotFoundError as error:
+        raise _no_driver(error) from None
     try:
         return inspect(engine).has_table("story_meta")
     except SQLAlchemyError:
@@ -126,6 +131,17 @@ def _drop(archive: Archive) -> None:
 
 
 NO_ARCHIVE = "`story import` or `story append` starts one (or check --db / STORY_DB)"
+
+
+def _no_driver(error: ModuleNotFoundError) -> ArchiveUnavailable:
+    """SQLAlchemy imports a database's driver when it makes the engine: PostgreSQL's,
+    psycopg, comes with the `postgres` extra, which `pip install -e .` leaves out."""
+    if error.name != "psycopg":
+        raise error
+    return ArchiveUnavailable(
+        "PostgreSQL needs the psycopg driver, which is not installed: "
+        "pip install -e '.[postgres]' (or pip install 'psycopg[binary]')"
+    )
 
 
 def _hint(url: str) -> str:

@@ -223,3 +223,33 @@ def test_replay_of_a_corrected_statement_shows_the_correction_note(cli: Cli) -> 
     assert "Corrected" not in before
     assert statement["correction"]["update"] == fix["id"]
     assert statement["correction"]["note"] == "The mayor said Tuesday, not Monday."
+
+
+# PostgreSQL without its driver (`pip install -e .` leaves the postgres extra out)
+
+WITHOUT_PSYCOPG = """
+import sys
+sys.modules["psycopg"] = None  # as if it were not installed: importing it fails
+from cli.main import story
+story(sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize("command", [["list"], ["import", str(EXAMPLE)]])
+def test_postgresql_without_psycopg_is_one_line_naming_the_postgres_extra(
+    command: list[str],
+) -> None:
+    import subprocess
+    import sys
+
+    url = "postgresql://archivist@127.0.0.1:1/story"
+    result = subprocess.run(
+        [sys.executable, "-c", WITHOUT_PSYCOPG, *command, "--db", url],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        "Error: PostgreSQL needs the psycopg driver, which is not installed: "
+        "pip install -e '.[postgres]' (or pip install 'psycopg[binary]')\n"
+    )
