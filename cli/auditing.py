@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from typing import TYPE_CHECKING
 
 import click
@@ -41,10 +42,13 @@ def verify(
 ) -> None:
     """Prove the archive is intact: recompute every digest and both chains.
 
-    Reads the raw stored events, not the index, and says exactly what is wrong: which
-    story, which update, and what was found (changed content, missing update, reordered,
-    forged insertion, broken chain). With --against, also proves that nothing before the
-    checkpoint was rewritten. Exits 1 when anything is wrong.
+    Reads the raw stored events and says exactly what is wrong: which story, which
+    update, and what was found (changed content, missing update, reordered, forged
+    insertion, broken chain, malformed story, recorded out of order, index mismatch,
+    guard tampered). Everything a replay reads from the index is re-derived from the
+    events and compared. With --against, also proves that nothing before the checkpoint
+    was rewritten and nothing after it claims an earlier time. Exits 1 when anything is
+    wrong. On a terminal, a progress bar shows on stderr.
 
     \b
     Example:
@@ -64,7 +68,12 @@ def verify(
             checkpoints.check_signer(checkpoint, read(public_key), against, public_key)
     elif public_key is not None:
         raise InvalidInput("--public-key checks a checkpoint's signer: give --against too")
-    result = archive_at(db).verify(slug)
+    archive = archive_at(db)
+    hidden = not sys.stderr.isatty()
+    with click.progressbar(
+        length=archive.event_count(), label="Verifying", file=sys.stderr, hidden=hidden
+    ) as bar:
+        result = archive.verify(slug, bar.update)
     if checkpoint is not None:
         result.check_against(checkpoint)
     if as_json:

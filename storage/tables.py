@@ -216,9 +216,11 @@ DERIVE_STATS = (
 )
 
 
-def settle(database: Database, zone: str, create: bool) -> str:
+def settle(database: Database, zone: str, create: bool) -> tuple[str, list[str]]:
     """The archive's zone, once its schema is in place: a new archive (only when
-    ``create``) gets its tables, triggers and settings, an older one is upgraded."""
+    ``create``) gets its tables, triggers and settings, an older one is upgraded. With
+    it, what was wrong with the append-only guard (put right here)."""
+    repaired: list[str] = []
     found = _meta(database)
     if found is None and not create:
         from storage.locate import display_url
@@ -234,14 +236,15 @@ def settle(database: Database, zone: str, create: bool) -> str:
             if not database.sqlite:  # processes opening a new archive at once take turns
                 connection.exec_driver_sql("SELECT pg_advisory_xact_lock(727371)")
             metadata.create_all(connection, checkfirst=True)
-            guard.install(connection)
+            wrong = guard.install(connection)
+            repaired = wrong if found is not None else []  # a new archive has no guard yet
         found = _meta(database) or {}
     version = _version(found)
     wanted = {"schema_version": str(SCHEMA_VERSION), "time_zone": zone}
     if version < SCHEMA_VERSION or any(name not in found for name in wanted):
         with database.writing() as connection:
             found = _upgrade(connection, wanted)
-    return found["time_zone"]
+    return found["time_zone"], repaired
 
 
 def _upgrade(connection: Any, wanted: dict[str, str]) -> dict[str, str]:
@@ -257,9 +260,12 @@ def _upgrade(connection: Any, wanted: dict[str, str]) -> dict[str, str]:
     if version < 3:
         facts_index.create(connection, checkfirst=True)
     if version < SCHEMA_VERSION:
-        connection.execute(
-            meta_table.update().where(m.name == "schema_version").values(value=str(SCHEMA_VERSION))
-        )
+        with guard.lifted(connection, meta_table.name):
+            connection.execute(
+                meta_table.update()
+                .where(m.name == "schema_version")
+                .values(value=str(SCHEMA_VERSION))
+            )
         found["schema_version"] = str(SCHEMA_VERSION)
     missing = [{"name": k, "value": v} for k, v in wanted.items() if k not in found]
     if missing:
