@@ -210,7 +210,7 @@ def show(slug: str, update_id: str, db: str | None, tz: tzinfo, as_json: bool) -
 
     \b
     Example:
-      story show shotspotter 5c1f3f6e0a2b
+      story show shotspotter 5af00ae05320
     """
     from cli import render
 
