@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from typing import TYPE_CHECKING
 
 import click
@@ -41,10 +42,13 @@ def verify(
 ) -> None:
     """Prove the archive is intact: recompute every digest and both chains.
 
-    Reads the raw stored events, not the index, and says exactly what is wrong: which
-    story, which update, and what was found (changed content, missing update, reordered,
-    forged insertion, broken chain). With --against, also proves that nothing before the
-    checkpoint was rewritten. Exits 1 when anything is wrong.
+    Reads the raw stored events and says exactly what is wrong: which story, which
+    update, and what was found (changed content, missing update, reordered, forged
+    insertion, broken chain, malformed story, recorded out of order, index mismatch,
+    guard tampered). Everything a replay reads from the index is re-derived from the
+    events and compared. With --against, also proves that nothing before the checkpoint
+    was rewritten and nothing after it claims an earlier time. Exits 1 when anything is
+    wrong. On a terminal, a progress bar shows on stderr.
 
     \b
     Example:
@@ -64,7 +68,12 @@ def verify(
             checkpoints.check_signer(checkpoint, read(public_key), against, public_key)
     elif public_key is not None:
         raise InvalidInput("--public-key checks a checkpoint's signer: give --against too")
-    result = archive_at(db).verify(slug)
+    archive = archive_at(db)
+    hidden = not sys.stderr.isatty()
+    with click.progressbar(
+        length=archive.event_count(), label="Verifying", file=sys.stderr, hidden=hidden
+    ) as bar:
+        result = archive.verify(slug, bar.update)
     if checkpoint is not None:
         result.check_against(checkpoint)
     if as_json:
@@ -118,13 +127,14 @@ def keygen(path: str) -> None:
 
     private_path, public_path = Path(path), Path(f"{path}.pub")
     for target in (private_path, public_path):
-        if target.exists():
+        if os.path.lexists(target):  # a link too, even one to nothing: it would write there
             raise InvalidInput(f"{target} exists: choose another path (keys are never overwritten)")
     private, public, fingerprint = checkpoints.new_key()
     try:
         with open(private_path, "xb", opener=lambda p, flags: os.open(p, flags, 0o600)) as out:
             out.write(private)
-        public_path.write_bytes(public)
+        with open(public_path, "xb") as out:  # "x": never through a link made meanwhile
+            out.write(public)
     except OSError as error:
         raise InvalidInput(f"{path}: cannot write the key ({error.strerror})") from None
     click.echo(f"Wrote {private_path} (private) and {public_path} (public); key {fingerprint}")
@@ -177,6 +187,8 @@ def blame(
 @click.argument("words", nargs=-1, metavar="[SLUG] PHRASE")
 @click.option("--all", "every", is_flag=True, help="Trace the phrase in every story.")
 @click.option("--ignore-case", "-i", is_flag=True, help="Match upper and lower case alike.")
+@when_option("--as-of", "Trace through the version as of WHEN. Default: now.")
+@known_at_option
 @db_option
 @tz_option
 @json_option
@@ -184,18 +196,22 @@ def trace(
     words: tuple[str, ...],
     every: bool,
     ignore_case: bool,
+    as_of: When | None,
+    known_at: When | None,
     db: str | None,
     tz: tzinfo,
     as_json: bool,
 ) -> None:
     """When a phrase first appeared, every change to its presence, and when it vanished.
 
-    Searches the headline, body and statements of each version, in order.
+    Searches the headline, body and statements of each version, in order: through the
+    version as of --as-of (as a replay counts them), with what was recorded by --known-at.
 
     \b
     Example:
       story trace shotspotter "decommission plan"
       story trace --all -i "gunshot detection"
+      story trace shotspotter "extension" --as-of 2024-02-15
     """
     from cli import render_audit
 
@@ -204,8 +220,8 @@ def trace(
     if not every and len(words) != 2:
         raise InvalidInput('give a story and a phrase, e.g. story trace shotspotter "extension"')
     slugs, phrase = (None, words[0]) if every else ([words[0]], words[1])
-    found = archive_at(db, tz).trace(slugs, phrase, tz, ignore_case)
+    found = archive_at(db, tz).trace(slugs, phrase, tz, ignore_case, as_of, known_at)
     if as_json:
-        emit(render_audit.trace_json(phrase, found))
+        emit(render_audit.trace_json(phrase, found, as_of, known_at))
     else:
-        click.echo(render_audit.trace(phrase, found))
+        click.echo(render_audit.trace(phrase, found, as_of))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
 import sys
 from typing import Any
 
 import click
 
-from cli import auditing, exporting, reading, serving, writing
+from cli import auditing, exporting, reading, safe, serving, writing
 from cli.options import color_option, color_param
 from domain.errors import StoryError
 
@@ -17,8 +20,10 @@ class StoryGroup(click.Group):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
+        _refuse_undecodable(kwargs.get("args", args[0] if args else None))
         try:
             code = super().main(*args, **kwargs)
+            sys.stdout.flush()
         except click.UsageError as error:
             hint = f" (see `{error.ctx.command_path} --help`)" if error.ctx else ""
             click.echo(f"Error: {error.format_message()}{hint}", err=True)
@@ -27,11 +32,15 @@ class StoryGroup(click.Group):
             click.echo(f"Error: {error.format_message()}", err=True)
             sys.exit(error.exit_code)
         except StoryError as error:
-            click.echo(f"Error: {error}", err=True)
+            click.echo(f"Error: {safe.text(str(error))}", err=True)
             sys.exit(1)
         except click.Abort:
             click.echo("Aborted.", err=True)
             sys.exit(1)
+        except OSError as error:
+            if error.errno not in _OUTPUT_ERRORS:
+                raise
+            _output_failed(error)
         sys.exit(code if isinstance(code, int) else 0)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
@@ -65,6 +74,38 @@ story: an append-only archive of news stories.
   story append SLUG --kind report --reported-at today --text "..."
 
 `story --help` lists every command; `story COMMAND --help` explains one."""
+
+
+# Writing the output can fail: a full disk (`> /dev/full`), a closed pipe (`| head`).
+_OUTPUT_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EPIPE, errno.EIO, errno.EFBIG}
+
+
+def _output_failed(error: OSError) -> None:
+    """One line for a failed write to standard output (none for a reader that stopped
+    reading, as `head` does), and no second error when Python flushes it at exit."""
+    # Not a file descriptor (a test's capture)? Then nothing will flush it at exit.
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if error.errno == errno.EPIPE:
+        sys.exit(1)
+    click.echo(f"Error: cannot write the output: {error.strerror}", err=True)
+    sys.exit(1)
+
+
+def _refuse_undecodable(args: Any) -> None:
+    """An argument that is not UTF-8 (the shell passed bytes Python cannot decode) is a
+    usage error, before anything can look for it in the archive."""
+    for arg in sys.argv[1:] if args is None else args:
+        try:
+            str(arg).encode("utf-8")
+        except UnicodeEncodeError:
+            shown = str(arg).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            click.echo(
+                f"Error: argument {shown!r} is not UTF-8 text: give it as UTF-8 "
+                "(update ids and slugs are ASCII)",
+                err=True,
+            )
+            sys.exit(2)
 
 
 @click.group(cls=StoryGroup)

@@ -206,15 +206,20 @@ def archive_at(db: str | None, zone: tzinfo | None = None, create: bool = False)
     """The archive, closed when the command ends (on error too).
 
     Only writing commands ``create`` one (reading a path that holds no archive is an
-    error, not a new empty file); it takes ``zone``, else the zone given before the
-    command, else UTC.
+    error, not a new empty file), and it is kept only if they record something; it takes
+    ``zone``, else the zone given before the command, else UTC.
     """
     from domain.when import zone_name
-    from storage.archive import open_archive
+    from storage.archive import open_archive, open_to_record
 
     ctx = click.get_current_context()
     zone = zone if zone is not None else zone_before(ctx)
-    archive = open_archive(db, zone_name(zone) if zone is not None else "UTC", create)
+    name = zone_name(zone) if zone is not None else "UTC"
+    if create:  # a new archive that ends up holding nothing is removed when the command ends
+        archive, finish = open_to_record(db, name)
+        ctx.call_on_close(finish)
+        return archive
+    archive = open_archive(db, name, create=False)
     ctx.call_on_close(archive.close)
     return archive
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from cli import safe
 from cli.options import (
     archive_at,
     db_option,
@@ -42,11 +43,12 @@ def list_(db: str | None, as_json: bool) -> None:
     if as_json:
         emit([render.summary_json(s) for s in stories])
     else:
-        click.echo(render.stories(stories))
+        click.echo(render.stories(safe.shown(stories)))
 
 
 @click.command()
 @click.argument("slug")
+@when_option("--as-of", "Only the versions a replay as of WHEN counts. Default: now.")
 @known_at_option
 @ignore_trivial_option
 @db_option
@@ -54,6 +56,7 @@ def list_(db: str | None, as_json: bool) -> None:
 @json_option
 def log(
     slug: str,
+    as_of: When | None,
     known_at: When | None,
     ignore_trivial: bool,
     db: str | None,
@@ -69,16 +72,17 @@ def log(
     Example:
       story log shotspotter
       story log shotspotter --ignore-trivial
+      story log shotspotter --as-of 2024-02-13
     """
     from cli import render
 
     archive = archive_at(db, tz)
-    timeline = archive.timeline(slug, tz, known_at)
-    trivial = archive.trivial_updates(slug, tz, known_at) if ignore_trivial else None
+    timeline = archive.timeline(slug, tz, known_at, as_of)
+    trivial = archive.trivial_updates(slug, tz, known_at, as_of) if ignore_trivial else None
     if as_json:
         emit(render.log_json(timeline, trivial))
     else:
-        click.echo(render.log(timeline, trivial))
+        click.echo(render.log(safe.shown(timeline), trivial))
 
 
 @click.command()
@@ -113,7 +117,7 @@ def replay(
         if as_json:
             emit(render.version_json(version, as_of, known_at))
         else:
-            click.echo(render.version(version, as_of, known_at))
+            click.echo(render.version(safe.shown(version), as_of, known_at))
         return
     import json
 
@@ -125,7 +129,8 @@ def replay(
             )
             click.echo(("[\n" if not shown else ",\n") + text, nl=False)
         else:
-            click.echo(("" if not shown else "\n\n") + render.version(version, as_of, known_at))
+            shown_ = render.version(safe.shown(version), as_of, known_at)
+            click.echo(("" if not shown else "\n\n") + shown_)
         shown += 1
     if not shown:
         moment = f"as of {as_of}" if as_of else "yet"
@@ -191,7 +196,7 @@ def diff(
     if as_json:
         emit(render.diff_json(result, old, new, by_sentence))
     else:
-        click.echo(render.diff(result, old, new, by_sentence), color=None)
+        click.echo(render.diff(*safe.shown((result, old, new, by_sentence))), color=None)
 
 
 @click.command()
@@ -205,7 +210,7 @@ def show(slug: str, update_id: str, db: str | None, tz: tzinfo, as_json: bool) -
 
     \b
     Example:
-      story show shotspotter 5c1f3f6e0a2b
+      story show shotspotter 5af00ae05320
     """
     from cli import render
 
@@ -213,7 +218,7 @@ def show(slug: str, update_id: str, db: str | None, tz: tzinfo, as_json: bool) -
     if as_json:
         emit(render.update_json(update, version, amended_by))
     else:
-        click.echo(render.update(update, version, amended_by))
+        click.echo(render.update(*safe.shown((update, version, amended_by))))
 
 
 @click.command()
@@ -244,8 +249,9 @@ def rebuild(db: str | None) -> None:
     """Drop the read-side index and derive it again from the event store.
 
     Replay, log, diff and blame read the index; the events are the record. Rebuild after
-    upgrading story, or when `story verify` reports an index mismatch. Readers see the
-    old index until the new one is complete.
+    upgrading story, or when `story verify` reports an index mismatch. On SQLite, readers
+    see the old index until the new one is complete; on PostgreSQL they wait until the
+    rebuild ends (it holds the index's tables alone). Writers wait on both.
 
     \b
     Example:

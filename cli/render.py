@@ -182,6 +182,8 @@ def version(v: StoryVersion, as_of: When | None, known_at: When | None) -> str:
             issued = f", issued {s.issued_at}" if s.issued_at else ""
             out.append(f"  {s.party}{issued} [{s.update_id}]:")
             out += [_wrap(p, indent="    ") + "\n" for p in s.text.split("\n\n")]
+            if s.correction:
+                out.append(amendment_note(s.correction, indent="    ") + "\n")
     if v.facts:
         out.append("Facts")
         key_width = max(len(k) for k in v.facts)
@@ -198,9 +200,10 @@ def version(v: StoryVersion, as_of: When | None, known_at: When | None) -> str:
     return "\n".join(out)
 
 
-def amendment_note(a: Amendment) -> str:
+def amendment_note(a: Amendment, indent: str = "") -> str:
     verb = "Corrected" if a.kind == "correction" else "Retracted"
-    return click.style(_wrap(f"[{verb} {a.reported_at} by {a.update_id}: {a.note}]"), dim=True)
+    note = f"[{verb} {a.reported_at} by {a.update_id}: {a.note}]"
+    return click.style(_wrap(note, indent=indent), dim=True)
 
 
 def version_json(v: StoryVersion, as_of: When | None, known_at: When | None) -> dict[str, Any]:
@@ -213,7 +216,13 @@ def version_json(v: StoryVersion, as_of: When | None, known_at: When | None) -> 
         "text": v.text,
         "paragraphs": list(v.paragraphs),
         "statements": [
-            {"update": s.update_id, "party": s.party, "text": s.text, "issued_at": s.issued_at}
+            {
+                "update": s.update_id,
+                "party": s.party,
+                "text": s.text,
+                "issued_at": s.issued_at,
+                "correction": _amendment_json(s.correction) if s.correction else None,
+            }
             for s in v.statements
         ],
         "facts": dict(sorted(v.facts.items())),

@@ -129,7 +129,8 @@ def blame_json(v: StoryVersion, result: Blame, as_of: When | None) -> dict[str, 
 # trace
 
 
-def trace(phrase: str, found: dict[str, list[Sighting]]) -> str:
+def trace(phrase: str, found: dict[str, list[Sighting]], as_of: When | None = None) -> str:
+    then = f"as of {as_of}" if as_of else "now"
     out: list[str] = []
     for slug, sightings in found.items():
         if not sightings:
@@ -145,8 +146,8 @@ def trace(phrase: str, found: dict[str, list[Sighting]]) -> str:
                 out.append(f"            {s.context}")
         last = sightings[-1]
         out.append(
-            f"  now: {last.after} occurrence{'s' if last.after != 1 else ''}"
-            if last.after else f"  now: gone since {last.update.id}"
+            f"  {then}: {last.after} occurrence{'s' if last.after != 1 else ''}"
+            if last.after else f"  {then}: gone since {last.update.id}"
         )  # fmt: skip
         out.append("")
     if not out:
@@ -155,9 +156,16 @@ def trace(phrase: str, found: dict[str, list[Sighting]]) -> str:
     return "\n".join(out).rstrip()
 
 
-def trace_json(phrase: str, found: dict[str, list[Sighting]]) -> dict[str, Any]:
+def trace_json(
+    phrase: str,
+    found: dict[str, list[Sighting]],
+    as_of: When | None = None,
+    known_at: When | None = None,
+) -> dict[str, Any]:
     return {
         "phrase": phrase,
+        "as_of": str(as_of) if as_of else None,
+        "known_at": str(known_at) if known_at else None,
         "stories": [
             {
                 "slug": slug,

@@ -115,6 +115,8 @@ def _text(text: str | None, text_file: str | None, stdin: str | None) -> str | N
     from domain.sources import decode
 
     if text_file in (None, "-"):
+        if sys.stdin is None or sys.stdin.closed:
+            raise InvalidInput("standard input is closed: give the text with --text or --file")
         return decode(sys.stdin.buffer.read(), "standard input")
     return decode(read(text_file), text_file)
 
@@ -130,9 +132,14 @@ def _json_value(value: str | None) -> Any:
         return strict_json(value)
     except ValueError:
         raise InvalidInput(
-            f"--value {value!r} is not JSON: quote text ('\"running\"'), or give a number, "
+            f"--value {_head(value)} is not JSON: quote text ('\"running\"'), or give a number, "
             "true/false, an object, or null to remove the fact"
         ) from None
+
+
+def _head(value: str, width: int = 40) -> str:
+    """A value for an error line: quoted, and cut short (it may be a whole file)."""
+    return repr(value if len(value) <= width else value[: width - 1] + "…")
 
 
 @click.command("import")

@@ -16,13 +16,13 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from functools import partial
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, PersistenceError
+from eventsourcing.persistence import IntegrityError, Mapper, PersistenceError
 from eventsourcing.utils import Environment, EnvType, TopicError
 
 from domain import checkpoints
@@ -37,12 +37,20 @@ from domain.errors import (
     first_line,
 )
 from domain.importing import Source
-from domain.model import Story, story_id
+from domain.model import Story, StoryMapper, story_id
 from domain.ports import Index, StorySummary, Transactional
 from domain.provenance import Blame, Sighting, blame, trace, trivial_updates
 from domain.timeline import Cut, StoryVersion, history, not_yet_reported, state
 from domain.updates import Update, check_slug
-from domain.verification import Finding, StoredUpdate, Verification, verify
+from domain.verification import (
+    Finding,
+    RawEvent,
+    StoredStart,
+    StoredUpdate,
+    Verification,
+    read_event,
+    verify,
+)
 from domain.when import When, utc_text
 
 __all__ = ["Appended", "Archive", "Imported", "Index", "StorySummary", "chunked"]
@@ -189,6 +197,7 @@ class Archive(Application[UUID]):
         """Record a chunk's new updates on their stories and save them (one save)."""
         known = self.index.known({u.id for u in chunk} | {u.target for u in chunk if u.target})
         recorded: dict[str, Update] = {}
+        now: datetime | None = None
         for update in chunk:
             if update.id in known or update.id in recorded:
                 result.present.append(update.id)
@@ -199,7 +208,8 @@ class Archive(Application[UUID]):
             target = None
             if update.target:
                 target = recorded.get(update.target) or known.get(update.target)
-            recorded[update.id] = story.record(update, self.index.zone, target)
+            now = now or self._recorder().now()  # one instant per chunk: the archive's clock
+            recorded[update.id] = story.record(update, self.index.zone, target, now)
             result.new.append(update.id)
         # Each story's events are stored together, in the order the stories are given;
         # the updates (the archive chain's links) must come in that same order.
@@ -209,9 +219,16 @@ class Archive(Application[UUID]):
         self.save(*(stories[slug] for slug in touched), updates=updates)
 
     def _transaction(self) -> AbstractContextManager[object]:
+        return self._recorder().transaction()
+
+    def _recorder(self) -> Transactional:
         recorder = self.recorder
         assert isinstance(recorder, Transactional), "the recorder must share its transaction"
-        return recorder.transaction()
+        return recorder
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """Stored topics are resolved among story's own events only (domain.model)."""
+        return StoryMapper(transcoder=self.construct_transcoder())
 
     def _load(self, slug: str) -> Story:
         """A story from its first and last events (Story.resume); a new one if none.
@@ -223,17 +240,34 @@ class Archive(Application[UUID]):
         last = self.recorder.select_events(found, desc=True, limit=1)
         if not last:
             return Story(slug=slug)
-        started = self.mapper.to_domain_event(self.recorder.select_events(found, lte=1)[0])
-        latest = self.mapper.to_domain_event(last[0])
-        assert isinstance(started, Story.Started)
+        first = self.recorder.select_events(found, lte=1)
+        try:
+            started = self.mapper.to_domain_event(first[0]) if first else None
+            latest = self.mapper.to_domain_event(last[0])
+        except (ValueError, KeyError, TypeError, AttributeError, TopicError):
+            started = None
+        if (
+            not isinstance(started, Story.Started)
+            or not isinstance(latest, Story.Started | Story.Updated)
+            or (isinstance(latest, Story.Started) and latest.originator_version != 1)
+        ):
+            raise ArchiveUnavailable(
+                f"story {slug!r} cannot take updates: its recorded events are malformed "
+                "(changed outside story); run `story verify`"
+            )
         return Story.resume(started, latest if isinstance(latest, Story.Updated) else None)
 
     # Reading
 
-    def timeline(self, slug: str, tz: tzinfo, known_at: When | None = None) -> list[Update]:
-        """Every update of a story, in version order (reported, then recorded)."""
-        cut = Cut(tz, None, known_at)
+    def timeline(
+        self, slug: str, tz: tzinfo, known_at: When | None = None, as_of: When | None = None
+    ) -> list[Update]:
+        """Every update of a story, in version order (reported, then recorded); through
+        ``as_of``: the updates of the versions a replay as of then counts."""
+        cut = Cut(tz, as_of, known_at)
         seen = self._updates(slug, cut)
+        if not seen and as_of is not None:
+            raise not_yet_reported(slug, cut)
         if not seen:
             raise NotYetReported(
                 f"story {slug!r} had no update recorded by {known_at}: choose a later --known-at"
@@ -386,39 +420,61 @@ class Archive(Application[UUID]):
         return versions[-1][1], blame(versions, ignore_trivial)
 
     def trace(
-        self, slugs: list[str] | None, phrase: str, tz: tzinfo, ignore_case: bool = False
+        self,
+        slugs: list[str] | None,
+        phrase: str,
+        tz: tzinfo,
+        ignore_case: bool = False,
+        when: When | None = None,
+        known_at: When | None = None,
     ) -> dict[str, list[Sighting]]:
-        """Every change in a phrase's presence, per story (all stories when None)."""
+        """Every change in a phrase's presence through ``when``, per story (all stories
+        when None: those not yet reported then are left out)."""
         if not phrase.strip():
             raise InvalidInput('the phrase is empty: give the words to trace, e.g. "extension"')
         names = slugs if slugs is not None else [s.slug for s in self.index.stories()]
-        return {
-            slug: trace(self.history(slug, tz, made_by=False), phrase, ignore_case)
-            for slug in names
-        }
+        found = {}
+        for slug in names:
+            try:
+                versions = self.history(slug, tz, when, known_at, made_by=False)
+            except NotYetReported:
+                if slugs is not None:
+                    raise
+                continue
+            found[slug] = trace(versions, phrase, ignore_case)
+        return found
 
-    def trivial_updates(self, slug: str, tz: tzinfo, known_at: When | None = None) -> set[str]:
-        """Updates that changed only whitespace or punctuation."""
-        return trivial_updates(self.history(slug, tz, None, known_at, made_by=False))
+    def trivial_updates(
+        self, slug: str, tz: tzinfo, known_at: When | None = None, as_of: When | None = None
+    ) -> set[str]:
+        """Updates that changed only whitespace or punctuation (through ``as_of``)."""
+        return trivial_updates(self.history(slug, tz, as_of, known_at, made_by=False))
 
-    def verify(self, slug: str | None = None) -> Verification:
-        """Recompute every digest and both chains from the stored events.
+    def verify(
+        self, slug: str | None = None, progress: Callable[[int], None] = lambda n: None
+    ) -> Verification:
+        """Recompute every digest and both chains from the stored events, and everything
+        the index holds that a read uses.
 
         Every read sees the archive at one moment: updates recorded while it runs are
-        neither checked nor taken for tampering.
+        neither checked nor taken for tampering. ``progress`` hears of events read.
         """
         if slug is not None:
             check_slug(slug)
         with self.index.snapshot():
             if slug is not None and not self.index.has_story(slug):
                 raise UnknownStory(f"no story {slug!r} in this archive: see `story list`")
-            return verify(
+            result = verify(
                 self._stored_updates(),
                 self.index.chain_rows(),
                 self.index.fingerprints(slug),
                 slug,
                 self.index.summaries(slug),
+                self.index.zone,
+                progress,
             )
+            result.findings[:0] = self.index.guard_problems()
+            return result
 
     def rebuild(self, progress: Callable[[int], None] = lambda n: None) -> int:
         """Re-derive the read-side index from the event store; how many updates it holds."""
@@ -436,45 +492,35 @@ class Archive(Application[UUID]):
                 f"the archive does not verify ({len(result.findings)} problems): "
                 "run `story verify`; a checkpoint would vouch for altered history"
             )
-        made_at = utc_text(datetime.now(UTC))
+        made_at = utc_text(self._recorder().now())
         return checkpoints.make(archive, made_at, result.stories, result.updates, result.head)
 
     def _recorded_updates(self) -> Iterator[Update]:
         for item in self._stored_updates():
-            if isinstance(item, Finding):
-                raise ArchiveUnavailable(f"cannot rebuild: {item}: run `story verify`")
-            recorded_at = datetime.fromisoformat(item.recorded_at)
-            yield replace(Update.from_record(item.record, recorded_at), digest=item.digest)
+            if isinstance(item, StoredStart):
+                continue
+            try:
+                if isinstance(item, Finding):
+                    raise ValueError(str(item))
+                recorded_at = datetime.fromisoformat(item.recorded_at)
+                update = Update.from_record(item.record, recorded_at)
+            except (ValueError, KeyError, TypeError, StoryError) as error:
+                raise ArchiveUnavailable(
+                    f"cannot rebuild: {first_line(error)}: run `story verify`"
+                ) from None
+            yield replace(update, digest=item.digest)
 
-    def _stored_updates(self) -> Iterator[StoredUpdate | Finding]:
-        """Every update event, read raw from the event store in recorded order."""
-        slugs: dict[UUID | str, str] = {}
-        start, page = 1, 2000
+    def _stored_updates(self) -> Iterator[StoredUpdate | StoredStart | Finding]:
+        """Every event, read raw from the event store in recorded order: topics are
+        looked up among story's own, and a row that cannot be read is a Finding."""
+        slugs: dict[object, str] = {}
+        decode = self.mapper.transcoder.decode
+        start, page = 1, 5000
         while True:
             notifications = self.recorder.select_notifications(start, page)
-            for notification in notifications:
-                try:
-                    event = self.mapper.to_domain_event(notification)
-                except (ValueError, KeyError, TypeError, TopicError) as error:
-                    yield Finding(
-                        slugs.get(notification.originator_id, str(notification.originator_id)),
-                        None,
-                        "changed content",
-                        f"event {notification.id} cannot be read: {first_line(error)}",
-                    )
-                    continue
-                if isinstance(event, Story.Started):
-                    slugs[event.originator_id] = event.slug
-                elif isinstance(event, Story.Updated):
-                    yield StoredUpdate(
-                        notification.id,
-                        slugs.get(event.originator_id, str(event.update.get("story"))),
-                        event.originator_version,
-                        event.update,
-                        utc_text(event.timestamp),
-                        event.digest,
-                        event.previous,
-                    )
+            for n in notifications:
+                raw = RawEvent(n.id, n.originator_id, n.originator_version, n.topic, n.state)
+                yield read_event(raw, decode, slugs)
             if len(notifications) < page:
                 return
             start = notifications[-1].id + 1

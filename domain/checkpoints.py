@@ -100,7 +100,7 @@ def read(text: str, name: str) -> Checkpoint:
     """A checkpoint from its file's text; an error that says what is wrong with it."""
     try:
         document = json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # RecursionError: nested too deeply
         raise InvalidInput(f"{name}: not a story checkpoint (not JSON)") from None
     if not isinstance(document, dict):
         raise InvalidInput(f"{name}: not a story checkpoint (not a JSON object)")

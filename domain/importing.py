@@ -19,6 +19,7 @@ from domain.updates import Update
 
 SUFFIXES = (".jsonl", ".txt")
 CAPTURE_SUFFIXES = (".html", ".htm", ".warc", ".warc.gz")  # read by domain.captures
+MAX_TEXT_BYTES = 64 * 2**20  # one file read whole: a text capture, or `append --file`
 
 
 @dataclass(frozen=True)
@@ -53,13 +54,19 @@ def read_file(path: str | os.PathLike[str]) -> bytes:
     """A file's bytes, or a one-line error that says what is wrong with it."""
     try:
         with open(path, "rb") as file:
-            return file.read()
+            data = file.read(MAX_TEXT_BYTES + 1)  # a device such as /dev/zero never ends
     except FileNotFoundError:
         raise InvalidInput(f"{path}: no such file") from None
     except IsADirectoryError:
         raise InvalidInput(f"{path}: is a folder, not a file") from None
     except OSError as error:
         raise InvalidInput(f"{path}: cannot read it ({error.strerror})") from None
+    if len(data) > MAX_TEXT_BYTES:
+        raise InvalidInput(
+            f"{path}: larger than {MAX_TEXT_BYTES // 2**20} MB: one update's text is less "
+            "(import many updates as a .jsonl file)"
+        )
+    return data
 
 
 def expand(paths: tuple[str, ...]) -> list[Path]:
@@ -73,12 +80,25 @@ def expand(paths: tuple[str, ...]) -> list[Path]:
             )
             if not found:
                 raise InvalidInput(f"{path}: the folder has no .jsonl or .txt files to import")
+            for file in found:
+                _inside(file, path)
             files.extend(found)
-        elif path.exists():
+        elif path.is_file():
             files.append(path)
+        elif path.exists():
+            raise InvalidInput(f"{path}: not a file or a folder: import .txt or .jsonl files")
         else:
             raise InvalidInput(f"{path}: no such file or folder")
     return files
+
+
+def _inside(file: Path, folder: Path) -> None:
+    """A folder's file must be in it: a link out of the folder is not followed (nothing
+    of what it points to is read, or quoted in an error)."""
+    if not file.resolve().is_relative_to(folder.resolve()):
+        raise InvalidInput(
+            f"{file}: a link to a file outside {folder}: name that file itself to import it"
+        )
 
 
 def scan(paths: tuple[str, ...], story: str | None, by: str) -> list[Source]:

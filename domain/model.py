@@ -7,11 +7,13 @@ projections and diffs can change without invalidating anything stored.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.utils import TopicError, get_topic
 
 from domain.digests import GENESIS, update_digest
 from domain.errors import InvalidInput, UnknownUpdate
@@ -93,18 +95,25 @@ class Story(Aggregate):
     class Revised(Updated):
         """A full new text of the article was captured."""
 
-    def record(self, update: Update, zone: tzinfo = UTC, target: Update | None = None) -> Update:
+    def record(
+        self,
+        update: Update,
+        zone: tzinfo = UTC,
+        target: Update | None = None,
+        recorded_at: datetime | None = None,
+    ) -> Update:
         """Append an update; corrections and retractions must amend one of ours.
 
         ``zone`` is the archive's: where a date-only update sits on the timeline.
         ``target`` is the recorded update it amends (None: the archive has none).
+        ``recorded_at`` is the archive's clock (None: this process's).
         Returns the update as recorded: when, and its digest.
         """
         if update.story != self.slug:
             raise InvalidInput(f"update for {update.story!r} cannot go in story {self.slug!r}")
         if update.target is not None:
             self._check_target(update, zone, target)
-        recorded_at = Story.Updated.create_timestamp()
+        recorded_at = recorded_at or Story.Updated.create_timestamp()
         record = update.to_record()
         self.trigger_event(
             EVENTS[update.kind],
@@ -150,3 +159,23 @@ EVENTS: dict[str, type[Story.Updated]] = {
     "retraction": Story.Retracted,
     "revision": Story.Revised,
 }
+
+
+STARTED_TOPIC = get_topic(Story.Started)
+UPDATE_TOPICS = frozenset(get_topic(cls) for cls in EVENTS.values())
+_OWN: tuple[type[Aggregate.Event], ...] = (Story.Started, *EVENTS.values())
+_EVENTS = {get_topic(cls): cls for cls in _OWN}
+
+
+class StoryMapper(Mapper[UUID]):
+    """eventsourcing's mapper, resolving a stored event's topic only among story's own
+    events: a topic is looked up, never imported (a stored topic such as ``this:s``
+    would otherwise import and run any module)."""
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        if stored_event.topic not in _EVENTS:
+            raise TopicError(
+                f"event {stored_event.originator_version} of story {stored_event.originator_id} "
+                f"has topic {stored_event.topic[:60]!r}, which is none of story's events"
+            )
+        return super().to_domain_event(stored_event)

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import tzinfo
-from typing import Protocol, runtime_checkable
+from datetime import datetime, tzinfo
+from typing import Any, Protocol, runtime_checkable
 
 from domain.timeline import Cut
 from domain.updates import Update
-from domain.verification import ChainRow
+from domain.verification import ChainRow, Finding
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,10 @@ class Transactional(Protocol):
     nothing does, and reads inside (the recorder's and the index's) see it."""
 
     def transaction(self) -> AbstractContextManager[object]: ...
+
+    def now(self) -> datetime:
+        """The archive's clock, for ``recorded_at``: never before the latest update
+        recorded (the database server's clock where there is one)."""
 
 
 class Index(Protocol):
@@ -72,10 +76,13 @@ class Index(Protocol):
 
     def has_story(self, slug: str) -> bool: ...
 
-    def fingerprints(self, slug: str | None) -> dict[str, tuple[str, str]]:
-        """Update id -> (story, domain.verification.fingerprint of its row)."""
+    def fingerprints(self, slug: str | None) -> dict[str, tuple[str, int, Any]]:
+        """Update id -> (story, domain.verification.row_entry of its row, its seq)."""
 
-    def summaries(self, slug: str | None) -> dict[str, tuple[int, str, str]]:
+    def guard_problems(self) -> list[Finding]:
+        """What was wrong with the append-only guard when the archive was opened."""
+
+    def summaries(self, slug: str | None) -> dict[str, tuple[Any, Any, Any]]:
         """The story list: slug -> (updates, first and last reported day)."""
 
     def chain_rows(self) -> list[ChainRow]:

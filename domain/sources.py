@@ -142,7 +142,7 @@ def _from_object(record: Any, by: str) -> Update:
     if not isinstance(record, dict):
         raise InvalidInput(f"expected a JSON object, found {type(record).__name__}")
     for name in ("story", "kind", "reported_at"):
-        if name not in record:
+        if record.get(name) is None:
             raise InvalidInput(f"the record lacks the field {name!r}")
     unknown = sorted(set(record) - _JSONL_FIELDS)
     if unknown:
@@ -152,6 +152,9 @@ def _from_object(record: Any, by: str) -> Update:
     for name, value in record.items():
         if name != "value" and value is not None and not isinstance(value, str):
             raise InvalidInput(f"field {name!r} must be a string, found {type(value).__name__}")
+        if isinstance(value, str) and "\x00" in value:
+            # PostgreSQL cannot store it in text and SQLite can: refused on both alike.
+            raise InvalidInput(f"field {name!r} holds a NUL character (\\u0000): remove it")
     fields = {
         k: v
         for k, v in record.items()

@@ -24,16 +24,6 @@ from domain.when import When
 
 
 @dataclass(frozen=True)
-class Statement:
-    """A party's statement as it stood (corrected text, if it was corrected)."""
-
-    update_id: str
-    party: str
-    text: str
-    issued_at: str | None
-
-
-@dataclass(frozen=True)
 class Amendment:
     """A correction or retraction in force, and the update it amends."""
 
@@ -42,6 +32,18 @@ class Amendment:
     target: str
     note: str
     reported_at: str
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A party's statement as it stood: corrected text, if it was corrected, and the
+    correction (its note is shown with the statement, as a corrected report's is)."""
+
+    update_id: str
+    party: str
+    text: str
+    issued_at: str | None
+    correction: Amendment | None = None
 
 
 @dataclass(frozen=True)
@@ -256,7 +258,10 @@ class _Fold:
         elif update.kind == "statement":
             text = (fix or update).text or ""
             issued = str(update.issued_at) if update.issued_at else None
-            self.statements.append(Statement(update.id, update.party or "", text, issued))
+            correction = _amendment(fix) if fix else None
+            self.statements.append(
+                Statement(update.id, update.party or "", text, issued, correction)
+            )
         elif update.kind == "fact" and update.key:
             self.facts[update.key] = update.value
             self.fact_from[update.key] = update.id

@@ -42,14 +42,14 @@ _ALLOWED: dict[str, frozenset[str]] = {
     "revision": frozenset({"text", "headline"}),
 }
 CONTENT_FIELDS = ("headline", "text", "party", "issued_at", "key", "value", "target", "note")
-_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
-_FACT_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+_SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?")
+_FACT_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 ID_LENGTH = 12
 
 
 def check_slug(slug: str) -> str:
     """A story slug: lower-case letters, digits and inner hyphens, at most 100 characters."""
-    if not _SLUG.match(slug):
+    if not _SLUG.fullmatch(slug):
         raise InvalidInput(
             f"story slug {slug!r} is not valid: use lower-case letters, digits and hyphens, "
             "e.g. chicago-shotspotter"
@@ -278,13 +278,35 @@ def _check_text(name: str, value: str) -> str:
     return value
 
 
+MAX_DEPTH = 32  # levels of arrays and objects in a fact's value: diffs and digests recurse
+
+
+def _check_value(value: Any) -> Any:
+    """A fact's value, if the archive can keep it: no deeper than MAX_DEPTH, and every
+    string in it (keys too) valid Unicode."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth == MAX_DEPTH:
+                raise InvalidInput(
+                    f"value is nested more than {MAX_DEPTH} levels deep: flatten it "
+                    f"(at most {MAX_DEPTH} levels of arrays and objects)"
+                )
+            children = [*item, *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+        elif isinstance(item, str):
+            _check_text("value", item)
+    return value
+
+
 def _normalise(given: dict[str, Any]) -> dict[str, Any]:
     content: dict[str, Any] = {}
     for name, value in given.items():
         if isinstance(value, str):
             _check_text(name, value)
         if name == "value":
-            content[name] = value
+            content[name] = _check_value(value)
         elif name == "issued_at":
             content[name] = (
                 value if isinstance(value, When) else When.parse(str(value), "issued_at")
@@ -292,7 +314,7 @@ def _normalise(given: dict[str, Any]) -> dict[str, Any]:
         elif name == "text":
             content[name] = "\n\n".join(paragraphs(str(value)))
         elif name == "key":
-            if not _FACT_KEY.match(str(value)):
+            if not _FACT_KEY.fullmatch(str(value)):
                 raise InvalidInput(
                     f"fact key {value!r} is not valid: use letters, digits, '.', '_' and '-', "
                     "e.g. contract.status"

@@ -2,22 +2,35 @@
 
 The auditor reads the event store in recorded order (notification order) and says
 exactly what is wrong: which story, which update, and what was found — changed content,
-a missing update, a reordering, a forged insertion, a broken chain — or that all is
-well. It also checks the archive's chain table and the read-side index against the
-events, since both are written beside them.
+a missing update, a reordering, a forged insertion, a broken chain, a malformed story or
+event, time running backwards — or that all is well. It also re-derives from the events
+everything the read-side index holds that a read uses (each update's row, its place on
+the timeline, the order of its story's rows, the story list) and compares, since replays
+read the index, not the events.
+
+Bad data never stops it: a row that cannot be read is a finding with its id.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
 from typing import Any
 
 from domain.checkpoints import Checkpoint
-from domain.digests import GENESIS, canonical, chain_digest, digest_of
+from domain.digests import GENESIS, canonical_json, chain_digest, digest_of
 from domain.errors import StoryError
-from domain.updates import Update
+from domain.model import STARTED_TOPIC, UPDATE_TOPICS, story_id
+from domain.updates import ID_LENGTH, Update
+from domain.when import When, utc_text
+
+# What reading a malformed row can raise; anything else is a bug, not bad data.
+MALFORMED = (KeyError, ValueError, TypeError, AttributeError, IndexError, StoryError)
+INDEX = "index mismatch"
+_REBUILD = " (run `story rebuild`)"
+_NOT_YET = ""  # rebuilding from events that do not verify would bless them
 
 
 @dataclass(frozen=True)
@@ -47,6 +60,17 @@ class ChainRow:
     chain: str
 
 
+@dataclass(frozen=True, slots=True)
+class RawEvent:
+    """A row of the event store, as stored: its topic and state not yet trusted."""
+
+    notification_id: int
+    originator: Any  # the story's UUID
+    version: int
+    topic: str
+    state: Any  # bytes, unless someone stored something else
+
+
 @dataclass(frozen=True)
 class StoredUpdate:
     """An update event as read back from the event store."""
@@ -58,15 +82,73 @@ class StoredUpdate:
     recorded_at: str
     digest: str
     previous: str
+    originator: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredStart:
+    """A story's start event as read back from the event store."""
+
+    notification_id: int
+    originator: Any
+    version: int
+    slug: str
+
+
+Decode = Callable[[bytes], Any]
+
+
+def read_event(raw: RawEvent, decode: Decode, slugs: dict[Any, str]) -> Any:
+    """A raw event as a StoredStart, a StoredUpdate or a Finding (never an exception).
+
+    Only the project's own event topics are accepted: a topic is a key of
+    ``domain.model``'s table, never a module to import. ``slugs`` maps each story's
+    UUID to its slug, from the start events read so far.
+    """
+    where = slugs.get(raw.originator, str(raw.originator))
+    try:
+        if not isinstance(raw.state, bytes | bytearray | memoryview):
+            raise TypeError(f"its state is stored as {type(raw.state).__name__}, not bytes")
+        if raw.topic == STARTED_TOPIC:
+            slug = decode(bytes(raw.state))["slug"]
+            if not isinstance(slug, str):
+                raise TypeError("its slug is not text")
+            slugs.setdefault(raw.originator, slug)
+            return StoredStart(raw.notification_id, raw.originator, raw.version, slug)
+        if raw.topic not in UPDATE_TOPICS:
+            return Finding(where, None, "changed content",
+                           f"event {raw.notification_id} has topic {str(raw.topic)[:60]!r}, "
+                           "which is none of story's events")  # fmt: skip
+        state = decode(bytes(raw.state))
+        record, timestamp = state["update"], state["timestamp"]
+        digest, previous = state["digest"], state["previous"]
+        if not isinstance(record, dict) or not isinstance(timestamp, datetime):
+            raise TypeError("its update or timestamp is malformed")
+        if not isinstance(digest, str) or not isinstance(previous, str):
+            raise TypeError("its digest or previous digest is not text")
+        story = slugs.get(raw.originator) or str(record.get("story"))
+        return StoredUpdate(raw.notification_id, story, raw.version, record,
+                            utc_text(timestamp), digest, previous, raw.originator)  # fmt: skip
+    except (*MALFORMED, OverflowError, UnicodeError, RecursionError) as error:
+        return Finding(where, None, "changed content",
+                       f"event {raw.notification_id} cannot be read: {_first(error)}")  # fmt: skip
+
+
+def _first(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return (text[0] if text else type(error).__name__)[:120]
 
 
 @dataclass
 class _Story:
     slug: str
+    started: bool = False
     version: int = 1  # the Started event
     head: str = GENESIS
     links: dict[str, int] = field(default_factory=dict)  # digest -> version
     summary: tuple[int, str, str] = (0, "", "")  # updates, first and last reported day
+    seq: int = 0  # the index's seq of its latest update so far
+    seq_id: str = ""  # that update's id
 
 
 @dataclass
@@ -78,9 +160,11 @@ class Verification:
     head: str  # the archive chain recomputed over every update (all stories only)
     findings: list[Finding]
     digests: list[str]  # every update's digest, in recorded order
+    recorded: list[tuple[str, str, str]] = field(default_factory=list)  # recorded_at, story, id
 
     def check_against(self, checkpoint: Checkpoint) -> None:
-        """Add a finding unless the archive extends the checkpointed one."""
+        """Add a finding unless the archive extends the checkpointed one, and for every
+        update after it that claims to be recorded before the checkpoint was made."""
         if self.updates < checkpoint.updates:
             self.findings.append(
                 Finding(
@@ -96,6 +180,12 @@ class Verification:
                                          f"its first {checkpoint.updates} updates no longer hash "
                                          f"to the checkpoint's head {checkpoint.head[:12]}: "
                                          "history before the checkpoint was changed"))  # fmt: skip
+        made_at = str(checkpoint.document.get("made_at", ""))
+        for recorded_at, story, uid in self.recorded[checkpoint.updates :]:
+            if recorded_at < made_at:
+                self.findings.append(Finding(story, uid, "recorded out of order",
+                                             f"it comes after the checkpoint made {made_at} but "
+                                             f"claims to be recorded {recorded_at}"))  # fmt: skip
 
     def chain_after(self, count: int) -> str:
         """The archive chain over the first ``count`` updates."""
@@ -120,67 +210,134 @@ class _Seen:
     previous: str
 
 
-def fingerprint(record: dict[str, Any], recorded_at: str, digest: str) -> str:
-    """A short hash of everything the index must agree with the event on."""
-    return fingerprint_of(canonical(record, recorded_at), digest)
+def index_entry(record: dict[str, Any], recorded_at: str, digest: str, zone: tzinfo) -> int:
+    """What the index must hold for an update, as one number (a hash of every value a
+    read uses: its fields, its place on the timeline in the archive's zone, its digest).
+
+    Both sides are hashed in the same process, so Python's (randomised) hash serves.
+    """
+    when = When.parse(str(record["reported_at"]), "reported_at")
+    return hash(
+        (record["story"], record["kind"], record["reported_at"], when.day.isoformat(),
+         utc_text(when.start(zone)), recorded_at, record["by"], record.get("source"),
+         record.get("outlet"), record.get("headline"), record.get("text"), record.get("party"),
+         record.get("issued_at"), record.get("key"),
+         None if "value" not in record else canonical_json(record["value"]),
+         record.get("target"), record.get("note"), digest)
+    )  # fmt: skip
 
 
-def fingerprint_of(canonical_bytes: bytes, digest: str) -> str:
-    """``fingerprint``, from the update's canonical bytes."""
-    return hashlib.sha1(canonical_bytes + digest.encode()).hexdigest()[:16]
+def row_entry(row: tuple[Any, ...], fact_value: Any) -> int:
+    """``index_entry`` of an index row: (story, kind, reported_at, reported_day,
+    sort_utc, recorded_at, by, source, outlet, headline, text, party, issued_at, key,
+    <value>, target, note, digest), ``fact_value`` the decoded value (or the row's own
+    text when it is not JSON: it then matches nothing)."""
+    return hash((*row[:14], fact_value, *row[15:]))
 
 
 def verify(
-    events: Iterable[StoredUpdate | Finding],
+    events: Iterable[StoredUpdate | StoredStart | Finding],
     chain_rows: Iterable[ChainRow],
-    index: dict[str, tuple[str, str]],
+    index: dict[str, tuple[str, int, Any]],
     only: str | None = None,
-    summaries: dict[str, tuple[int, str, str]] | None = None,
+    summaries: dict[str, tuple[Any, Any, Any]] | None = None,
+    zone: tzinfo | None = None,
+    progress: Callable[[int], None] = lambda n: None,
 ) -> Verification:
-    """Check a stream of stored updates (in recorded order) against the chain and index.
+    """Check a stream of stored events (in recorded order) against the chain and index.
 
-    ``index`` maps each update id in the read-side index to (story, fingerprint);
-    ``summaries`` each story in the story list to (updates, first and last reported
-    day). Only a few fields of each update are kept once it is checked, so memory stays
-    small.
+    ``index`` maps each update id in the read-side index to (story, ``index_entry`` of
+    its row, its seq); ``summaries`` each story in the story list to (updates, first and
+    last reported day); ``zone`` is the archive's (None: the index's entries are not
+    compared). Only a few fields of each update are kept once it is checked, so memory
+    stays small.
     """
     findings: list[Finding] = []
     stories: dict[str, _Story] = {}
+    starts: dict[Any, str] = {}
     seen: list[_Seen] = []
+    recorded: list[tuple[str, str, str]] = []
     index_findings: list[Finding] = []
+    last_recorded, ticks = "", 0
     for item in events:
+        ticks += 1
+        if ticks == 1000:
+            progress(ticks)
+            ticks = 0
         if isinstance(item, Finding):
-            findings.append(item)
+            if only is None or item.story == only:
+                findings.append(item)
+            continue
+        if isinstance(item, StoredStart):
+            if only is None or item.slug == only:
+                findings.extend(_check_start(stories, starts, item))
             continue
         if only is not None and item.story != only:
             continue
         story = stories.setdefault(item.story, _Story(item.story))
-        canonical_bytes = canonical(item.record, item.recorded_at)  # for digest and index
-        findings.extend(_check_update(story, item, canonical_bytes))
+        try:
+            text = canonical_json({**item.record, "recorded_at": item.recorded_at})
+            canonical_bytes = text.encode()  # for the digest
+            uid = str(item.record.get("id"))
+        except (*MALFORMED, UnicodeError, RecursionError) as error:
+            findings.append(Finding(item.story, None, "changed content",
+                                    f"event {item.notification_id} cannot be read: "
+                                    f"{_first(error)}"))  # fmt: skip
+            continue
+        if not story.started:
+            story.started = True  # one finding per story
+            if item.originator is not None and starts.get(item.originator) is None:
+                findings.append(Finding(item.story, None, "missing update",
+                                        "the story's start event (version 1) is gone"))  # fmt: skip
+        findings.extend(_check_update(story, item, canonical_bytes, text, uid))
+        if item.recorded_at < last_recorded:
+            findings.append(Finding(item.story, uid, "recorded out of order",
+                                    f"recorded {item.recorded_at}, before the update recorded "
+                                    f"ahead of it ({last_recorded})"))  # fmt: skip
+        last_recorded = max(last_recorded, item.recorded_at)
         day = str(item.record.get("reported_at", ""))[:10]  # When.text starts with its day
         count, first, last = story.summary
         story.summary = (count + 1, min(first, day) if count else day, max(last, day))
-        index_findings.extend(_check_index(item, index, canonical_bytes))
-        uid = str(item.record.get("id"))
+        index_findings.extend(_check_index(story, item, uid, index, zone))
         seen.append(_Seen(item.story, uid, item.version, item.digest, item.previous))
+        recorded.append((item.recorded_at, item.story, uid))
+    progress(ticks)
     _check_reordering(stories, seen, findings)  # story chains only: before the others
-    head, chain_findings = _check_chain(seen, list(chain_rows), only)
+    head, chain_findings = _check_chain(seen, chain_rows, only)
     findings.extend(chain_findings)
-    findings.extend(index_findings)
-    findings.extend(
-        Finding(
-            story, uid, "index mismatch", "the read-side index lists it, the event store does not"
-        )
-        for uid, (story, _) in index.items()
+    index_findings.extend(
+        Finding(story, uid, INDEX, "the read-side index lists it, the event store does not")
+        for uid, (story, _, _) in index.items()
         if only is None or story == only
     )
     if summaries is not None:
-        findings.extend(_check_summaries(stories, summaries))
-    return Verification(len(stories), len(seen), head, findings, [s.digest for s in seen])
+        index_findings.extend(_check_summaries(stories, summaries))
+    cure = _REBUILD if not findings else _NOT_YET
+    findings.extend(Finding(f.story, f.update_id, f.what, f.detail + cure) for f in index_findings)
+    digests = [s.digest for s in seen]
+    return Verification(len(stories), len(seen), head, findings, digests, recorded)
+
+
+def _check_start(
+    stories: dict[str, _Story], starts: dict[Any, str], item: StoredStart
+) -> Iterator[Finding]:
+    """A story starts once, at version 1, under the id its slug gives."""
+    where = f"event {item.notification_id}"
+    if item.version != 1 or item.originator in starts:
+        yield Finding(item.slug, None, "malformed story",
+                      f"{where} starts the story again at version {item.version}: a story "
+                      "has one start event, at version 1, and only updates after it")  # fmt: skip
+        return
+    starts[item.originator] = item.slug
+    if str(story_id(item.slug)) != str(item.originator):
+        yield Finding(item.slug, None, "malformed story",
+                      f"{where} starts it under the id of another slug")  # fmt: skip
+    if item.slug in stories and stories[item.slug].started:
+        yield Finding(item.slug, None, "malformed story", f"{where} starts it after its updates")
 
 
 def _check_summaries(
-    stories: dict[str, _Story], summaries: dict[str, tuple[int, str, str]]
+    stories: dict[str, _Story], summaries: dict[str, tuple[Any, Any, Any]]
 ) -> Iterator[Finding]:
     """The story list (version numbers come from it) against the events."""
     for slug in sorted(summaries.keys() | stories.keys()):
@@ -189,22 +346,46 @@ def _check_summaries(
             detail = "the story list has it, the event store does not"
         elif listed is None:
             detail = "the event store has it, the story list does not"
-        elif listed != story.summary:
+        elif tuple(listed) != story.summary:
             detail = f"the story list says {_summary(listed)}, its events {_summary(story.summary)}"
         else:
             continue
-        yield Finding(slug, None, "index mismatch", f"{detail} (run `story rebuild`)")
+        yield Finding(slug, None, INDEX, detail)
 
 
-def _summary(summary: tuple[int, str, str]) -> str:
+def _summary(summary: tuple[Any, Any, Any]) -> str:
     count, first, last = summary
     return f"{count} update{'' if count == 1 else 's'} reported {first} to {last}"
 
 
-def _check_update(story: _Story, item: StoredUpdate, canonical_bytes: bytes) -> list[Finding]:
+def _content_id(text: str, record: dict[str, Any], recorded_at: str) -> str | None:
+    """The content id of a well-formed record, from its canonical text (with
+    recorded_at): its content is the record less id and by, so its canonical JSON is
+    that text less those three members. Keys are sorted and every key before "value"
+    holds a string (in which a quote is escaped), so each member's first occurrence is
+    the top-level one, and "by" is the first key. None when the record is not of that
+    shape: the caller then works the id out the long way."""
+    by, uid = record.get("by"), record.get("id")
+    if not isinstance(by, str) or not isinstance(uid, str):
+        return None
+    start = '{"by":' + canonical_json(by) + ","
+    if not text.startswith(start):
+        return None
+    content = "{" + text[len(start) :]
+    for member in ('"id":' + canonical_json(uid) + ",",
+                   '"recorded_at":' + canonical_json(recorded_at) + ","):  # fmt: skip
+        at = content.find(member)
+        if at < 0:
+            return None
+        content = content[:at] + content[at + len(member) :]
+    return hashlib.sha256(content.encode()).hexdigest()[:ID_LENGTH]
+
+
+def _check_update(
+    story: _Story, item: StoredUpdate, canonical_bytes: bytes, text: str, uid: str
+) -> list[Finding]:
     """One update's record against its digest and id, and its place in its story."""
     found: list[Finding] = []
-    uid = item.record.get("id")
     if digest_of(canonical_bytes, item.previous) != item.digest:
         found.append(
             Finding(
@@ -214,7 +395,7 @@ def _check_update(story: _Story, item: StoredUpdate, canonical_bytes: bytes) -> 
                 f"version {item.version} no longer matches its digest {item.digest[:12]}",
             )
         )
-    else:
+    elif _content_id(text, item.record, item.recorded_at) != uid:  # else the long way:
         try:
             if Update.from_record(item.record).content_id() != uid:
                 found.append(
@@ -225,8 +406,10 @@ def _check_update(story: _Story, item: StoredUpdate, canonical_bytes: bytes) -> 
                         "its id no longer matches its content (digest recomputed)",
                     )
                 )
-        except (KeyError, ValueError, StoryError) as error:
-            found.append(Finding(story.slug, uid, "changed content", f"unreadable record: {error}"))
+        except (*MALFORMED, UnicodeError, RecursionError) as error:
+            found.append(
+                Finding(story.slug, uid, "changed content", f"unreadable record: {_first(error)}")
+            )
     if item.version > story.version + 1:
         missing = ", ".join(str(v) for v in range(story.version + 1, item.version))
         found.append(
@@ -266,10 +449,14 @@ def _check_reordering(
     stories: dict[str, _Story], seen: list[_Seen], findings: list[Finding]
 ) -> None:
     """Name a broken link 'reordered' when it points at an update that comes later."""
+    broken = {f.update_id for f in findings if f.what == "broken chain"}
+    if not broken:
+        return
+    by_id = {s.id: s for s in seen if s.id in broken}
     for n, finding in enumerate(findings):
         if finding.what != "broken chain" or finding.story not in stories:
             continue
-        item = next((s for s in seen if s.id == finding.update_id), None)
+        item = by_id.get(str(finding.update_id))
         if item is None:
             continue
         later = stories[finding.story].links.get(item.previous)
@@ -280,9 +467,10 @@ def _check_reordering(
 
 
 def _check_chain(
-    seen: list[_Seen], rows: list[ChainRow], only: str | None
+    seen: list[_Seen], chain_rows: Iterable[ChainRow], only: str | None
 ) -> tuple[str, list[Finding]]:
     found: list[Finding] = []
+    rows = list(chain_rows)
     by_id = {row.update_id: row for row in rows}
     present = {item.id for item in seen}
     previous = GENESIS
@@ -290,14 +478,14 @@ def _check_chain(
         if (only is None or row.story == only) and row.update_id not in present:
             found.append(
                 Finding(
-                    row.story,
-                    row.update_id,
+                    str(row.story),
+                    str(row.update_id),
                     "missing update",
                     f"the archive chain records it at position {row.position}, "
                     "but the event store no longer has it",
                 )
             )
-    position, broken, first = 0, 0, ""
+    position, broken, first = 0, 0, ("", "", "")
     for item in seen:
         uid = item.id
         link = by_id.get(uid)
@@ -316,7 +504,7 @@ def _check_chain(
                     item.story,
                     uid,
                     "broken chain",
-                    f"the archive chain holds digest {link.digest[:12]} for it, "
+                    f"the archive chain holds digest {str(link.digest)[:12]} for it, "
                     f"the event {item.digest[:12]}",
                 )
             )
@@ -325,9 +513,9 @@ def _check_chain(
             previous = chain_digest(previous, item.digest)
             if link is not None and (link.position != position or link.chain != previous):
                 broken += 1
-                first = first or f"{item.story}/{uid}/{link.position}"
+                first = first if broken > 1 else (item.story, uid, str(link.position))
     if broken:
-        story, uid, at = first.split("/")
+        story, uid, at = first
         found.append(Finding(story, uid, "broken chain",
                              f"the archive chain stops following from the events at link {at} "
                              f"({broken} links from there on)"))  # fmt: skip
@@ -335,15 +523,37 @@ def _check_chain(
 
 
 def _check_index(
-    item: StoredUpdate, index: dict[str, tuple[str, str]], canonical_bytes: bytes
+    story: _Story,
+    item: StoredUpdate,
+    uid: str,
+    index: dict[str, tuple[str, int, Any]],
+    zone: tzinfo | None,
 ) -> list[Finding]:
-    """Compare one update's event with its index row (and forget the row)."""
-    uid = str(item.record.get("id"))
+    """Compare one update's event with its index row (and forget the row): its fields,
+    its place on the timeline, and its order among its story's rows."""
     found = index.pop(uid, None)
     if found is None:
-        why = "the read-side index lacks it (run `story rebuild`)"
-    elif found[1] != fingerprint_of(canonical_bytes, item.digest):
-        why = "the read-side index differs from the event (run `story rebuild`)"
+        return [Finding(item.story, uid, INDEX, "the read-side index lacks it")]
+    listed_story, entry, seq = found
+    problems: list[Finding] = []
+    if zone is not None:
+        try:
+            expected = index_entry(item.record, item.recorded_at, item.digest, zone)
+        except (*MALFORMED, UnicodeError, RecursionError):
+            expected = None  # an unreadable record: reported with its content
+        if expected is not None and entry != expected:
+            problems.append(Finding(item.story, uid, INDEX,
+                                    "the read-side index differs from the event"))  # fmt: skip
+    if listed_story != item.story:
+        return problems
+    if not isinstance(seq, int):
+        problems.append(
+            Finding(item.story, uid, INDEX, f"its index row's seq {seq!r} is no number")
+        )
+    elif seq <= story.seq:
+        problems.append(Finding(item.story, uid, INDEX,
+                                f"the read-side index puts it before {story.seq_id}, which "
+                                "was recorded before it"))  # fmt: skip
     else:
-        return []
-    return [Finding(item.story, uid, "index mismatch", why)]
+        story.seq, story.seq_id = seq, uid
+    return problems

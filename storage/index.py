@@ -11,6 +11,7 @@ statements, the latest value of each fact and the latest headline.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from itertools import groupby
@@ -20,25 +21,42 @@ from typing import Any
 from sqlalchemy import Connection, Select, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from domain.digests import canonical_json
 from domain.errors import ArchiveUnavailable, first_line
 from domain.ports import StorySummary
 from domain.timeline import Cut
 from domain.updates import Update
-from domain.verification import ChainRow, fingerprint
-from domain.when import utc_text
-from storage import queries
+from domain.verification import ChainRow, Finding, row_entry
+from storage import guard, queries
 from storage.recorder import Database, SqlRecorder
 from storage.tables import (
     COLUMNS,
     DERIVE_STATS,
     PLACE,
     SELECT_ROWS,
-    chain_table,
     row_of,
     stats_table,
     update_of,
     updates_table,
 )
+
+_ENTRIES = (
+    'SELECT update_id, seq, story, kind, reported_at, reported_day, sort_utc, recorded_at, "by", '
+    "source, outlet, headline, text, party, issued_at, fact_key, fact_value, target, note, "
+    "digest FROM story_updates"
+)
+_CHAIN = "SELECT position, update_id, story, digest, chain FROM story_chain ORDER BY position"
+
+
+def _value(fact_value: Any) -> Any:
+    """A fact value as verification compares it: canonical JSON (its text if not JSON)."""
+    if fact_value is None:
+        return None
+    try:
+        return canonical_json(json.loads(fact_value))
+    except (ValueError, TypeError, RecursionError):
+        return fact_value
+
 
 BULK = 1_000  # rows written at once after which PostgreSQL is asked to tidy the index
 DECODED = 20_000  # updates a reader keeps decoded (a few tens of MB); then it starts over
@@ -51,6 +69,7 @@ class SqlIndex:
     def __init__(self, recorder: SqlRecorder) -> None:
         self.database: Database = recorder.database
         self.zone = recorder.zone
+        self.repaired = recorder.repaired
         # The read side's one cache: replays of a story read the same rows again and
         # again; a reader keeps the updates it has decoded, and reads only the keys of
         # rows it has (benchmarks/results/ab_reader_cache.txt).
@@ -177,32 +196,41 @@ class SqlIndex:
         with self._reading() as connection:
             return connection.execute(select(s.updates).where(s.story == slug)).first() is not None
 
-    def fingerprints(self, slug: str | None) -> dict[str, tuple[str, str]]:
-        """Update id -> (story, fingerprint of its row), for verification."""
-        t = updates_table.c
-        query = select(*COLUMNS).order_by(t.seq)
-        if slug is not None:
-            query = query.where(t.story == slug)
-        found = {}
-        with self._reading() as connection:
-            streamed = connection.execution_options(stream_results=True, yield_per=2000)
-            for row in streamed.execute(query):
-                update = update_of(row)
-                recorded_at = utc_text(update.recorded_at) if update.recorded_at else ""
-                found[update.id] = (
-                    update.story,
-                    fingerprint(update.to_record(), recorded_at, update.digest or ""),
-                )
+    def fingerprints(self, slug: str | None) -> dict[str, tuple[str, int, Any]]:
+        """Update id -> (story, domain.verification.row_entry of its row, its seq), for
+        verification: the row's values as stored, none of them parsed (a row may be
+        garbage)."""
+        found: dict[str, tuple[str, int, Any]] = {}
+        where, params = (" WHERE story = ?", (slug,)) if slug is not None else ("", ())
+        for uid, seq, *row in self._raw(_ENTRIES + where, *params):
+            found[uid] = (row[0], row_entry(tuple(row), _value(row[14])), seq)
         return found
 
     def chain_rows(self) -> list[ChainRow]:
-        c = chain_table.c
-        query = select(c.position, c.update_id, c.story, c.digest, c.chain).order_by(c.position)
-        with self._reading() as connection:
-            return [ChainRow(*row) for row in connection.execute(query)]
+        return [ChainRow(*row) for row in self._raw(_CHAIN)]
 
-    def summaries(self, slug: str | None) -> dict[str, tuple[int, str, str]]:
-        return {s.slug: (s.updates, s.first_reported, s.last_reported) for s in self.stories(slug)}
+    def _raw(self, sql: str, *params: Any) -> Iterator[tuple[Any, ...]]:
+        try:
+            yield from self.database.raw_rows(sql, *params)
+        except SQLAlchemyError as error:
+            raise ArchiveUnavailable(f"cannot read the archive: {first_line(error)}") from None
+
+    def summaries(self, slug: str | None) -> dict[str, tuple[Any, Any, Any]]:
+        """The story list as stored (not parsed: a row may be garbage)."""
+        s = stats_table.c
+        query = select(s.story, s.updates, s.first_day, s.last_day)
+        if slug is not None:
+            query = query.where(s.story == slug)
+        with self._reading() as connection:
+            return {row[0]: (row[1], row[2], row[3]) for row in connection.execute(query)}
+
+    def guard_problems(self) -> list[Finding]:
+        """What was wrong with the append-only triggers when the archive was opened (it
+        was put right then)."""
+        if not self.repaired:
+            return []
+        found = "; ".join(self.repaired)
+        return [Finding(None, None, "guard tampered", f"{found} (put right on opening)")]
 
     def stories(self, slug: str | None = None) -> list[StorySummary]:
         s = stats_table.c
@@ -242,6 +270,7 @@ class SqlIndex:
                 count += len(rows)
                 progress(len(rows))
             connection.exec_driver_sql(DERIVE_STATS)
+            guard.install(connection)  # the dropped tables' triggers, made again
         if count >= BULK:
             self.database.tidy(updates_table.name)
         return count

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 from pathlib import Path
 
 from domain.errors import ArchiveUnavailable
+
+# Query parameters that carry a credential (libpq reads both from the URL).
+_SECRET_PARAMETER = re.compile(r"(?i)([?&](?:ssl)?password=)[^&#]*")
 
 
 def default_path() -> Path:
@@ -14,33 +19,106 @@ def default_path() -> Path:
     return Path(base) / "story" / "archive.db"
 
 
-def archive_url(db: str | None, create: bool = False) -> str:
+def archive_url(db: str | None) -> str:
     """An SQLAlchemy URL for a file path or URL; the default archive when None.
 
-    ``create``: make the file's folder if it is missing.
+    Only SQLite files and PostgreSQL (through psycopg 3) are archives; any other URL,
+    or one that cannot be parsed, is a one-line error.
     """
     if db and "://" in db:
-        scheme, rest = db.split("://", 1)
-        if scheme in ("postgresql", "postgres"):
-            return f"postgresql+psycopg://{rest}"
-        return db
+        return _postgres_url(db)
     path = Path(db).expanduser() if db else default_path()
     if path.is_dir():
         raise ArchiveUnavailable(
             f"archive {path} is a folder: give a file path such as {path}/archive.db"
         )
-    try:
-        if create:
-            path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ArchiveUnavailable(
-            f"cannot create the folder for archive {path}: {error.strerror}; choose another --db"
-        ) from None
     return f"sqlite:///{path.resolve()}"
 
 
-def display_url(url: str) -> str:
-    """The URL without its password, fit to print."""
+def _postgres_url(db: str) -> str:
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
-    return make_url(url).render_as_string(hide_password=True)
+    scheme, rest = db.split("://", 1)
+    if scheme.lower() in ("postgresql", "postgres", "postgresql+psycopg"):
+        url = f"postgresql+psycopg://{rest}"
+    elif scheme.lower().startswith(("postgresql+", "postgres+")):
+        raise ArchiveUnavailable(
+            f"database URL scheme {scheme!r} is not supported: story reaches PostgreSQL "
+            f"through psycopg 3: write postgresql://{display_url(rest, bare=True)}"
+        )
+    else:
+        raise ArchiveUnavailable(
+            f"database URL scheme {scheme!r} is not supported: give an SQLite file path "
+            "or a postgresql:// URL"
+        )
+    try:
+        parsed = make_url(url)
+        _ = parsed.port  # a port that is not a number fails here, not deep in the driver
+    except (ArgumentError, ValueError):
+        raise ArchiveUnavailable(
+            f"{display_url(db, bare=True)} is not a database URL: "
+            "write postgresql://USER@HOST:PORT/DATABASE (the port a number)"
+        ) from None
+    return url
+
+
+def display_url(url: str, bare: bool = False) -> str:
+    """The URL with every credential masked (``user:***@`` and ``?password=***``), fit to
+    print or to store. ``bare``: a string that may not parse as a URL at all."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    shown = url
+    if not bare:
+        try:
+            shown = make_url(url).render_as_string(hide_password=True)
+        except (ArgumentError, ValueError):
+            bare = True
+    if bare:  # mask user:password@ by hand
+        shown = re.sub(r"^([^/@]*//)?([^:/@]*):[^@/]*@", r"\1\2:***@", shown)
+    return _SECRET_PARAMETER.sub(r"\1***", shown)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of an SQLite archive's URL; None for a server's."""
+    return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+
+
+def make_owner_only(path: Path) -> list[Path]:
+    """Create a new archive file owner-only (0600), and the folders it needs (0700).
+
+    SQLite gives its ``-wal`` and ``-shm`` files the database file's mode. Returns the
+    folders made, outermost first, so that they can be removed if nothing is recorded.
+    """
+    made: list[Path] = []
+    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    try:
+        for folder in reversed(missing):
+            folder.mkdir(mode=0o700)
+            made.append(folder)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass  # another process made it first: it is theirs to set up
+    except OSError as error:
+        for folder in reversed(made):
+            _remove_folder(folder)
+        raise ArchiveUnavailable(
+            f"cannot create archive {path}: {error.strerror}; choose another --db"
+        ) from None
+    return made
+
+
+def remove_unused(path: Path, folders: list[Path]) -> None:
+    """Remove an archive file this command made and recorded nothing in, its journal
+    files and the folders made for it."""
+    for name in (f"{path}-wal", f"{path}-shm", f"{path}-journal", str(path)):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
+    for folder in reversed(folders):
+        _remove_folder(folder)
+
+
+def _remove_folder(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # no longer empty: something else lives there now
+        folder.rmdir()

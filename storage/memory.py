@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -36,7 +37,7 @@ from domain.digests import GENESIS, chain_digest
 from domain.ports import StorySummary
 from domain.timeline import Cut, order_key
 from domain.updates import Update
-from domain.verification import ChainRow, fingerprint
+from domain.verification import ChainRow, Finding, index_entry
 from domain.when import time_zone, utc_text
 
 ZONE = "STORY_ZONE"
@@ -107,12 +108,16 @@ class MemoryIndex:
     def has_story(self, slug: str) -> bool:
         return any(u.story == slug for u in self.store.updates)
 
-    def fingerprints(self, slug: str | None) -> dict[str, tuple[str, str]]:
+    def fingerprints(self, slug: str | None) -> dict[str, tuple[str, int, Any]]:
         return {
-            u.id: (u.story, fingerprint(u.to_record(), utc_text(u.recorded_at), u.digest or ""))
-            for u in self.store.updates
+            u.id: (u.story, index_entry(u.to_record(), utc_text(u.recorded_at), u.digest or "",
+                                        self.zone), seq)
+            for seq, u in enumerate(self.store.updates, 1)
             if (slug is None or u.story == slug) and u.recorded_at is not None
-        }
+        }  # fmt: skip
+
+    def guard_problems(self) -> list[Finding]:
+        return []  # nothing outside this process can change it
 
     def summaries(self, slug: str | None) -> dict[str, tuple[int, str, str]]:
         return {s.slug: (s.updates, s.first_reported, s.last_reported) for s in self.stories()
@@ -241,6 +246,10 @@ class MemoryRecorder(ApplicationRecorder):
 
     def max_notification_id(self) -> int | None:
         return len(self.index.store.events) or None
+
+    def now(self) -> datetime:
+        latest = [u.recorded_at for u in self.index.store.updates[-1:] if u.recorded_at]
+        return max([datetime.now(UTC), *latest])
 
     def subscribe(
         self, gt: int | None = None, topics: Sequence[str] = ()

@@ -27,6 +27,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
+from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -57,6 +59,7 @@ from storage.tables import (
     INSERT_EVENT,
     INSERT_LINK,
     INSERT_ROW,
+    LATEST_RECORDED,
     SELECT_EVENTS,
     events_table,
     row_of,
@@ -140,6 +143,25 @@ class Database:
                 finally:
                     self._snapshot.reset(token)
 
+    def raw_rows(self, sql: str, *params: Any) -> Iterator[tuple[Any, ...]]:
+        """The rows of one query as the driver gives them, in batches: for reads of the
+        whole archive (verify), where SQLAlchemy's result processing would cost more than
+        the reading. ``?`` placeholders on both databases."""
+        with self.reading() as connection:
+            driver = connection.connection.dbapi_connection
+            assert driver is not None
+            if self.sqlite:
+                cursor = driver.cursor()
+            else:  # a server-side cursor: rows come as they are read
+                cursor = driver.cursor(name=f"story_{id(params)}")
+                sql = sql.replace("?", "%s")
+            try:
+                cursor.execute(sql, params)
+                while batch := cursor.fetchmany(5000):
+                    yield from batch
+            finally:
+                cursor.close()
+
     def tidy(self, table: str) -> None:
         """After a bulk write on PostgreSQL, what autovacuum would do some time later:
         fresh planner statistics and a visibility map, so that an index alone answers a
@@ -194,9 +216,26 @@ def _sqlite_begin(connection: Connection) -> None:
 class SqlRecorder(ApplicationRecorder):
     """Stored events in ``archive_events``; with them, the index rows of their updates."""
 
-    def __init__(self, database: Database, zone: str) -> None:
+    def __init__(self, database: Database, zone: str, repaired: Sequence[str] = ()) -> None:
         self.database = database
         self.zone = time_zone(zone)  # where a date-only update sits on the timeline
+        self.repaired = list(repaired)  # what was wrong with the guard on opening
+
+    def now(self) -> datetime:
+        """The archive's clock for ``recorded_at``: PostgreSQL's (one clock however many
+        clients write), else this machine's; never before the latest update recorded."""
+        with self.database.reading() as connection:
+            if self.database.sqlite:
+                found, clock = connection.exec_driver_sql(LATEST_RECORDED).scalar(), None
+            else:
+                found, clock = connection.exec_driver_sql(
+                    LATEST_RECORDED + ", clock_timestamp()"
+                ).one()
+        clock = clock or datetime.now(UTC)
+        try:
+            return max(clock, datetime.fromisoformat(found)) if found else clock
+        except (TypeError, ValueError):  # a garbled index row: verify reports it
+            return clock
 
     def transaction(self) -> AbstractContextManager[Connection]:
         """The archive's write transaction, holding its write lock: everything saved
@@ -256,7 +295,7 @@ class SqlRecorder(ApplicationRecorder):
             query += f" LIMIT {int(limit)}"
         with self.database.reading() as connection:
             rows = connection.exec_driver_sql(self.database.sql(query), tuple(params)).all()
-        return [StoredEvent(originator_id, v, topic, bytes(state)) for v, topic, state in rows]
+        return [StoredEvent(originator_id, v, topic, _bytes(state)) for v, topic, state in rows]
 
     def select_notifications(
         self,
@@ -267,25 +306,29 @@ class SqlRecorder(ApplicationRecorder):
         *,
         inclusive_of_start: bool = True,
     ) -> list[Notification]:
-        e = events_table.c
-        query = select(e.id, e.originator_id, e.originator_version, e.topic, e.state)
-        if start is not None:
-            query = query.where(e.id >= start if inclusive_of_start else e.id > start)
+        # Plain SQL, without SQLAlchemy's result processing: verify reads every event.
+        where = ["id >= ?" if inclusive_of_start else "id > ?"]
+        params: list[Any] = [start or 0]
         if stop is not None:
-            query = query.where(e.id <= stop)
+            where.append("id <= ?")
+            params.append(stop)
         if topics:
-            query = query.where(e.topic.in_(topics))
-        with self.database.reading() as connection:
-            rows = connection.execute(query.order_by(e.id).limit(limit)).all()
+            where.append(f"topic IN ({', '.join('?' for _ in topics)})")
+            params.extend(topics)
+        query = (
+            "SELECT id, originator_id, originator_version, topic, state FROM archive_events "
+            f"WHERE {' AND '.join(where)} ORDER BY id LIMIT {int(limit)}"
+        )
+        uuid = _uuid_of_bytes if self.database.sqlite else _uuid
         return [
             Notification(
-                id=int(row[0]),
-                originator_id=row[1],
-                originator_version=int(row[2]),
+                id=row[0],
+                originator_id=uuid(row[1]),
+                originator_version=row[2],
                 topic=row[3],
-                state=bytes(row[4]),
+                state=_bytes(row[4]),
             )
-            for row in rows
+            for row in self.database.raw_rows(query, *params)
         ]
 
     def max_notification_id(self) -> int | None:
@@ -300,6 +343,18 @@ class SqlRecorder(ApplicationRecorder):
             "story's read models are written in the events' own transaction: "
             "nothing subscribes to the event store"
         )
+
+
+def _bytes(state: Any) -> Any:
+    """A stored state as bytes; anything else someone stored is passed on as it is, for
+    verify to report (and a reader to refuse)."""
+    return bytes(state) if isinstance(state, bytes | memoryview | bytearray) else state
+
+
+@lru_cache(maxsize=4096)  # a story's events share its id; UUID() is slow to make
+def _uuid_of_bytes(value: Any) -> Any:
+    """A story's UUID from SQLite's 16 bytes (anything else as it is, for verify)."""
+    return UUID(bytes=value) if isinstance(value, bytes) and len(value) == 16 else value
 
 
 def _uuid(originator_id: UUID | str) -> UUID:
@@ -330,14 +385,14 @@ class Factory(InfrastructureFactory[TrackingRecorder]):
             raise InfrastructureFactoryError(f"{URL} must name the archive's database")
         self.database = Database(url)
         try:
-            self.zone = settle(self.database, self.env.get(ZONE, "UTC"),
-                               strtobool(self.env.get(CREATE, "y")))  # fmt: skip
+            self.zone, self.repaired = settle(self.database, self.env.get(ZONE, "UTC"),
+                                              strtobool(self.env.get(CREATE, "y")))  # fmt: skip
         except BaseException:
             self.database.close()
             raise
 
     def application_recorder(self) -> SqlRecorder:
-        return SqlRecorder(self.database, self.zone)
+        return SqlRecorder(self.database, self.zone, self.repaired)
 
     def aggregate_recorder(self, purpose: str = "events") -> AggregateRecorder:
         if purpose != "events":

@@ -238,6 +238,11 @@ INSERT_ROW = (
 )
 SELECT_ROWS = f"SELECT {_quoted(FIELDS)} FROM story_updates WHERE update_id IN"  # + (?, …)
 CHAIN_HEAD = "SELECT position, chain FROM story_chain ORDER BY position DESC LIMIT 1"
+# When the update recorded last was recorded (the archive's clock never goes back).
+LATEST_RECORDED = (
+    "SELECT (SELECT recorded_at FROM story_updates WHERE update_id ="
+    " (SELECT update_id FROM story_chain ORDER BY position DESC LIMIT 1))"
+)
 INSERT_LINK = (
     "INSERT INTO story_chain (position, update_id, story, digest, chain) VALUES (?, ?, ?, ?, ?)"
 )
@@ -269,33 +274,35 @@ DERIVE_STATS = (
 )
 
 
-def settle(database: Database, zone: str, create: bool) -> str:
+def settle(database: Database, zone: str, create: bool) -> tuple[str, list[str]]:
     """The archive's zone, once its schema is in place: a new archive (only when
-    ``create``) gets its tables, triggers and settings, an older one is upgraded."""
+    ``create``) gets its tables, triggers and settings, an older one is upgraded. With
+    it, what was wrong with the append-only guard (put right here)."""
+    repaired: list[str] = []
     found = _meta(database)
     if found is None and not create:
-        url = database.engine.url.render_as_string(hide_password=True)
+        from storage.locate import display_url
+
+        url = display_url(database.engine.url.render_as_string(hide_password=False))
         raise ArchiveUnavailable(
             f"no archive in {url}: `story import` or `story append` starts one"
         )
+    if found is not None:
+        _version(found)  # a newer or damaged archive is refused before anything is written
     if found is None or not guard.installed(database.engine):
         with database.translated(), database.engine.begin() as connection:
             if not database.sqlite:  # processes opening a new archive at once take turns
                 connection.exec_driver_sql("SELECT pg_advisory_xact_lock(727371)")
             metadata.create_all(connection, checkfirst=True)
-            guard.install(connection)
+            wrong = guard.install(connection)
+            repaired = wrong if found is not None else []  # a new archive has no guard yet
         found = _meta(database) or {}
-    version = int(found.get("schema_version", SCHEMA_VERSION))
-    if version > SCHEMA_VERSION:
-        raise ArchiveUnavailable(
-            f"this archive has schema version {version}, newer than this story "
-            f"(reads {SCHEMA_VERSION}): upgrade story"
-        )
+    version = _version(found)
     wanted = {"schema_version": str(SCHEMA_VERSION), "time_zone": zone}
     if version < SCHEMA_VERSION or any(name not in found for name in wanted):
         with database.writing() as connection:
             found = _upgrade(connection, wanted)
-    return found["time_zone"]
+    return found["time_zone"], repaired
 
 
 def _upgrade(connection: Any, wanted: dict[str, str]) -> dict[str, str]:
@@ -304,21 +311,42 @@ def _upgrade(connection: Any, wanted: dict[str, str]) -> dict[str, str]:
     either meanwhile."""
     m = meta_table.c
     found = {str(n): str(v) for n, v in connection.execute(select(m.name, m.value)).all()}
-    version = int(found.get("schema_version", SCHEMA_VERSION))
+    version = _version(found)
     if version < 2:
         stats_table.create(connection, checkfirst=True)
         connection.exec_driver_sql(DERIVE_STATS)
     if version < 3:
         facts_index.create(connection, checkfirst=True)
     if version < SCHEMA_VERSION:
-        connection.execute(
-            meta_table.update().where(m.name == "schema_version").values(value=str(SCHEMA_VERSION))
-        )
+        with guard.lifted(connection, meta_table.name):
+            connection.execute(
+                meta_table.update()
+                .where(m.name == "schema_version")
+                .values(value=str(SCHEMA_VERSION))
+            )
         found["schema_version"] = str(SCHEMA_VERSION)
     missing = [{"name": k, "value": v} for k, v in wanted.items() if k not in found]
     if missing:
         connection.execute(meta_table.insert(), missing)
     return {**found, **{row["name"]: row["value"] for row in missing}}
+
+
+def _version(found: dict[str, str]) -> int:
+    """The archive's schema version, if this story can read it."""
+    given = found.get("schema_version", str(SCHEMA_VERSION))
+    try:
+        version = int(given)
+    except ValueError:
+        raise ArchiveUnavailable(
+            f"this archive's schema version {given[:20]!r} is not a number: its settings "
+            "(story_meta) are damaged: restore the archive from a copy"
+        ) from None
+    if version > SCHEMA_VERSION:
+        raise ArchiveUnavailable(
+            f"this archive has schema version {version}, newer than this story "
+            f"(reads {SCHEMA_VERSION}): upgrade story"
+        )
+    return version
 
 
 def _meta(database: Database) -> dict[str, str] | None:

@@ -18,6 +18,7 @@ from starlette.responses import Response
 from cli.web import views
 from cli.web.app import absolute, service, zone
 from domain.application import Archive
+from domain.timeline import history
 from domain.updates import Update
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -29,7 +30,7 @@ def story_feed(request: Request) -> Response:
     slug = request.path_params["slug"]
     archive = service(request).archive
     timeline = archive.timeline(slug, zone(request))
-    changed = views.sizes(archive.history(slug, zone(request), made_by=False))
+    changed = views.sizes(list(history(slug, timeline, made_by=False)))  # of this timeline
     entries = [(slug, e) for e in views.entries(timeline, changed)]
     path = f"/stories/{slug}"
     return _feed(request, f"{slug}: every version", f"{path}/feed", path, entries, archive.zone)

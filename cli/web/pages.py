@@ -16,9 +16,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from cli.web import memento as mem
 from cli.web import views
 from cli.web.app import absolute, flag, page, param, query, service, when, zone
-from domain.application import Archive
 from domain.errors import InvalidInput, NotYetReported, UnknownUpdate
-from domain.timeline import StoryVersion
+from domain.timeline import StoryVersion, history
 from domain.updates import Update
 from domain.when import When
 
@@ -76,7 +75,7 @@ def story(request: Request) -> Response:
         version: StoryVersion | None = archive.replay(slug, tz, as_of, known)
     except NotYetReported:
         version = None
-    entries = _entries(request, archive, slug, known, timeline)
+    entries = _entries(request, slug, known, timeline)
     headers = {}
     if as_of is None:  # the original resource: where its TimeGate and TimeMap are
         urls = _urls(request, slug, known)
@@ -108,7 +107,7 @@ def memento(request: Request) -> Response:
     version = archive.version(slug, zone(request), update_id.lower(), known)
     timeline = archive.timeline(slug, zone(request), known)
     found = mem.mementos(timeline, archive.zone)
-    entries = _entries(request, archive, slug, known, timeline)
+    entries = _entries(request, slug, known, timeline)
     chosen = next(i for i, m in enumerate(found) if m.update.id == update_id.lower())
     urls = _urls(request, slug, known)
     headers = {
@@ -227,13 +226,14 @@ def _memento_urls(
 
 
 def _entries(
-    request: Request, archive: Archive, slug: str, known: When | None, timeline: list[Update]
+    request: Request, slug: str, known: When | None, timeline: list[Update]
 ) -> list[views.Entry]:
-    """The timeline with each version's change size (worked out once per timeline)."""
+    """The timeline with each version's change size, worked out once per timeline and
+    from it alone: an update recorded meanwhile cannot make the two disagree."""
     key = ("sizes", slug, str(known), tuple(u.id for u in timeline))
 
     def sizes() -> list[int]:
-        return views.sizes(archive.history(slug, zone(request), None, known, made_by=False))
+        return views.sizes(list(history(slug, timeline, made_by=False)))
 
     return views.entries(timeline, service(request).cached(key, sizes))
 

@@ -4,7 +4,8 @@
 database directly (Python's sqlite3 module, or psycopg for PostgreSQL), exactly as
 someone with the database's password would: it first disables the append-only triggers
 (SQLite: DROP TRIGGER; PostgreSQL: session_replication_role = replica), then rewrites,
-deletes or inserts rows of `archive_events`, `story_chain` and `story_updates`.
+deletes or inserts rows of `archive_events`, `story_chain`, the read models
+(`story_updates`, `story_stats`) and the settings (`story_meta`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from cli.main import story
 from domain.digests import GENESIS, chain_digest, update_digest
 from domain.updates import Update
 from domain.when import utc_text
+from storage.guard import sqlite_triggers
 from storage.tables import row_of
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "shotspotter"
@@ -46,7 +48,7 @@ EXAMPLE_IDS = [
 ]
 REPORT_ID = EXAMPLE_IDS[1]  # the first report: version 3, archive chain position 2
 VERIFY_FAILED = "Error: {n} problem(s) found: the archive was changed outside story"
-GUARDED = ("archive_events", "story_chain")
+GUARDED = ("archive_events", "story_chain", "story_updates", "story_stats", "story_meta")
 
 
 def version_of(update_id: str) -> int:
@@ -214,6 +216,9 @@ class Attacker:
                 connection.execute(self._sql(sql), params)
 
             yield execute
+            if not self.postgres:  # a careful attacker puts the triggers back as they were
+                for _, sql in sqlite_triggers().values():
+                    connection.execute(sql)
 
     # What is stored
 
@@ -281,7 +286,9 @@ class Attacker:
                     row.id,
                 )
 
-    def forge(self, update: Update, *, index: bool = False) -> dict[str, Any]:
+    def forge(
+        self, update: Update, *, index: bool = False, recorded_at: datetime | None = None
+    ) -> dict[str, Any]:
         """Append a forged update event to its story, chained correctly to the story's
         last update, with a real event's topic; not in the archive chain. With ``index``,
         also give it a row in the read-side index. Its state."""
@@ -289,7 +296,7 @@ class Attacker:
         story = [e for e in events if e.update and e.update["story"] == update.story]
         last = story[-1]
         topic = next(e.topic for e in story if e.update and e.update["kind"] == update.kind)
-        recorded_at = datetime.fromisoformat(last.recorded_at) + timedelta(days=1)
+        recorded_at = recorded_at or datetime.fromisoformat(last.recorded_at) + timedelta(days=1)
         record = update.to_record()
         state = {
             "timestamp": {"_type_": "datetime_iso", "_data_": recorded_at.isoformat()},
@@ -330,6 +337,26 @@ class Attacker:
             day,
             update.story,
         )
+
+    def append_thoroughly(self, slug: str, reported_at: str, text: str, recorded_at: str) -> str:
+        """Append a report to a story as story itself would (its event chained to the
+        story's last, its index row, the story list, the archive chain's next link) but
+        claiming to be recorded at ``recorded_at``. Its id."""
+        update = Update.draft(slug, "report", reported_at, BY, text=text)
+        when = datetime.fromisoformat(recorded_at)
+        state = self.forge(update, recorded_at=when)
+        ((position, chain),) = self.rows(
+            "SELECT position, chain FROM story_chain ORDER BY position DESC LIMIT 1"
+        )
+        with self.tampering() as execute:
+            self._index_row(execute, update.to_record(), state["digest"], when)
+            execute(
+                "INSERT INTO story_chain (position, update_id, story, digest, chain) "
+                "VALUES (?, ?, ?, ?, ?)",
+                position + 1, update.id, slug, state["digest"],
+                chain_digest(chain, state["digest"]),
+            )  # fmt: skip
+        return update.id
 
     def rewrite_history(self, update_id: str, change: Callable[[dict[str, Any]], None]) -> str:
         """Change one update and cover every trace: its id, every later digest and

@@ -8,7 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from cli_helpers import EXAMPLE, Cli
+from cli_helpers import EXAMPLE, EXAMPLE_IDS, Cli
 from click.testing import CliRunner, Result
 
 from cli.main import story
@@ -141,3 +141,115 @@ def test_today_is_a_real_date_not_a_word_kept(cli: Cli) -> None:
 
     assert date.fromisoformat(update["reported_at"])
     assert update["id"] == cli.add("demo", "report", update["reported_at"], text="Now.")["id"]
+
+
+# --as-of on log and trace, consistent with replay
+
+
+DAYS = ["2024-02-12", "2024-02-13", "2024-02-14", "2024-02-15", "2024-02-16"]
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/Chicago", "Asia/Tokyo"])
+def test_log_as_of_lists_the_updates_of_the_version_replay_shows(example: Cli, zone: str) -> None:
+    for day in DAYS:
+        replayed = example.json("replay", "shotspotter", "--as-of", day, "--tz", zone)
+        logged = example.json("log", "shotspotter", "--as-of", day, "--tz", zone)
+
+        assert len(logged) == replayed["version"]
+        assert [e["id"] for e in logged] == EXAMPLE_IDS[: replayed["version"]]
+
+
+def test_log_as_of_before_the_first_report_says_so_as_replay_does(example: Cli) -> None:
+    logged = example.fails("log", "shotspotter", "--as-of", "2024-02-11")
+    replayed = example.fails("replay", "shotspotter", "--as-of", "2024-02-11")
+
+    assert logged == replayed
+    assert logged.startswith("story 'shotspotter' had no update reported as of 2024-02-11")
+
+
+def test_trace_as_of_follows_the_phrase_only_through_that_version(example: Cli) -> None:
+    whole = example.json("trace", "shotspotter", "decommission plan")
+    early = example.json("trace", "shotspotter", "decommission plan", "--as-of", "2024-02-14")
+    shown = example.lines("trace", "shotspotter", "decommission plan", "--as-of", "2024-02-14")
+
+    assert [s["version"] for s in whole["stories"][0]["sightings"]] == [2, 4, 5]
+    assert [s["version"] for s in early["stories"][0]["sightings"]] == [2]
+    assert early["as_of"] == "2024-02-14"
+    assert shown[-1] == "  as of 2024-02-14: 1 occurrence"
+
+
+def test_trace_all_as_of_leaves_out_stories_not_yet_reported(example: Cli) -> None:
+    example.add("later", "report", "2024-03-01", text="A decommission plan, again.")
+
+    found = example.json("trace", "--all", "decommission plan", "--as-of", "2024-02-20")
+
+    assert [s["slug"] for s in found["stories"]] == ["shotspotter"]
+
+
+def test_trace_known_at_leaves_out_what_was_recorded_later(cli: Cli) -> None:
+    first = cli.add("demo", "report", "2024-03-01", text="The council met.")
+    cli.add("demo", "report", "2024-03-02", text="The council voted on a decommission plan.")
+
+    then = cli.json("trace", "demo", "decommission plan", "--known-at", first["recorded_at"])
+    now = cli.json("trace", "demo", "decommission plan")
+
+    assert then["stories"][0]["sightings"] == []
+    assert then["known_at"] == first["recorded_at"]
+    assert [s["version"] for s in now["stories"][0]["sightings"]] == [2]
+
+
+# A corrected statement's note
+
+
+def test_replay_of_a_corrected_statement_shows_the_correction_note(cli: Cli) -> None:
+    cli.add("demo", "report", "2024-03-01", text="The council met.")
+    said = cli.add("demo", "statement", "2024-03-01", party="The mayor", text="Monday.")
+    fix = cli.add(
+        "demo", "correction", "2024-03-02", target=said["id"], text="Tuesday.",
+        note="The mayor said Tuesday, not Monday.",
+    )  # fmt: skip
+
+    shown = cli.lines("replay", "demo")
+    before = cli.ok("replay", "demo", "--as-of", "2024-03-01")
+    statement = cli.json("replay", "demo")["statements"][0]
+
+    at = shown.index("Statements")
+    assert shown[at + 1 : at + 5] == [
+        f"  The mayor [{said['id']}]:",
+        "    Tuesday.",
+        "",
+        f"    [Corrected 2024-03-02 by {fix['id']}: The mayor said Tuesday, not Monday.]",
+    ]
+    assert "Corrected" not in before
+    assert statement["correction"]["update"] == fix["id"]
+    assert statement["correction"]["note"] == "The mayor said Tuesday, not Monday."
+
+
+# PostgreSQL without its driver (`pip install -e .` leaves the postgres extra out)
+
+WITHOUT_PSYCOPG = """
+import sys
+sys.modules["psycopg"] = None  # as if it were not installed: importing it fails
+from cli.main import story
+story(sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize("command", [["list"], ["import", str(EXAMPLE)]])
+def test_postgresql_without_psycopg_is_one_line_naming_the_postgres_extra(
+    command: list[str],
+) -> None:
+    import subprocess
+    import sys
+
+    url = "postgresql://archivist@127.0.0.1:1/story"
+    result = subprocess.run(
+        [sys.executable, "-c", WITHOUT_PSYCOPG, *command, "--db", url],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        "Error: PostgreSQL needs the psycopg driver, which is not installed: "
+        "pip install -e '.[postgres]' (or pip install 'psycopg[binary]')\n"
+    )

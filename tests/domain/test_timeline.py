@@ -152,6 +152,24 @@ def test_statements_keep_their_party_and_date() -> None:
     )
 
 
+def test_a_corrected_statement_carries_its_correction_from_the_correction_on() -> None:
+    desk = Desk()
+    said = desk.add("statement", "2024-02-15", party="City Hall", text="Monday.")
+    fix = desk.add(
+        "correction", "2024-02-16", target=said.id, text="Tuesday.", note="Tuesday, not Monday."
+    )
+
+    (before,) = desk.at("2024-02-15").statements
+    (after,) = desk.at("2024-02-16").statements
+    (_, latest), *_ = reversed(list(history("s", desk.updates)))
+
+    assert (before.text, before.correction) == ("Monday.", None)
+    assert after.text == "Tuesday."
+    assert after.correction is not None
+    assert (after.correction.update_id, after.correction.note) == (fix.id, "Tuesday, not Monday.")
+    assert latest.statements == (after,)
+
+
 def test_the_version_after_an_update_is_the_prefix_through_it() -> None:
     desk = Desk()
     first = desk.add("report", "2024-02-12", text="One.")

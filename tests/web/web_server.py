@@ -10,7 +10,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +23,7 @@ class Server:
 
     url: str
     process: subprocess.Popen[str]
+    logs: Path | None = None  # where its output and log go, if not to pipes
 
     def stop(self) -> tuple[int, str, str]:
         """Ctrl-C, as a person would: the exit status, its output and its log."""
@@ -32,6 +33,8 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             out, err = self.process.communicate()
+        if self.logs is not None:
+            out, err = ((self.logs / name).read_text() for name in ("out.txt", "err.txt"))
         return self.process.returncode, out, err
 
 
@@ -43,18 +46,25 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(db: str, *options: str) -> Iterator[Server]:
-    """`story serve --db DB` on a free loopback port, stopped (Ctrl-C) at the end."""
+def serving(db: str, *options: str, logs: Path | None = None) -> Iterator[Server]:
+    """`story serve --db DB` on a free loopback port, stopped (Ctrl-C) at the end.
+
+    Its output goes to pipes, read when it stops, or with ``logs`` to files in that
+    folder (a server logging more than a pipe holds would otherwise wait for a reader)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("STORY_")}
-    process = subprocess.Popen(
-        [str(STORY), "serve", "--db", db, "--host", "127.0.0.1", "--port", str(port), *options],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    server = Server(f"http://127.0.0.1:{port}", process)
+    with ExitStack() as files:
+        out, err = (
+            (files.enter_context(open(logs / name, "w")) for name in ("out.txt", "err.txt"))
+            if logs is not None
+            else (subprocess.PIPE, subprocess.PIPE)
+        )
+        process = subprocess.Popen(
+            [str(STORY), "serve", "--db", db, "--host", "127.0.0.1", "--port", str(port),
+             *options],
+            stdout=out, stderr=err, text=True, env=env,
+        )  # fmt: skip
+    server = Server(f"http://127.0.0.1:{port}", process, logs)
     try:
         _wait_for(server)
         yield server

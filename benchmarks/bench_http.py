@@ -1,0 +1,305 @@
+"""HTTP as-of replay through `story serve`, at 1, 8 and 32 concurrent clients.
+
+story:    GET /api/stories/<slug>?as_of=<datetime> (what `story replay --as-of --json`
+          prints) against a real `story serve` (uvicorn) on 127.0.0.1, over a story of
+          10,000 updates (benchlib.make_story), warm (every date asked twice first, and
+          each answer checked against the archive's own). Each client is a thread with a
+          keep-alive connection of its own, asking the 50 dates in turn; p50, p99 and
+          requests/s at each concurrency. On SQLite with --workers 1 and 2, and on
+          PostgreSQL (STORY_BENCH_POSTGRES_URL) with --workers 2.
+baseline: the same replay called in-process, ``Archive.replay(slug, UTC, When)`` on the
+          same archive, the same 50 dates, warm: its median (timed before and after the
+          HTTP runs, in this process).
+goal:     p99 at 32 clients <= 5x the in-process median.
+
+The clients run in this process, on the same two cores as the server: their time to send,
+receive and parse is in the figures.
+
+Usage: python benchmarks/bench_http.py [--quick]
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from benchlib import (
+    make_story,
+    median,
+    ms,
+    percentile,
+    postgres_database,
+    postgres_server,
+    revision,
+    verdict,
+    workdir,
+)
+
+from cli import render
+from domain.application import Archive
+from domain.updates import Update
+from domain.when import When
+from storage.archive import open_archive
+
+STORY = Path(sys.executable).with_name("story")
+SLUG = "http-bench"
+N = 10_000
+QUERIES = 50
+LEVELS = {1: 150, 8: 400, 32: 640}  # concurrent clients: requests answered in all
+PATIENCE = 120.0  # seconds one level may take before its clients stop asking
+GOAL = 5.0  # p99 at 32 clients, in in-process medians
+
+
+def header(name: str) -> str:
+    """The line that heads a results file: what was measured, when, and where."""
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"{name}: commit {revision()}; {now}; {platform.node()} ({os.cpu_count()} cores)"
+
+
+# ---------------------------------------------------------------------------- servers
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_for(url: str, process: subprocess.Popen[bytes], patience: float = 60.0) -> None:
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server at {url} ended (status {process.returncode})")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing answered at {url}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Ctrl-C, then a kill if it has not ended in 20 s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def story_serve(db: str, workers: int = 1) -> Iterator[str]:
+    """A real `story serve --db DB --workers N` on a free loopback port: its base URL."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STORY_")}
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [str(STORY), "serve", "--db", db, "--host", "127.0.0.1", "--port", str(port),
+             "--workers", str(workers)],
+            stdout=subprocess.DEVNULL, stderr=log, env=env,
+        )  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_for(base + "/api/stories", process)
+            yield base
+        finally:
+            stop(process)
+
+
+# ---------------------------------------------------------------------------- clients
+
+
+@dataclass
+class Load:
+    """What a run of clients saw: each answer's seconds, the statuses, the wall time."""
+
+    clients: int
+    seconds: list[float]
+    statuses: Counter[int]
+    wall: float
+
+    @property
+    def per_second(self) -> float:
+        return len(self.seconds) / self.wall
+
+    def line(self, what: str, baseline: float | None = None) -> str:
+        p50, p99 = percentile(self.seconds, 0.5), percentile(self.seconds, 0.99)
+        bad = {s: n for s, n in self.statuses.items() if s >= 400}
+        text = (
+            f"{what:<34} {self.clients:>3} clients  p50 {ms(p50):>10}  p99 {ms(p99):>10}  "
+            f"{self.per_second:7.1f} req/s  ({len(self.seconds)} answers"
+            f"{f', errors {bad}' if bad else ''})"
+        )
+        if baseline is not None:
+            text += f"  p50 {p50 / baseline:.1f}x, p99 {p99 / baseline:.1f}x in-process"
+        return text
+
+
+def fetch(
+    connection: http.client.HTTPConnection, path: str, headers: Mapping[str, str] = {}
+) -> tuple[int, dict[str, str], bytes]:
+    connection.request("GET", path, headers=dict(headers))
+    answer = connection.getresponse()
+    body = answer.read()
+    return answer.status, {k.lower(): v for k, v in answer.getheaders()}, body
+
+
+def load(
+    base: str,
+    requests: Sequence[tuple[str, Mapping[str, str]]],
+    clients: int,
+    total: int,
+    patience: float = PATIENCE,
+) -> Load:
+    """``clients`` threads, each on a keep-alive connection of its own, send the
+    (path, headers) requests in turn until ``total`` have been answered in all, or
+    ``patience`` seconds have passed."""
+    where = urlsplit(base)
+    start = threading.Barrier(clients)
+    deadline = time.monotonic() + patience
+
+    def client(n: int) -> tuple[list[float], Counter[int], float, float]:
+        connection = http.client.HTTPConnection(where.hostname, where.port, timeout=60)
+        seconds, statuses = [], Counter[int]()
+        start.wait()
+        began = time.perf_counter()
+        for i in range(total // clients):
+            if time.monotonic() > deadline:
+                break
+            path, headers = requests[(n * 7 + i) % len(requests)]
+            t = time.perf_counter()
+            status, _, _ = fetch(connection, path, headers)
+            seconds.append(time.perf_counter() - t)
+            statuses[status] += 1
+        connection.close()
+        return seconds, statuses, began, time.perf_counter()
+
+    with ThreadPoolExecutor(clients) as pool:
+        done = list(pool.map(client, range(clients)))
+    wall = max(d[3] for d in done) - min(d[2] for d in done)
+    return Load(
+        clients,
+        [s for d in done for s in d[0]],
+        sum((d[1] for d in done), Counter[int]()),
+        wall,
+    )
+
+
+# ---------------------------------------------------------------------------- the figure
+
+
+def dates(updates: Sequence[Update], count: int = QUERIES) -> list[str]:
+    """``count`` datetimes spread over the story's life (as bench_replay.py asks)."""
+    first, last = updates[0].reported_at.start(UTC), updates[-1].reported_at.start(UTC)
+    step = (last - first) / count
+    return [(first + step * (i + 0.5)).replace(microsecond=0).isoformat() for i in range(count)]
+
+
+def in_process(archive: Archive, moments: Sequence[str]) -> list[float]:
+    seconds = []
+    for moment in moments:
+        when = When.parse(moment)
+        t = time.perf_counter()
+        archive.replay(SLUG, UTC, when)
+        seconds.append(time.perf_counter() - t)
+    return seconds
+
+
+def expected(archive: Archive, moment: str) -> Any:
+    when = When.parse(moment)
+    return json.loads(json.dumps(render.version_json(archive.replay(SLUG, UTC, when), when, None)))
+
+
+def as_of_path(moment: str) -> str:
+    return f"/api/stories/{SLUG}?as_of={quote(moment)}"
+
+
+def warm_and_check(base: str, archive: Archive, moments: Sequence[str]) -> None:
+    """Every date asked twice per connection (each worker warms), each answer checked."""
+    where = urlsplit(base)
+    for _ in range(4):
+        connection = http.client.HTTPConnection(where.hostname, where.port, timeout=60)
+        for moment in moments:
+            status, _, body = fetch(connection, as_of_path(moment))
+            assert status == 200, (moment, status, body[:200])
+            assert json.loads(body) == expected(archive, moment), moment
+        connection.close()
+
+
+def measure(
+    name: str, db: str, workers: int, moments: Sequence[str], levels: dict[int, int]
+) -> None:
+    archive = open_archive(db, create=False)
+    try:
+        in_process(archive, moments)  # warm
+        before = in_process(archive, moments)
+        with story_serve(db, workers) as base:
+            warm_and_check(base, archive, moments)
+            requests = [(as_of_path(m), {}) for m in moments]
+            runs = [load(base, requests, clients, total) for clients, total in levels.items()]
+        after = in_process(archive, moments)
+    finally:
+        archive.close()
+    baseline = median(before + after)
+    print(f"{name}, story serve --workers {workers}")
+    print(f"  {'in-process Archive.replay, median':<34} {ms(baseline):>10}  (baseline)")
+    for run in runs:
+        print("  " + run.line("HTTP as-of", baseline))
+    top = runs[-1]
+    p99 = percentile(top.seconds, 0.99)
+    print(f"  p99 at {top.clients} clients / in-process median = {p99 / baseline:.1f}x: "
+          f"{verdict(p99 / baseline, GOAL, 'x', higher_is_better=False)}")  # fmt: skip
+    sys.stdout.flush()
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv[1:]
+    n = 1_000 if quick else N
+    levels = {c: max(c * 4, t // 10) for c, t in LEVELS.items()} if quick else LEVELS
+    updates, _ = make_story(SLUG, n, seed=3)
+    moments = dates(updates)
+    print(header("bench_http.py"))
+    print(f"HTTP as-of of a {n:,}-update story, {len(moments)} dates, warm; "
+          "ratio = HTTP latency / in-process Archive.replay median")  # fmt: skip
+    with workdir("http") as tmp:
+        db = str(tmp / "archive.db")
+        archive = open_archive(db)
+        archive.record(updates)
+        archive.close()
+        for workers in (1, 2):
+            measure("SQLite", db, workers, moments, levels)
+    server = postgres_server()
+    if server is None:
+        print("PostgreSQL: skipped (set STORY_BENCH_POSTGRES_URL)")
+        return
+    with postgres_database(server, "http") as url:
+        archive = open_archive(url)
+        archive.record(updates)
+        archive.close()
+        measure("PostgreSQL", url, 2, moments, levels)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,340 @@
+"""Issue 12's holes in what verify vouches for: each attack below changed what a replay
+answers, or jammed the archive, or crashed verify, while `verify` said OK. Now each is a
+finding that names what was changed (or a refusal by the database itself)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from tamper import (
+    EXAMPLE_IDS,
+    SLUG,
+    Attacker,
+    Cli,
+    encode,
+    finding,
+)
+
+DERIVED = "story: {table} is written by story alone: it cannot be {done} (story rebuild)"
+FIRST, SECOND, THIRD = EXAMPLE_IDS[2], EXAMPLE_IDS[3], EXAMPLE_IDS[4]
+
+
+def index_finding(update_id: str, detail: str) -> str:
+    return finding(update_id, "index mismatch", f"{detail} (run `story rebuild`)")
+
+
+# 1. The read model's timeline columns
+
+
+def test_swapping_two_rows_order_in_the_index_is_an_index_mismatch_naming_the_update(
+    archive: Cli, attacker: Attacker
+) -> None:
+    ((a,), (b,)) = attacker.rows(
+        "SELECT seq FROM story_updates WHERE update_id IN (?, ?) ORDER BY seq", FIRST, SECOND
+    )
+    with attacker.tampering() as execute:
+        execute("UPDATE story_updates SET seq = -1 WHERE seq = ?", a)
+        execute("UPDATE story_updates SET seq = ? WHERE seq = ?", a, b)
+        execute("UPDATE story_updates SET seq = ? WHERE seq = -1", b)
+
+    lines, _ = archive.verify_fails()
+    assert lines == [
+        index_finding(SECOND, f"the read-side index puts it before {FIRST}, which was "
+                              "recorded before it")
+    ]  # fmt: skip
+    archive.ok("rebuild")
+    archive.verifies()
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("sort_utc", "2024-01-01T00:00:00.000000+00:00"), ("reported_day", "2023-12-31")],
+)
+def test_moving_a_row_on_the_timeline_is_an_index_mismatch(
+    archive: Cli, attacker: Attacker, column: str, value: str
+) -> None:
+    with attacker.tampering() as execute:
+        execute(f"UPDATE story_updates SET {column} = ? WHERE update_id = ?", value, THIRD)
+
+    lines, _ = archive.verify_fails()
+    assert lines == [index_finding(THIRD, "the read-side index differs from the event")]
+
+
+@pytest.mark.parametrize(
+    ("table", "done", "statement"),
+    [
+        ("story_updates", "updated", "UPDATE story_updates SET seq = seq + 100"),
+        ("story_updates", "updated", "UPDATE story_updates SET sort_utc = '2000-01-01'"),
+        ("story_updates", "deleted", "DELETE FROM story_updates WHERE kind = 'fact'"),
+        ("story_stats", "updated", "UPDATE story_stats SET updates = updates - 1"),
+        ("story_stats", "updated", "UPDATE story_stats SET last_day = '2030-01-01'"),
+        ("story_stats", "deleted", "DELETE FROM story_stats"),
+        ("story_meta", "updated", "UPDATE story_meta SET value = 'Asia/Tokyo'"),
+        ("story_meta", "deleted", "DELETE FROM story_meta WHERE name = 'time_zone'"),
+    ],
+)
+def test_the_read_models_refuse_update_and_delete_even_after_a_rebuild(
+    db: str, table: str, done: str, statement: str
+) -> None:
+    archive, attacker = Cli(db), Attacker(db)
+    archive.import_example()
+    archive.ok("rebuild")  # it drops and recreates the index: its triggers come back with it
+    before = attacker.snapshot()
+
+    shell = attacker.shell(statement)
+
+    assert shell.returncode != 0, shell.stdout
+    assert DERIVED.format(table=table, done=done) in shell.stderr
+    assert attacker.snapshot() == before
+    archive.verifies()
+
+
+def test_an_index_mismatch_suggests_rebuild_only_when_the_events_verify(
+    archive: Cli, attacker: Attacker
+) -> None:
+    with attacker.tampering() as execute:
+        execute("UPDATE story_updates SET text = 'Edited.' WHERE update_id = ?", THIRD)
+    assert archive.verify_fails()[0] == [
+        index_finding(THIRD, "the read-side index differs from the event")
+    ]
+
+    attacker.change_update(FIRST, lambda record: record.update(by="someone else"))
+
+    lines, _ = archive.verify_fails()
+    assert finding(THIRD, "index mismatch", "the read-side index differs from the event") in lines
+    assert not [line for line in lines if "rebuild" in line]
+
+
+# 3. A story's event sequence
+
+
+def test_a_copy_of_the_first_event_at_the_next_version_is_a_malformed_story(
+    archive: Cli, attacker: Attacker
+) -> None:
+    first = attacker.events()[0]
+    with attacker.tampering() as execute:
+        execute(
+            "INSERT INTO archive_events (originator_id, originator_version, topic, state) "
+            "VALUES (?, ?, ?, ?)",
+            first.originator_id,
+            11,
+            first.topic,
+            encode(first.state),
+        )
+
+    lines, _ = archive.verify_fails()
+    assert lines == [
+        finding(None, "malformed story", "event 11 starts the story again at version 11: a "
+                "story has one start event, at version 1, and only updates after it")
+    ]  # fmt: skip
+    error = archive.fails("append", SLUG, "--kind", "report", "--reported-at", "2024-02-17",
+                          "--text", "More.")  # fmt: skip
+    assert error == (
+        f"story {SLUG!r} cannot take updates: its recorded events are malformed (changed "
+        "outside story); run `story verify`"
+    )
+
+
+def test_a_deleted_first_event_is_found_and_the_next_append_is_one_line(
+    archive: Cli, attacker: Attacker
+) -> None:
+    with attacker.tampering() as execute:
+        execute("DELETE FROM archive_events WHERE originator_version = 1")
+
+    lines, _ = archive.verify_fails()
+    assert lines == [finding(None, "missing update", "the story's start event (version 1) is gone")]
+    error = archive.fails("append", SLUG, "--kind", "report", "--reported-at", "2024-02-17",
+                          "--text", "More.")  # fmt: skip
+    assert error.startswith(f"story {SLUG!r} cannot take updates: its recorded events")
+
+
+# 4. recorded_at
+
+
+def test_an_update_recorded_in_the_past_after_a_checkpoint_is_found(
+    archive: Cli, attacker: Attacker, tmp_path: Path
+) -> None:
+    head = tmp_path / "head.json"
+    head.write_text(archive.ok("checkpoint"))
+    forged = attacker.append_thoroughly(
+        "shotspotter", "2024-02-16", "A report slipped in.", "2024-02-16T12:00:00+00:00"
+    )
+
+    lines, _ = archive.verify_fails("--against", str(head))
+    assert lines[0].startswith(
+        finding(forged, "recorded out of order", "recorded 2024-02-16T12:00:00.000000+00:00, "
+                "before the update recorded ahead of it")
+    )  # fmt: skip
+    assert lines[1].startswith(
+        finding(forged, "recorded out of order", "it comes after the checkpoint made ")
+    )
+    assert len(lines) == 2
+
+
+def test_the_archive_supplies_recorded_at_not_the_writers_clock(
+    archive: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime
+
+    from domain.model import Story
+
+    last = Attacker(archive.db).events()[-1].recorded_at
+    monkeypatch.setattr(
+        Story.Updated, "create_timestamp", staticmethod(lambda: datetime(2001, 1, 1, tzinfo=UTC))
+    )
+    archive.append(SLUG, "report", "2024-02-17", "--text", "Later.")
+
+    recorded = Attacker(archive.db).events()[-1].recorded_at
+    assert recorded >= last
+    archive.verifies()
+
+
+# 5. Malformed rows
+
+
+@pytest.mark.parametrize(
+    ("what", "state", "why"),
+    [
+        ("empty", {}, "cannot be read: 'update'"),
+        (
+            "bad-timestamp",
+            {"timestamp": {"_type_": "datetime_iso", "_data_": "yesterday"}},
+            "cannot be read: Invalid isoformat string: 'yesterday'",
+        ),
+        ("update-not-a-record", {"update": [1, 2]}, "cannot be read: its update or timestamp"),
+    ],
+)
+def test_a_malformed_event_is_a_finding_with_its_id(
+    archive: Cli, attacker: Attacker, what: str, state: dict[str, object], why: str
+) -> None:
+    event = attacker.event(THIRD)
+    attacker.set_state(event, state if what == "empty" else {**event.state, **state})
+
+    lines, _ = archive.verify_fails()
+    assert any(
+        line.startswith(f"story {SLUG!r}: changed content: event {event.id} {why}")
+        for line in lines
+    ), lines
+
+
+def test_a_state_stored_as_text_is_a_finding(archive: Cli, attacker: Attacker) -> None:
+    if attacker.postgres:
+        pytest.skip("PostgreSQL's bytea column holds bytes only")
+    event = attacker.event(THIRD)
+    with attacker.tampering() as execute:
+        execute("UPDATE archive_events SET state = CAST(state AS TEXT) WHERE id = ?", event.id)
+
+    lines, _ = archive.verify_fails()
+    assert f"story {SLUG!r}: changed content: event {event.id} cannot be read: its state is " \
+           "stored as str, not bytes" in lines  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("statement", "update_id"),
+    [
+        ("UPDATE story_updates SET reported_at = 'garbage' WHERE update_id = ?", THIRD),
+        ("UPDATE story_updates SET recorded_at = 'garbage' WHERE update_id = ?", THIRD),
+        ("UPDATE story_updates SET fact_value = '{not json' WHERE kind = 'fact' "
+         "AND update_id <> ?", None),
+    ],
+)  # fmt: skip
+def test_a_garbage_index_row_is_a_finding(
+    archive: Cli, attacker: Attacker, statement: str, update_id: str | None
+) -> None:
+    with attacker.tampering() as execute:
+        execute(statement, update_id or "")
+
+    lines, _ = archive.verify_fails()
+    assert lines
+    assert all("index mismatch: the read-side index differs" in line for line in lines)
+
+
+def test_a_garbage_story_list_row_is_a_finding(archive: Cli, attacker: Attacker) -> None:
+    if attacker.postgres:
+        pytest.skip("PostgreSQL's integer column holds integers only")
+    with attacker.tampering() as execute:
+        execute("UPDATE story_stats SET updates = 'many'")
+
+    lines, _ = archive.verify_fails()
+    assert lines == [
+        finding(None, "index mismatch", "the story list says many updates reported 2024-02-12 "
+                "to 2024-02-16, its events 9 updates reported 2024-02-12 to 2024-02-16 "
+                "(run `story rebuild`)")
+    ]  # fmt: skip
+
+
+# 6. Topics
+
+
+def test_an_event_topic_naming_a_module_is_a_finding_and_imports_nothing(
+    archive: Cli, attacker: Attacker
+) -> None:
+    event = attacker.events()[-1]  # the last: an append reads it too
+    with attacker.tampering() as execute:
+        execute("UPDATE archive_events SET topic = 'this:s' WHERE id = ?", event.id)
+    # In a fresh interpreter, so that nothing else has imported `this` already.
+    code = (
+        "import sys; from click.testing import CliRunner; from cli.main import story; "
+        f"r = CliRunner().invoke(story, ['verify', '--db', {archive.db!r}]); "
+        "print(r.stdout); print('this' in sys.modules)"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+    assert run.stdout.splitlines()[-1] == "False", run.stdout  # `this` would print its poem
+    assert (f"story {SLUG!r}: changed content: event {event.id} has topic 'this:s', which is "
+            "none of story's events") in run.stdout  # fmt: skip
+    error = archive.fails("append", SLUG, "--kind", "report", "--reported-at", "2024-02-17",
+                          "--text", "More.")  # fmt: skip
+    assert "run `story verify`" in error
+
+
+# 7. The guard itself
+
+
+def test_a_decoy_trigger_is_found_reported_and_replaced(db: str) -> None:
+    archive, attacker = Cli(db), Attacker(db)
+    archive.import_example()
+    if attacker.postgres:
+        statement = (
+            "CREATE OR REPLACE FUNCTION story_append_only() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$"
+        )
+        wrong = "function story_append_only did not do what story made it do"
+    else:
+        statement = (
+            "DROP TRIGGER archive_events_no_update; CREATE TRIGGER archive_events_no_update "
+            "BEFORE UPDATE ON archive_events BEGIN SELECT 1; END"
+        )
+        wrong = (
+            "trigger archive_events_no_update on archive_events did not do what story made it do"
+        )
+    assert attacker.shell(statement).returncode == 0
+
+    lines, _ = archive.verify_fails()
+    assert lines == [finding(None, "guard tampered", f"{wrong} (put right on opening)", None)]
+    shell = attacker.shell("UPDATE archive_events SET topic = 'x' WHERE originator_version = 3")
+    assert "recorded history cannot be updated" in shell.stderr
+    archive.verifies()
+
+
+def test_a_trigger_enabled_for_replicas_only_is_found_and_enabled_again(
+    postgres_db: str,
+) -> None:
+    archive, attacker = Cli(postgres_db), Attacker(postgres_db)
+    archive.import_example()
+    assert (
+        attacker.shell(
+            "ALTER TABLE story_chain ENABLE REPLICA TRIGGER story_chain_append_only"
+        ).returncode
+        == 0
+    )
+
+    lines, _ = archive.verify_fails()
+    assert lines == [finding(None, "guard tampered", "trigger story_chain_append_only on "
+                             "story_chain was enabled for replicas only (put right on "
+                             "opening)", None)]  # fmt: skip
+    shell = attacker.shell("DELETE FROM story_chain")
+    assert "recorded history cannot be deleted" in shell.stderr
