@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from functools import partial
@@ -37,7 +37,7 @@ from domain.errors import (
     first_line,
 )
 from domain.importing import Source
-from domain.model import Story, StoryMapper, story_id
+from domain.model import SETTINGS_ID, ZONE_LINK, Settings, Story, StoryMapper, story_id
 from domain.ports import Index, StorySummary, Transactional
 from domain.provenance import Blame, Sighting, blame, trace, trivial_updates
 from domain.timeline import Cut, StoryVersion, history, not_yet_reported, state
@@ -47,11 +47,12 @@ from domain.verification import (
     RawEvent,
     StoredStart,
     StoredUpdate,
+    StoredZone,
     Verification,
     read_event,
     verify,
 )
-from domain.when import When, utc_text
+from domain.when import When, time_zone, utc_text
 
 __all__ = ["Appended", "Archive", "Imported", "Index", "StorySummary", "chunked"]
 
@@ -187,6 +188,8 @@ class Archive(Application[UUID]):
         self, chunk: Sequence[Update], stories: dict[str, Story], result: Imported
     ) -> None:
         """Record a chunk's new updates on their stories and save them (one save)."""
+        if not (stories or result.new or result.present):  # a stream's first chunk
+            self._record_zone()
         known = self.index.known({u.id for u in chunk} | {u.target for u in chunk if u.target})
         recorded: dict[str, Update] = {}
         now: datetime | None = None
@@ -210,6 +213,24 @@ class Archive(Application[UUID]):
         }
         updates = sorted(recorded.values(), key=lambda u: touched[u.story])
         self.save(*(stories[slug] for slug in touched), updates=updates)
+
+    def _record_zone(self) -> None:
+        """Record the archive's zone in the archive chain, once: a new archive's first
+        write, or an older archive's first write by this version of story."""
+        if self._recorded_zone() is None:
+            settings = Settings.recording(self.index.zone_name)
+            self.save(settings, links=[(ZONE_LINK, "", settings.digest)])
+
+    def _recorded_zone(self) -> str | None:
+        """The zone recorded in the archive chain; None if none is (yet)."""
+        found = self.recorder.select_events(SETTINGS_ID, lte=1)
+        if not found:
+            return None
+        try:
+            event = self.mapper.to_domain_event(found[0])
+        except (ValueError, KeyError, TypeError, AttributeError, TopicError):
+            return "?"  # verify reports the event
+        return str(getattr(event, "time_zone", "?"))
 
     def _transaction(self) -> AbstractContextManager[object]:
         return self._recorder().transaction()
@@ -457,14 +478,19 @@ class Archive(Application[UUID]):
         with self.index.snapshot():
             if slug is not None and not self.index.has_story(slug):
                 raise UnknownStory(f"no story {slug!r} in this archive: see `story list`")
+            recorded, place = self._recorded_zone(), self.index.zone
+            if recorded not in (None, self.index.zone_name):  # place dates as recorded
+                with suppress(StoryError):
+                    place = time_zone(str(recorded))
             result = verify(
                 self._stored_updates(),
                 self.index.chain_rows(),
                 self.index.fingerprints(slug),
                 slug,
                 self.index.summaries(slug),
-                self.index.zone,
+                place,
                 progress,
+                (self.index.zone_name, recorded),
             )
             result.findings[:0] = self.index.guard_problems()
             return result
@@ -486,11 +512,13 @@ class Archive(Application[UUID]):
                 "run `story verify`; a checkpoint would vouch for altered history"
             )
         made_at = utc_text(self._recorder().now())
-        return checkpoints.make(archive, made_at, result.stories, result.updates, result.head)
+        return checkpoints.make(
+            archive, made_at, result.stories, result.updates, result.head, result.links
+        )
 
     def _recorded_updates(self) -> Iterator[Update]:
         for item in self._stored_updates():
-            if isinstance(item, StoredStart):
+            if isinstance(item, StoredStart | StoredZone):
                 continue
             try:
                 if isinstance(item, Finding):
@@ -503,7 +531,7 @@ class Archive(Application[UUID]):
                 ) from None
             yield replace(update, digest=item.digest)
 
-    def _stored_updates(self) -> Iterator[StoredUpdate | StoredStart | Finding]:
+    def _stored_updates(self) -> Iterator[StoredUpdate | StoredStart | StoredZone | Finding]:
         """Every event, read raw from the event store in recorded order: topics are
         looked up among story's own, and a row that cannot be read is a Finding."""
         slugs: dict[object, str] = {}

@@ -46,6 +46,7 @@ class Index(Protocol):
     """The read side: recorded updates, queryable without replaying every event."""
 
     zone: tzinfo  # places date-only reported_at on the timeline; fixed per archive
+    zone_name: str  # its name, as the archive's settings hold it
 
     def tidy(self) -> None:
         """After a bulk write: let the database catch up (fresh planner statistics)."""

@@ -66,6 +66,7 @@ class SqlIndex:
     def __init__(self, recorder: SqlRecorder) -> None:
         self.database: Database = recorder.database
         self.zone = recorder.zone
+        self.zone_name = recorder.zone_name
         self.repaired = recorder.repaired
 
     def close(self) -> None:

@@ -204,6 +204,7 @@ class SqlRecorder(ApplicationRecorder):
     def __init__(self, database: Database, zone: str, repaired: Sequence[str] = ()) -> None:
         self.database = database
         self.zone = time_zone(zone)  # where a date-only update sits on the timeline
+        self.zone_name = zone
         self.repaired = list(repaired)  # what was wrong with the guard on opening
 
     def now(self) -> datetime:
@@ -232,31 +233,41 @@ class SqlRecorder(ApplicationRecorder):
         return self.database.writing()
 
     def insert_events(
-        self, stored_events: Sequence[StoredEvent], *, updates: Sequence[Update] = (), **_: Any
+        self,
+        stored_events: Sequence[StoredEvent],
+        *,
+        updates: Sequence[Update] = (),
+        links: Sequence[tuple[str, str, str]] = (),
+        **_: Any,
     ) -> None:
-        """The events, and the recorded ``updates`` they carry, in one transaction."""
+        """The events, and the recorded ``updates`` they carry, in one transaction; with
+        ``links`` (id, story, digest), other links of the archive chain (the zone's)."""
         with self.database.writing() as connection:
             if stored_events:
                 connection.execute(insert(events_table), [_row(e) for e in stored_events])
             if updates:
                 self._index(connection, updates)
+            chained = [*links, *((u.id, u.story, u.digest or "") for u in updates)]
+            if chained:
+                self._link(connection, chained)
 
     def _index(self, connection: Connection, updates: Sequence[Update]) -> None:
         rows = [row_of(update, self.zone) for update in updates]
         connection.execute(insert(updates_table), rows)
         connection.execute(stats_upsert(connection.dialect.name), _stats(rows))
+
+    def _link(self, connection: Connection, chained: Sequence[tuple[str, str, str]]) -> None:
         c = chain_table.c
         head = connection.execute(
             select(c.position, c.chain).order_by(c.position.desc()).limit(1)
         ).first()
         position, previous = (head[0], head[1]) if head else (0, GENESIS)
         links = []
-        for update in updates:
-            assert update.digest is not None
-            position, previous = position + 1, chain_digest(previous, update.digest)
+        for update_id, story, digest in chained:
+            position, previous = position + 1, chain_digest(previous, digest)
             links.append(
-                {"position": position, "update_id": update.id, "story": update.story,
-                 "digest": update.digest, "chain": previous}
+                {"position": position, "update_id": update_id, "story": story,
+                 "digest": digest, "chain": previous}
             )  # fmt: skip
         connection.execute(insert(chain_table), links)
 
