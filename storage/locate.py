@@ -85,11 +85,13 @@ def sqlite_path(url: str) -> Path | None:
     return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
 
 
-def make_owner_only(path: Path) -> list[Path]:
+def make_owner_only(path: Path) -> list[Path] | None:
     """Create a new archive file owner-only (0600), and the folders it needs (0700).
 
     SQLite gives its ``-wal`` and ``-shm`` files the database file's mode. Returns the
-    folders made, outermost first, so that they can be removed if nothing is recorded.
+    folders made, outermost first, so that they can be removed if nothing is recorded;
+    None when another process created the file first (then it is theirs, never removed
+    by this one).
     """
     made: list[Path] = []
     missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
@@ -99,7 +101,7 @@ def make_owner_only(path: Path) -> list[Path]:
             made.append(folder)
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except FileExistsError:
-        pass  # another process made it first: it is theirs to set up
+        return None  # another process made it first: it is theirs to set up
     except OSError as error:
         for folder in reversed(made):
             _remove_folder(folder)
@@ -110,11 +112,34 @@ def make_owner_only(path: Path) -> list[Path]:
 
 
 def remove_unused(path: Path, folders: list[Path]) -> None:
-    """Remove an archive file this command made and recorded nothing in, its journal
-    files and the folders made for it."""
-    for name in (f"{path}-wal", f"{path}-shm", f"{path}-journal", str(path)):
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(name)
+    """Remove an archive file this process created if it still holds no event, with its
+    journal files and the folders made for it.
+
+    It is checked and removed under SQLite's write lock: another process that opened
+    the file meanwhile either committed first (then the file stays) or, writing after
+    the removal, is refused by SQLite (a database moved since it was opened is
+    read-only) and says so; an update it acknowledged is never removed."""
+    import sqlite3
+
+    try:
+        connection = sqlite3.connect(path, timeout=60, isolation_level=None)
+    except sqlite3.Error:
+        return
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            events = connection.execute("SELECT count(*) FROM archive_events").fetchone()[0]
+        except sqlite3.OperationalError:  # no tables yet: nothing was recorded
+            events = 0
+        if events:
+            return
+        for name in (f"{path}-wal", f"{path}-shm", f"{path}-journal", str(path)):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(name)
+    except sqlite3.Error:
+        return  # busy, or not an archive after all: leave it as it is
+    finally:
+        connection.close()
     for folder in reversed(folders):
         _remove_folder(folder)
 
