@@ -44,7 +44,6 @@ from domain.timeline import Cut, StoryVersion, history, not_yet_reported, state
 from domain.updates import Update, check_slug
 from domain.verification import (
     Finding,
-    RawEvent,
     StoredStart,
     StoredUpdate,
     StoredZone,
@@ -537,14 +536,14 @@ class Archive(Application[UUID]):
         slugs: dict[object, str] = {}
         decode = self.mapper.transcoder.decode
         start, page = 1, 5000
+        recorder = self._recorder()
         while True:
-            notifications = self.recorder.select_notifications(start, page)
-            for n in notifications:
-                raw = RawEvent(n.id, n.originator_id, n.originator_version, n.topic, n.state)
-                yield read_event(raw, decode, slugs)
-            if len(notifications) < page:
+            rows = recorder.event_rows(start, page)
+            for row in rows:
+                yield read_event(row, decode, slugs)
+            if len(rows) < page:
                 return
-            start = notifications[-1].id + 1
+            start = rows[-1][0] + 1
 
 
 def chunked(updates: Iterable[Update], size: int = CHUNK) -> Iterator[list[Update]]:

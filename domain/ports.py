@@ -16,7 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from domain.timeline import Cut
 from domain.updates import Update
-from domain.verification import ChainRow, Finding
+from domain.verification import ChainRow, EventRow, Finding
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,10 @@ class Transactional(Protocol):
     nothing does, and reads inside (the recorder's and the index's) see it."""
 
     def transaction(self) -> AbstractContextManager[object]: ...
+
+    def event_rows(self, start: int, limit: int) -> list[EventRow]:
+        """Up to ``limit`` stored events from notification id ``start`` on, in order, as
+        stored: what verify reads (a row may be malformed)."""
 
     def now(self) -> datetime:
         """The archive's clock, for ``recorded_at``: never before the latest update

@@ -262,6 +262,10 @@ class MemoryRecorder(ApplicationRecorder):
     def max_notification_id(self) -> int | None:
         return len(self.index.store.events) or None
 
+    def event_rows(self, start: int, limit: int) -> list[tuple[int, Any, int, str, Any]]:
+        found = self.index.store.events[max(start, 1) - 1 : max(start, 1) - 1 + limit]
+        return [(e.id, e.originator_id, e.originator_version, e.topic, e.state) for e in found]
+
     def now(self) -> datetime:
         latest = [u.recorded_at for u in self.index.store.updates[-1:] if u.recorded_at]
         return max([datetime.now(UTC), *latest])

@@ -329,6 +329,18 @@ class SqlRecorder(ApplicationRecorder):
             for row in self.database.raw_rows(query, *params)
         ]
 
+    def event_rows(self, start: int, limit: int) -> list[tuple[int, Any, int, str, Any]]:
+        """Up to ``limit`` events from notification id ``start`` on, as stored."""
+        uuid = _uuid_of_bytes if self.database.sqlite else _uuid
+        query = (
+            "SELECT id, originator_id, originator_version, topic, state FROM archive_events "
+            f"WHERE id >= ? ORDER BY id LIMIT {int(limit)}"
+        )
+        return [
+            (row[0], uuid(row[1]), row[2], row[3], _bytes(row[4]))
+            for row in self.database.raw_rows(query, start)
+        ]
+
     def max_notification_id(self) -> int | None:
         with self.database.reading() as connection:
             found = connection.execute(select(func.max(events_table.c.id))).scalar()
