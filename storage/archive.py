@@ -9,7 +9,14 @@ from pathlib import Path
 from domain.application import Archive
 from domain.errors import ArchiveUnavailable, first_line
 from storage.index import SqlIndex
-from storage.locate import archive_url, display_url, make_owner_only, remove_unused, sqlite_path
+from storage.locate import (
+    archive_url,
+    display_url,
+    hold,
+    make_owner_only,
+    remove_unused,
+    sqlite_path,
+)
 from storage.recorder import CREATE, URL, ZONE, SqlRecorder
 
 
@@ -27,17 +34,24 @@ def open_archive(db: str | None, zone: str = "UTC", create: bool = True) -> Arch
     """
     url = archive_url(db)
     path = sqlite_path(url)
-    if path is not None and not path.exists():
+    if path is None:
+        return _open(url, zone, create)
+    folders = None
+    if not path.exists():
         if not create:
             raise ArchiveUnavailable(f"no archive at {path}: {NO_ARCHIVE}")
         folders = make_owner_only(path)
-        try:
-            return _open(url, zone, create)
-        except BaseException:
-            if folders is not None:
-                remove_unused(path, folders)
-            raise
-    return _open(url, zone, create)
+    held = hold(path, create)
+    try:
+        archive = _open(url, zone, create)
+    except BaseException:
+        os.close(held)
+        if folders is not None:
+            remove_unused(path, folders)
+        raise
+    assert isinstance(archive.recorder, SqlRecorder)
+    archive.recorder.database.held.append(held)
+    return archive
 
 
 def open_to_record(db: str | None, zone: str = "UTC") -> tuple[Archive, Callable[[], None]]:

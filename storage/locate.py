@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import re
 from pathlib import Path
@@ -111,35 +112,61 @@ def make_owner_only(path: Path) -> list[Path] | None:
     return made
 
 
-def remove_unused(path: Path, folders: list[Path]) -> None:
-    """Remove an archive file this process created if it still holds no event, with its
-    journal files and the folders made for it.
+def hold(path: Path, create: bool) -> int:
+    """An open descriptor of the archive file with a shared lock (flock) on it, held
+    while the archive is open: a command that created the file and recorded nothing
+    removes it only if no other process holds it (``remove_unused``). If the file was
+    removed before the lock was had, it is created again (``create``) or refused."""
+    while True:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            if not create:
+                raise ArchiveUnavailable(f"no archive at {path}: it was removed") from None
+            make_owner_only(path)
+            continue
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        try:
+            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)  # removed or replaced meanwhile: hold the file there now
 
-    It is checked and removed under SQLite's write lock: another process that opened
-    the file meanwhile either committed first (then the file stays) or, writing after
-    the removal, is refused by SQLite (a database moved since it was opened is
-    read-only) and says so; an update it acknowledged is never removed."""
+
+def remove_unused(path: Path, folders: list[Path]) -> None:
+    """Remove an archive file this process created, with its journal files and the
+    folders made for it, if no other process holds it open (``hold``) and it holds no
+    event. A writer that opens it meanwhile waits for the removal, then creates it anew."""
     import sqlite3
 
     try:
-        connection = sqlite3.connect(path, timeout=60, isolation_level=None)
-    except sqlite3.Error:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
         return
     try:
-        connection.execute("BEGIN IMMEDIATE")
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:  # another process has it open: it is theirs now too
+        os.close(fd)
+        return
+    try:
+        connection = sqlite3.connect(path, timeout=60, isolation_level=None)
         try:
             events = connection.execute("SELECT count(*) FROM archive_events").fetchone()[0]
         except sqlite3.OperationalError:  # no tables yet: nothing was recorded
             events = 0
+        finally:
+            connection.close()
         if events:
             return
         for name in (f"{path}-wal", f"{path}-shm", f"{path}-journal", str(path)):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(name)
     except sqlite3.Error:
-        return  # busy, or not an archive after all: leave it as it is
+        return  # not an archive after all: leave it as it is
     finally:
-        connection.close()
+        os.close(fd)
     for folder in reversed(folders):
         _remove_folder(folder)
 

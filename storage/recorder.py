@@ -24,6 +24,7 @@ archives keep working. ``PERSISTENCE_MODULE=storage.recorder`` selects this modu
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
@@ -78,6 +79,7 @@ class Database:
         if self.sqlite:
             event.listen(self.engine, "connect", _sqlite_connected)
             event.listen(self.engine, "begin", _sqlite_begin)
+        self.held: list[int] = []  # files held open (locked) while the archive is open
         self._writing: ContextVar[Connection | None] = ContextVar("writing", default=None)
         self._snapshot: ContextVar[Connection | None] = ContextVar("snapshot", default=None)
 
@@ -167,6 +169,9 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+        for fd in self.held:  # (storage.locate.hold)
+            os.close(fd)
+        self.held.clear()
 
     @contextmanager
     def translated(self) -> Iterator[None]:
