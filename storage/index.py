@@ -246,7 +246,7 @@ class SqlIndex:
                 count += len(rows)
                 progress(len(rows))
             connection.exec_driver_sql(DERIVE_STATS)
-            guard.install(connection)  # the dropped tables' triggers, made again
+            guard.install(connection, (updates_table.name, stats_table.name))  # made again
         if count >= BULK:
             self.database.tidy(updates_table.name)
         return count
