@@ -360,3 +360,16 @@ def test_the_process_environment_does_not_change_how_events_are_stored(
         )
     finally:
         reopened.close()
+
+
+def test_a_batch_interleaving_stories_verifies(app: Archive) -> None:
+    # Each story's events are stored together; the archive chain must link the updates
+    # in that same order, or every multi-story import fails verify.
+    app.record(
+        [report("2024-02-12", "One.", "alpha"), report("2024-02-12", "Two.", "beta"),
+         report("2024-02-13", "Three.", "alpha"), report("2024-02-13", "Four.", "beta")]
+    )  # fmt: skip
+
+    result = app.verify()
+
+    assert (result.ok, result.stories, result.updates) == (True, 2, 4), result.findings
