@@ -4,8 +4,10 @@ The archive: 1,000 stories x 100 updates (``benchlib.story_mix``: each story a
 ``make_story`` of its own, started 5 minutes after the one before), imported with one
 ``Archive.record_stream`` in chunks of 1,000, as ``story import`` does with a file.
 
-story:    ``Archive.verify()`` (every digest, both chains, the index against the events),
-          median of 3 runs on the open archive (the first also checks it verifies whole).
+story:    ``Archive.verify()`` (every digest, both chains, each story's event sequence,
+          recorded_at order, the recorded zone, and every index row and story-list entry
+          re-derived from the events), median of 3 runs on the open archive (the first
+          also checks it verifies whole).
 baseline: ``sqlite3`` reading the same ``archive_events`` rows (every event, in id order)
           and ``hashlib.sha256`` over each row's ``state`` bytes: the least any verifier
           must do. Interleaved with story's runs, median of 3.

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from functools import partial
@@ -37,21 +37,21 @@ from domain.errors import (
     first_line,
 )
 from domain.importing import Source
-from domain.model import Story, StoryMapper, story_id
+from domain.model import SETTINGS_ID, ZONE_LINK, Settings, Story, StoryMapper, story_id
 from domain.ports import Index, StorySummary, Transactional
 from domain.provenance import Blame, Sighting, blame, trace, trivial_updates
 from domain.timeline import Cut, StoryVersion, history, not_yet_reported, state
 from domain.updates import Update, check_slug
 from domain.verification import (
     Finding,
-    RawEvent,
     StoredStart,
     StoredUpdate,
+    StoredZone,
     Verification,
     read_event,
     verify,
 )
-from domain.when import When, utc_text
+from domain.when import When, time_zone, utc_text
 
 __all__ = ["Appended", "Archive", "Imported", "Index", "StorySummary", "chunked"]
 
@@ -90,6 +90,7 @@ class Archive(Application[UUID]):
     def __init__(self, env: dict[str, str], index: Callable[[Archive], Index]) -> None:
         super().__init__(env)
         self.index = index(self)
+        self._zone_recorded = False  # once it is, it is for ever: no need to look again
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         """Only the settings the archive is opened with. (eventsourcing would read the
@@ -195,6 +196,8 @@ class Archive(Application[UUID]):
         self, chunk: Sequence[Update], stories: dict[str, Story], result: Imported
     ) -> None:
         """Record a chunk's new updates on their stories and save them (one save)."""
+        if not (stories or result.new or result.present):  # a stream's first chunk
+            self._record_zone()
         known = self.index.known({u.id for u in chunk} | {u.target for u in chunk if u.target})
         recorded: dict[str, Update] = {}
         now: datetime | None = None
@@ -217,6 +220,28 @@ class Archive(Application[UUID]):
         order = {slug: n for n, slug in enumerate(touched)}
         updates = sorted(recorded.values(), key=lambda u: order[u.story])
         self.save(*(stories[slug] for slug in touched), updates=updates)
+
+    def _record_zone(self) -> None:
+        """Record the archive's zone in the archive chain, once: a new archive's first
+        write, or an older archive's first write by this version of story."""
+        if self._zone_recorded:
+            return
+        if self._recorded_zone() is None:  # (recorded now, it is known once committed)
+            settings = Settings.recording(self.index.zone_name)
+            self.save(settings, links=[(ZONE_LINK, "", settings.digest)])
+        else:
+            self._zone_recorded = True
+
+    def _recorded_zone(self) -> str | None:
+        """The zone recorded in the archive chain; None if none is (yet)."""
+        found = self.recorder.select_events(SETTINGS_ID, lte=1)
+        if not found:
+            return None
+        try:
+            event = self.mapper.to_domain_event(found[0])
+        except (ValueError, KeyError, TypeError, AttributeError, TopicError):
+            return "?"  # verify reports the event
+        return str(getattr(event, "time_zone", "?"))
 
     def _transaction(self) -> AbstractContextManager[object]:
         return self._recorder().transaction()
@@ -464,14 +489,19 @@ class Archive(Application[UUID]):
         with self.index.snapshot():
             if slug is not None and not self.index.has_story(slug):
                 raise UnknownStory(f"no story {slug!r} in this archive: see `story list`")
+            recorded, place = self._recorded_zone(), self.index.zone
+            if recorded not in (None, self.index.zone_name):  # place dates as recorded
+                with suppress(StoryError):
+                    place = time_zone(str(recorded))
             result = verify(
                 self._stored_updates(),
                 self.index.chain_rows(),
                 self.index.fingerprints(slug),
                 slug,
                 self.index.summaries(slug),
-                self.index.zone,
+                place,
                 progress,
+                (self.index.zone_name, recorded),
             )
             result.findings[:0] = self.index.guard_problems()
             return result
@@ -493,11 +523,13 @@ class Archive(Application[UUID]):
                 "run `story verify`; a checkpoint would vouch for altered history"
             )
         made_at = utc_text(self._recorder().now())
-        return checkpoints.make(archive, made_at, result.stories, result.updates, result.head)
+        return checkpoints.make(
+            archive, made_at, result.stories, result.updates, result.head, result.links
+        )
 
     def _recorded_updates(self) -> Iterator[Update]:
         for item in self._stored_updates():
-            if isinstance(item, StoredStart):
+            if isinstance(item, StoredStart | StoredZone):
                 continue
             try:
                 if isinstance(item, Finding):
@@ -510,20 +542,20 @@ class Archive(Application[UUID]):
                 ) from None
             yield replace(update, digest=item.digest)
 
-    def _stored_updates(self) -> Iterator[StoredUpdate | StoredStart | Finding]:
+    def _stored_updates(self) -> Iterator[StoredUpdate | StoredStart | StoredZone | Finding]:
         """Every event, read raw from the event store in recorded order: topics are
         looked up among story's own, and a row that cannot be read is a Finding."""
         slugs: dict[object, str] = {}
         decode = self.mapper.transcoder.decode
         start, page = 1, 5000
+        recorder = self._recorder()
         while True:
-            notifications = self.recorder.select_notifications(start, page)
-            for n in notifications:
-                raw = RawEvent(n.id, n.originator_id, n.originator_version, n.topic, n.state)
-                yield read_event(raw, decode, slugs)
-            if len(notifications) < page:
+            rows = recorder.event_rows(start, page)
+            for row in rows:
+                yield read_event(row, decode, slugs)
+            if len(rows) < page:
                 return
-            start = notifications[-1].id + 1
+            start = rows[-1][0] + 1
 
 
 def chunked(updates: Iterable[Update], size: int = CHUNK) -> Iterator[list[Update]]:

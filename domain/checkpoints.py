@@ -39,6 +39,12 @@ class Checkpoint:
         return int(self.document["updates"])
 
     @property
+    def links(self) -> int:
+        """The archive chain's links it covers: its updates, and the recorded zone
+        (a checkpoint made before the zone was recorded has no "links")."""
+        return int(self.document.get("links", self.updates))
+
+    @property
     def head(self) -> str:
         return str(self.document["head"])
 
@@ -49,8 +55,10 @@ class Checkpoint:
         return fingerprint(bytes.fromhex(signature["public_key"])) if signature else None
 
 
-def make(archive: str, made_at: str, stories: int, updates: int, head: str) -> dict[str, Any]:
-    return {
+def make(
+    archive: str, made_at: str, stories: int, updates: int, head: str, links: int | None = None
+) -> dict[str, Any]:
+    document = {
         "format": FORMAT,
         "archive": archive,
         "made_at": made_at,
@@ -58,6 +66,9 @@ def make(archive: str, made_at: str, stories: int, updates: int, head: str) -> d
         "updates": updates,
         "head": head,
     }
+    if links is not None and links != updates:
+        document["links"] = links
+    return document
 
 
 def _payload(document: dict[str, Any]) -> bytes:

@@ -161,9 +161,48 @@ EVENTS: dict[str, type[Story.Updated]] = {
 }
 
 
+SETTINGS_ID = uuid5(STORY_NAMESPACE, "archive settings")  # no slug has a space
+ZONE_LINK = "time-zone"  # the zone's link in the archive chain, where an update id goes
+
+
+def zone_digest(zone: str) -> str:
+    """The digest of the archive's zone, as the archive chain links it."""
+    return update_digest({"time_zone": zone}, "", GENESIS)
+
+
+class Settings(Aggregate):
+    """What the archive itself is set to: its time zone, which places every date-only
+    update on the timeline. Recorded once, as an event in the archive chain, so that
+    checkpoints cover it and verify checks the zone the index is placed in."""
+
+    @staticmethod
+    def create_id(time_zone: str, digest: str) -> UUID:
+        return SETTINGS_ID
+
+    class ZoneChosen(Aggregate.Created):
+        """The archive's time zone was recorded (``digest``: its zone_digest)."""
+
+        time_zone: str
+        digest: str
+
+    @event(ZoneChosen)
+    def __init__(self, time_zone: str, digest: str) -> None:
+        self.time_zone = time_zone
+        self.digest = digest
+
+    @classmethod
+    def recording(cls, time_zone: str) -> Settings:
+        return cls(time_zone=time_zone, digest=zone_digest(time_zone))
+
+
 STARTED_TOPIC = get_topic(Story.Started)
+ZONE_TOPIC = get_topic(Settings.ZoneChosen)
 UPDATE_TOPICS = frozenset(get_topic(cls) for cls in EVENTS.values())
-_OWN: tuple[type[Aggregate.Event], ...] = (Story.Started, *EVENTS.values())
+_OWN: tuple[type[Aggregate.Event], ...] = (
+    Story.Started,
+    Settings.ZoneChosen,
+    *EVENTS.values(),
+)
 _EVENTS = {get_topic(cls): cls for cls in _OWN}
 
 

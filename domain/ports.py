@@ -16,7 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from domain.timeline import Cut
 from domain.updates import Update
-from domain.verification import ChainRow, Finding
+from domain.verification import ChainRow, EventRow, Finding
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,10 @@ class Transactional(Protocol):
 
     def transaction(self) -> AbstractContextManager[object]: ...
 
+    def event_rows(self, start: int, limit: int) -> list[EventRow]:
+        """Up to ``limit`` stored events from notification id ``start`` on, in order, as
+        stored: what verify reads (a row may be malformed)."""
+
     def now(self) -> datetime:
         """The archive's clock, for ``recorded_at``: never before the latest update
         recorded (the database server's clock where there is one)."""
@@ -46,6 +50,7 @@ class Index(Protocol):
     """The read side: recorded updates, queryable without replaying every event."""
 
     zone: tzinfo  # places date-only reported_at on the timeline; fixed per archive
+    zone_name: str  # its name, as the archive's settings hold it
 
     def tidy(self) -> None:
         """After a bulk write: let the database catch up (fresh planner statistics)."""

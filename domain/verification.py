@@ -22,7 +22,14 @@ from typing import Any
 from domain.checkpoints import Checkpoint
 from domain.digests import GENESIS, canonical_json, chain_digest, digest_of
 from domain.errors import StoryError
-from domain.model import STARTED_TOPIC, UPDATE_TOPICS, story_id
+from domain.model import (
+    STARTED_TOPIC,
+    UPDATE_TOPICS,
+    ZONE_LINK,
+    ZONE_TOPIC,
+    story_id,
+    zone_digest,
+)
 from domain.updates import ID_LENGTH, Update
 from domain.when import When, utc_text
 
@@ -49,7 +56,11 @@ class Finding:
         return f"{where}: {self.what}: {self.detail}"
 
 
-@dataclass(frozen=True, slots=True)
+# The records below are built once per event or link: slotted and not frozen, as a frozen
+# dataclass costs ten times as much to make.
+
+
+@dataclass(slots=True)
 class ChainRow:
     """A row of the archive's chain table."""
 
@@ -60,18 +71,7 @@ class ChainRow:
     chain: str
 
 
-@dataclass(frozen=True, slots=True)
-class RawEvent:
-    """A row of the event store, as stored: its topic and state not yet trusted."""
-
-    notification_id: int
-    originator: Any  # the story's UUID
-    version: int
-    topic: str
-    state: Any  # bytes, unless someone stored something else
-
-
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class StoredUpdate:
     """An update event as read back from the event store."""
 
@@ -85,7 +85,7 @@ class StoredUpdate:
     originator: Any = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StoredStart:
     """A story's start event as read back from the event store."""
 
@@ -95,43 +95,63 @@ class StoredStart:
     slug: str
 
 
+@dataclass(slots=True)
+class StoredZone:
+    """The archive's recorded time zone, as read back from the event store."""
+
+    notification_id: int
+    zone: str
+    digest: str
+
+
 Decode = Callable[[bytes], Any]
+# A row of the event store as stored: (notification id, the story's UUID, its version,
+# topic, state), its topic and state not yet trusted (a state may not even be bytes).
+EventRow = tuple[int, Any, int, str, Any]
 
 
-def read_event(raw: RawEvent, decode: Decode, slugs: dict[Any, str]) -> Any:
-    """A raw event as a StoredStart, a StoredUpdate or a Finding (never an exception).
+def read_event(raw: EventRow, decode: Decode, slugs: dict[Any, str]) -> Any:
+    """A raw event as a StoredStart, StoredZone, StoredUpdate or Finding (never an
+    exception).
 
     Only the project's own event topics are accepted: a topic is a key of
     ``domain.model``'s table, never a module to import. ``slugs`` maps each story's
     UUID to its slug, from the start events read so far.
     """
-    where = slugs.get(raw.originator, str(raw.originator))
+    notification_id, originator, version, topic, state_ = raw
+    where = slugs.get(originator, str(originator))
     try:
-        if not isinstance(raw.state, bytes | bytearray | memoryview):
-            raise TypeError(f"its state is stored as {type(raw.state).__name__}, not bytes")
-        if raw.topic == STARTED_TOPIC:
-            slug = decode(bytes(raw.state))["slug"]
+        if not isinstance(state_, bytes | bytearray | memoryview):
+            raise TypeError(f"its state is stored as {type(state_).__name__}, not bytes")
+        if topic == STARTED_TOPIC:
+            slug = decode(bytes(state_))["slug"]
             if not isinstance(slug, str):
                 raise TypeError("its slug is not text")
-            slugs.setdefault(raw.originator, slug)
-            return StoredStart(raw.notification_id, raw.originator, raw.version, slug)
-        if raw.topic not in UPDATE_TOPICS:
+            slugs.setdefault(originator, slug)
+            return StoredStart(notification_id, originator, version, slug)
+        if topic == ZONE_TOPIC:
+            state = decode(bytes(state_))
+            zone, digest = state["time_zone"], state["digest"]
+            if not isinstance(zone, str) or not isinstance(digest, str):
+                raise TypeError("its zone or digest is not text")
+            return StoredZone(notification_id, zone, digest)
+        if topic not in UPDATE_TOPICS:
             return Finding(where, None, "changed content",
-                           f"event {raw.notification_id} has topic {str(raw.topic)[:60]!r}, "
+                           f"event {notification_id} has topic {str(topic)[:60]!r}, "
                            "which is none of story's events")  # fmt: skip
-        state = decode(bytes(raw.state))
+        state = decode(bytes(state_))
         record, timestamp = state["update"], state["timestamp"]
         digest, previous = state["digest"], state["previous"]
         if not isinstance(record, dict) or not isinstance(timestamp, datetime):
             raise TypeError("its update or timestamp is malformed")
         if not isinstance(digest, str) or not isinstance(previous, str):
             raise TypeError("its digest or previous digest is not text")
-        story = slugs.get(raw.originator) or str(record.get("story"))
-        return StoredUpdate(raw.notification_id, story, raw.version, record,
-                            utc_text(timestamp), digest, previous, raw.originator)  # fmt: skip
+        story = slugs.get(originator) or str(record.get("story"))
+        return StoredUpdate(notification_id, story, version, record,
+                            utc_text(timestamp), digest, previous, originator)  # fmt: skip
     except (*MALFORMED, OverflowError, UnicodeError, RecursionError) as error:
         return Finding(where, None, "changed content",
-                       f"event {raw.notification_id} cannot be read: {_first(error)}")  # fmt: skip
+                       f"event {notification_id} cannot be read: {_first(error)}")  # fmt: skip
 
 
 def _first(error: BaseException) -> str:
@@ -160,12 +180,18 @@ class Verification:
     head: str  # the archive chain recomputed over every update (all stories only)
     findings: list[Finding]
     digests: list[str]  # every update's digest, in recorded order
-    recorded: list[tuple[str, str, str]] = field(default_factory=list)  # recorded_at, story, id
+    # Per link of the archive chain: (recorded_at, story, id); no time for the zone's.
+    recorded: list[tuple[str | None, str, str]] = field(default_factory=list)
+
+    @property
+    def links(self) -> int:
+        """The archive chain's links: every update, and the recorded zone."""
+        return len(self.digests)
 
     def check_against(self, checkpoint: Checkpoint) -> None:
         """Add a finding unless the archive extends the checkpointed one, and for every
         update after it that claims to be recorded before the checkpoint was made."""
-        if self.updates < checkpoint.updates:
+        if self.links < checkpoint.links:
             self.findings.append(
                 Finding(
                     None,
@@ -175,14 +201,14 @@ class Verification:
                     f"checkpoint vouches for {checkpoint.updates}",
                 )
             )
-        elif self.chain_after(checkpoint.updates) != checkpoint.head:
+        elif self.chain_after(checkpoint.links) != checkpoint.head:
             self.findings.append(Finding(None, None, "rewritten history",
                                          f"its first {checkpoint.updates} updates no longer hash "
                                          f"to the checkpoint's head {checkpoint.head[:12]}: "
                                          "history before the checkpoint was changed"))  # fmt: skip
         made_at = str(checkpoint.document.get("made_at", ""))
-        for recorded_at, story, uid in self.recorded[checkpoint.updates :]:
-            if recorded_at < made_at:
+        for recorded_at, story, uid in self.recorded[checkpoint.links :]:
+            if recorded_at is not None and recorded_at < made_at:
                 self.findings.append(Finding(story, uid, "recorded out of order",
                                              f"it comes after the checkpoint made {made_at} but "
                                              f"claims to be recorded {recorded_at}"))  # fmt: skip
@@ -199,7 +225,7 @@ class Verification:
         return not self.findings
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Seen:
     """What verification keeps of each update once its record was checked."""
 
@@ -236,29 +262,31 @@ def row_entry(row: tuple[Any, ...], fact_value: Any) -> int:
 
 
 def verify(
-    events: Iterable[StoredUpdate | StoredStart | Finding],
+    events: Iterable[StoredUpdate | StoredStart | StoredZone | Finding],
     chain_rows: Iterable[ChainRow],
     index: dict[str, tuple[str, int, Any]],
     only: str | None = None,
     summaries: dict[str, tuple[Any, Any, Any]] | None = None,
     zone: tzinfo | None = None,
     progress: Callable[[int], None] = lambda n: None,
+    zones: tuple[str, str | None] | None = None,
 ) -> Verification:
     """Check a stream of stored events (in recorded order) against the chain and index.
 
     ``index`` maps each update id in the read-side index to (story, ``index_entry`` of
     its row, its seq); ``summaries`` each story in the story list to (updates, first and
     last reported day); ``zone`` is the archive's (None: the index's entries are not
-    compared). Only a few fields of each update are kept once it is checked, so memory
-    stays small.
+    compared); ``zones`` the zone in the archive's settings and the one recorded in
+    its chain (None: none recorded yet). Only a few fields of each update are kept once
+    it is checked, so memory stays small.
     """
     findings: list[Finding] = []
     stories: dict[str, _Story] = {}
     starts: dict[Any, str] = {}
     seen: list[_Seen] = []
-    recorded: list[tuple[str, str, str]] = []
+    recorded: list[tuple[str | None, str, str]] = []
     index_findings: list[Finding] = []
-    last_recorded, ticks = "", 0
+    last_recorded, ticks, updates = "", 0, 0
     for item in events:
         ticks += 1
         if ticks == 1000:
@@ -267,6 +295,12 @@ def verify(
         if isinstance(item, Finding):
             if only is None or item.story == only:
                 findings.append(item)
+            continue
+        if isinstance(item, StoredZone):
+            if only is None:
+                findings.extend(_check_zone(item))
+                seen.append(_Seen("", ZONE_LINK, 0, item.digest, ""))
+                recorded.append((None, "", ZONE_LINK))
             continue
         if isinstance(item, StoredStart):
             if only is None or item.slug == only:
@@ -301,6 +335,7 @@ def verify(
         index_findings.extend(_check_index(story, item, uid, index, zone))
         seen.append(_Seen(item.story, uid, item.version, item.digest, item.previous))
         recorded.append((item.recorded_at, item.story, uid))
+        updates += 1
     progress(ticks)
     _check_reordering(stories, seen, findings)  # story chains only: before the others
     head, chain_findings = _check_chain(seen, chain_rows, only)
@@ -312,10 +347,21 @@ def verify(
     )
     if summaries is not None:
         index_findings.extend(_check_summaries(stories, summaries))
+    if zones is not None and zones[1] is not None and zones[0] != zones[1]:
+        findings.append(Finding(None, None, "time zone changed",
+                                f"the archive's settings place dates in {zones[0]}, but the "
+                                f"zone recorded in its chain is {zones[1]}"))  # fmt: skip
     cure = _REBUILD if not findings else _NOT_YET
     findings.extend(Finding(f.story, f.update_id, f.what, f.detail + cure) for f in index_findings)
     digests = [s.digest for s in seen]
-    return Verification(len(stories), len(seen), head, findings, digests, recorded)
+    return Verification(len(stories), updates, head, findings, digests, recorded)
+
+
+def _check_zone(item: StoredZone) -> Iterator[Finding]:
+    if zone_digest(item.zone) != item.digest:
+        yield Finding(None, ZONE_LINK, "changed content",
+                      f"the recorded time zone {item.zone[:40]!r} no longer matches its digest "
+                      f"{item.digest[:12]}")  # fmt: skip
 
 
 def _check_start(

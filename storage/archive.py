@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 
 from domain.application import Archive
 from domain.errors import ArchiveUnavailable, first_line
 from storage.index import SqlIndex
-from storage.locate import archive_url, display_url, make_owner_only, remove_unused, sqlite_path
+from storage.locate import (
+    archive_url,
+    display_url,
+    hold,
+    make_owner_only,
+    remove_unused,
+    sqlite_path,
+)
 from storage.recorder import CREATE, URL, ZONE, SqlRecorder
 
 
@@ -26,16 +34,24 @@ def open_archive(db: str | None, zone: str = "UTC", create: bool = True) -> Arch
     """
     url = archive_url(db)
     path = sqlite_path(url)
-    if path is not None and not path.exists():
+    if path is None:
+        return _open(url, zone, create)
+    folders = None
+    if not path.exists():
         if not create:
             raise ArchiveUnavailable(f"no archive at {path}: {NO_ARCHIVE}")
         folders = make_owner_only(path)
-        try:
-            return _open(url, zone, create)
-        except BaseException:
+    held = hold(path, create)
+    try:
+        archive = _open(url, zone, create)
+    except BaseException:
+        os.close(held)
+        if folders is not None:
             remove_unused(path, folders)
-            raise
-    return _open(url, zone, create)
+        raise
+    assert isinstance(archive.recorder, SqlRecorder)
+    archive.recorder.database.held.append(held)
+    return archive
 
 
 def open_to_record(db: str | None, zone: str = "UTC") -> tuple[Archive, Callable[[], None]]:
@@ -44,24 +60,26 @@ def open_to_record(db: str | None, zone: str = "UTC") -> tuple[Archive, Callable
     removes it again, so that no empty archive with a zone fixed by mistake is left."""
     url = archive_url(db)
     path = sqlite_path(url)
-    new = not path.exists() if path is not None else not _has_archive(url)
-    folders = []
-    if path is not None and new:
-        folders = make_owner_only(path)
+    folders: list[Path] | None = None  # set when this process created the SQLite file
+    if path is not None:
+        if not path.exists():
+            folders = make_owner_only(path)
+        new = folders is not None
+    else:
+        new = not _has_archive(url)
     try:
         archive = open_archive(db, zone, create=True)
     except BaseException:
-        if path is not None and new:
+        if path is not None and folders is not None:
             remove_unused(path, folders)
         raise
 
     def finish() -> None:
-        empty = new and _is_empty(archive)
-        if empty and path is None:
+        if path is None and new and _is_empty(archive):
             _drop(archive)
         archive.close()
-        if empty and path is not None:
-            remove_unused(path, folders)
+        if path is not None and folders is not None:
+            remove_unused(path, folders)  # only if it is still empty, under the lock
 
     return archive, finish
 

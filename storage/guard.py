@@ -141,14 +141,16 @@ def _unqualified(definition: str) -> str:
     return re.sub(r"(ON|FUNCTION) (?:\w+\.)(\w+)", r"\1 \2", definition)
 
 
-def install(connection: Connection) -> list[str]:
-    """Put the guard right inside the caller's transaction; what was wrong with it."""
+def install(connection: Connection, tables: tuple[str, ...] = GUARDED) -> list[str]:
+    """Put the guard right inside the caller's transaction; what was wrong with it.
+    Triggers are made again on ``tables`` only (on PostgreSQL, making a trigger locks
+    its table against readers)."""
     if connection.dialect.name == "postgresql":
         connection.execute(text(f"SELECT pg_advisory_xact_lock({_LOCK})"))
     found = problems(connection)
     if not found:
         return []
-    _install(connection, GUARDED)
+    _install(connection, tables)
     return found
 
 

@@ -69,6 +69,7 @@ class SqlIndex:
     def __init__(self, recorder: SqlRecorder) -> None:
         self.database: Database = recorder.database
         self.zone = recorder.zone
+        self.zone_name = recorder.zone_name
         self.repaired = recorder.repaired
         # The read side's one cache: replays of a story read the same rows again and
         # again; a reader keeps the updates it has decoded, and reads only the keys of
@@ -145,17 +146,18 @@ class SqlIndex:
             self._keep(slug, updates)
             return version, updates
         ids = [row[0] for row in sorted(unique.values(), key=itemgetter(1, 2))]
-        read = self.known([i for i in ids if i not in self._decoded])
+        decoded = self._decoded  # this dict: another thread may start a new one meanwhile
+        read = self.known([i for i in ids if i not in decoded])
         self._keep(slug, read.values())
-        return version, [self._decoded.get(i) or read[i] for i in ids]
+        return version, [decoded.get(i) or read[i] for i in ids]
 
     def _keep(self, slug: str, updates: Iterable[Update]) -> None:
         """Keep decoded updates for the next replay (rows never change: a rebuild writes
         the same content under the same ids); an update whose fact value is mutable is
-        not kept, so never shared between replays."""
+        not kept, so never shared between replays. Threads share a reader: when full, it
+        starts a new dict and set rather than emptying the ones others may be reading."""
         if len(self._decoded) >= DECODED:
-            self._decoded.clear()
-            self._stories.clear()
+            self._decoded, self._stories = {}, set()
         self._stories.add(slug)
         for update in updates:
             if not isinstance(update.value, dict | list):
@@ -270,7 +272,7 @@ class SqlIndex:
                 count += len(rows)
                 progress(len(rows))
             connection.exec_driver_sql(DERIVE_STATS)
-            guard.install(connection)  # the dropped tables' triggers, made again
+            guard.install(connection, (updates_table.name, stats_table.name))  # made again
         if count >= BULK:
             self.database.tidy(updates_table.name)
         return count

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import re
 from pathlib import Path
@@ -85,11 +86,13 @@ def sqlite_path(url: str) -> Path | None:
     return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
 
 
-def make_owner_only(path: Path) -> list[Path]:
+def make_owner_only(path: Path) -> list[Path] | None:
     """Create a new archive file owner-only (0600), and the folders it needs (0700).
 
     SQLite gives its ``-wal`` and ``-shm`` files the database file's mode. Returns the
-    folders made, outermost first, so that they can be removed if nothing is recorded.
+    folders made, outermost first, so that they can be removed if nothing is recorded;
+    None when another process created the file first (then it is theirs, never removed
+    by this one).
     """
     made: list[Path] = []
     missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
@@ -99,7 +102,7 @@ def make_owner_only(path: Path) -> list[Path]:
             made.append(folder)
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except FileExistsError:
-        pass  # another process made it first: it is theirs to set up
+        return None  # another process made it first: it is theirs to set up
     except OSError as error:
         for folder in reversed(made):
             _remove_folder(folder)
@@ -109,12 +112,61 @@ def make_owner_only(path: Path) -> list[Path]:
     return made
 
 
+def hold(path: Path, create: bool) -> int:
+    """An open descriptor of the archive file with a shared lock (flock) on it, held
+    while the archive is open: a command that created the file and recorded nothing
+    removes it only if no other process holds it (``remove_unused``). If the file was
+    removed before the lock was had, it is created again (``create``) or refused."""
+    while True:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            if not create:
+                raise ArchiveUnavailable(f"no archive at {path}: it was removed") from None
+            make_owner_only(path)
+            continue
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        try:
+            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)  # removed or replaced meanwhile: hold the file there now
+
+
 def remove_unused(path: Path, folders: list[Path]) -> None:
-    """Remove an archive file this command made and recorded nothing in, its journal
-    files and the folders made for it."""
-    for name in (f"{path}-wal", f"{path}-shm", f"{path}-journal", str(path)):
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(name)
+    """Remove an archive file this process created, with its journal files and the
+    folders made for it, if no other process holds it open (``hold``) and it holds no
+    event. A writer that opens it meanwhile waits for the removal, then creates it anew."""
+    import sqlite3
+
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:  # another process has it open: it is theirs now too
+        os.close(fd)
+        return
+    try:
+        connection = sqlite3.connect(path, timeout=60, isolation_level=None)
+        try:
+            events = connection.execute("SELECT count(*) FROM archive_events").fetchone()[0]
+        except sqlite3.OperationalError:  # no tables yet: nothing was recorded
+            events = 0
+        finally:
+            connection.close()
+        if events:
+            return
+        for name in (f"{path}-wal", f"{path}-shm", f"{path}-journal", str(path)):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(name)
+    except sqlite3.Error:
+        return  # not an archive after all: leave it as it is
+    finally:
+        os.close(fd)
     for folder in reversed(folders):
         _remove_folder(folder)
 

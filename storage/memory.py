@@ -61,6 +61,7 @@ class MemoryIndex:
 
     def __init__(self, zone: str) -> None:
         self.zone = time_zone(zone)
+        self.zone_name = zone
         self.store = _Store()
 
     def tidy(self) -> None:
@@ -145,6 +146,14 @@ class MemoryIndex:
     def close(self) -> None:
         pass
 
+    def link(self, links: Sequence[tuple[str, str, str]]) -> None:
+        """Extend the archive's chain with links other than updates' (the zone's)."""
+        chain = self.store.chain
+        position, head = (chain[-1].position, chain[-1].chain) if chain else (0, GENESIS)
+        for update_id, story, digest in links:
+            position, head = position + 1, chain_digest(head, digest)
+            chain.append(ChainRow(position, update_id, story, digest, head))
+
     def add(self, updates: Sequence[Update]) -> None:
         """Record updates, and extend the archive's chain with them."""
         chain = self.store.chain
@@ -191,7 +200,12 @@ class MemoryRecorder(ApplicationRecorder):
                 self._depth -= 1
 
     def insert_events(
-        self, stored_events: Sequence[StoredEvent], *, updates: Sequence[Update] = (), **_: Any
+        self,
+        stored_events: Sequence[StoredEvent],
+        *,
+        updates: Sequence[Update] = (),
+        links: Sequence[tuple[str, str, str]] = (),
+        **_: Any,
     ) -> None:
         with self.transaction():
             store = self.index.store
@@ -209,6 +223,7 @@ class MemoryRecorder(ApplicationRecorder):
                         state=e.state,
                     )
                 )
+            self.index.link(links)
             self.index.add(updates)
 
     def select_events(
@@ -246,6 +261,10 @@ class MemoryRecorder(ApplicationRecorder):
 
     def max_notification_id(self) -> int | None:
         return len(self.index.store.events) or None
+
+    def event_rows(self, start: int, limit: int) -> list[tuple[int, Any, int, str, Any]]:
+        found = self.index.store.events[max(start, 1) - 1 : max(start, 1) - 1 + limit]
+        return [(e.id, e.originator_id, e.originator_version, e.topic, e.state) for e in found]
 
     def now(self) -> datetime:
         latest = [u.recorded_at for u in self.index.store.updates[-1:] if u.recorded_at]

@@ -24,6 +24,7 @@ archives keep working. ``PERSISTENCE_MODULE=storage.recorder`` selects this modu
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
@@ -89,6 +90,7 @@ class Database:
         if self.sqlite:
             event.listen(self.engine, "connect", _sqlite_connected)
             event.listen(self.engine, "begin", _sqlite_begin)
+        self.held: list[int] = []  # files held open (locked) while the archive is open
         self._writing: ContextVar[Connection | None] = ContextVar("writing", default=None)
         self._snapshot: ContextVar[Connection | None] = ContextVar("snapshot", default=None)
 
@@ -182,6 +184,9 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+        for fd in self.held:  # (storage.locate.hold)
+            os.close(fd)
+        self.held.clear()
 
     @contextmanager
     def translated(self) -> Iterator[None]:
@@ -219,6 +224,7 @@ class SqlRecorder(ApplicationRecorder):
     def __init__(self, database: Database, zone: str, repaired: Sequence[str] = ()) -> None:
         self.database = database
         self.zone = time_zone(zone)  # where a date-only update sits on the timeline
+        self.zone_name = zone
         self.repaired = list(repaired)  # what was wrong with the guard on opening
 
     def now(self) -> datetime:
@@ -243,9 +249,15 @@ class SqlRecorder(ApplicationRecorder):
         return self.database.writing()
 
     def insert_events(
-        self, stored_events: Sequence[StoredEvent], *, updates: Sequence[Update] = (), **_: Any
+        self,
+        stored_events: Sequence[StoredEvent],
+        *,
+        updates: Sequence[Update] = (),
+        links: Sequence[tuple[str, str, str]] = (),
+        **_: Any,
     ) -> None:
-        """The events, and the recorded ``updates`` they carry, in one transaction."""
+        """The events, and the recorded ``updates`` they carry, in one transaction; with
+        ``links`` (id, story, digest), other links of the archive chain (the zone's)."""
         sql, key = self.database.sql, self._key
         with self.database.writing() as connection:
             if stored_events:
@@ -256,19 +268,24 @@ class SqlRecorder(ApplicationRecorder):
                 connection.exec_driver_sql(sql(INSERT_EVENT), rows)
             if updates:
                 self._index(connection, updates)
+            chained = [*links, *((u.id, u.story, u.digest or "") for u in updates)]
+            if chained:
+                self._link(connection, chained)
 
     def _index(self, connection: Connection, updates: Sequence[Update]) -> None:
         sql = self.database.sql
         rows = [row_of(update, self.zone) for update in updates]
         connection.exec_driver_sql(sql(INSERT_ROW), [tuple(row.values()) for row in rows])
         connection.exec_driver_sql(sql(upsert_stats(connection.dialect.name)), _stats(rows))
+
+    def _link(self, connection: Connection, chained: Sequence[tuple[str, str, str]]) -> None:
+        sql = self.database.sql
         head = connection.exec_driver_sql(CHAIN_HEAD).first()
         position, previous = (head[0], head[1]) if head else (0, GENESIS)
         links = []
-        for update in updates:
-            assert update.digest is not None
-            position, previous = position + 1, chain_digest(previous, update.digest)
-            links.append((position, update.id, update.story, update.digest, previous))
+        for update_id, story, digest in chained:
+            position, previous = position + 1, chain_digest(previous, digest)
+            links.append((position, update_id, story, digest, previous))
         connection.exec_driver_sql(sql(INSERT_LINK), links)
 
     def _key(self, originator_id: UUID | str) -> Any:
@@ -329,6 +346,18 @@ class SqlRecorder(ApplicationRecorder):
                 state=_bytes(row[4]),
             )
             for row in self.database.raw_rows(query, *params)
+        ]
+
+    def event_rows(self, start: int, limit: int) -> list[tuple[int, Any, int, str, Any]]:
+        """Up to ``limit`` events from notification id ``start`` on, as stored."""
+        uuid = _uuid_of_bytes if self.database.sqlite else _uuid
+        query = (
+            "SELECT id, originator_id, originator_version, topic, state FROM archive_events "
+            f"WHERE id >= ? ORDER BY id LIMIT {int(limit)}"
+        )
+        return [
+            (row[0], uuid(row[1]), row[2], row[3], _bytes(row[4]))
+            for row in self.database.raw_rows(query, start)
         ]
 
     def max_notification_id(self) -> int | None:

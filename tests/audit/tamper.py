@@ -46,7 +46,8 @@ EXAMPLE_IDS = [
     "2ff7f8292fca",
     "c1ac78d23477",
 ]
-REPORT_ID = EXAMPLE_IDS[1]  # the first report: version 3, archive chain position 2
+REPORT_ID = EXAMPLE_IDS[1]  # the first report: version 3, archive chain position 3
+# (the archive chain's first link is the archive's recorded time zone)
 VERIFY_FAILED = "Error: {n} problem(s) found: the archive was changed outside story"
 GUARDED = ("archive_events", "story_chain", "story_updates", "story_stats", "story_meta")
 
@@ -361,7 +362,8 @@ class Attacker:
     def rewrite_history(self, update_id: str, change: Callable[[dict[str, Any]], None]) -> str:
         """Change one update and cover every trace: its id, every later digest and
         previous link, the whole archive chain table and the index rows. Its new id."""
-        updates = [e for e in self.events() if e.update]
+        links = [e for e in self.events() if "digest" in e.state]  # the zone's too
+        updates = [e for e in links if e.update]
         target = next(e for e in updates if e.update_id == update_id)
         changed = dict(target.state["update"])
         change(changed)
@@ -370,7 +372,14 @@ class Attacker:
         chain = GENESIS
         with self.tampering() as execute:
             execute("DELETE FROM story_chain")
-            for position, event in enumerate(updates, 1):
+            for position, event in enumerate(links, 1):
+                if not event.update:  # the recorded time zone: linked as it is
+                    chain = chain_digest(chain, event.state["digest"])
+                    execute(
+                        "INSERT INTO story_chain (position, update_id, story, digest, chain) "
+                        "VALUES (?, 'time-zone', '', ?, ?)", position, event.state["digest"], chain,
+                    )  # fmt: skip
+                    continue
                 record = changed if event is target else event.state["update"]
                 previous = heads.get(record["story"], GENESIS)
                 digest = update_digest(record, event.recorded_at, previous)

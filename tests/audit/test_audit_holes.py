@@ -108,13 +108,50 @@ def test_an_index_mismatch_suggests_rebuild_only_when_the_events_verify(
     assert not [line for line in lines if "rebuild" in line]
 
 
+# 2. The archive's time zone
+
+
+def test_changing_the_archives_zone_and_rebuilding_is_found(
+    archive: Cli, attacker: Attacker
+) -> None:
+    with attacker.tampering() as execute:
+        execute("UPDATE story_meta SET value = 'Asia/Tokyo' WHERE name = 'time_zone'")
+    archive.ok("rebuild")  # dates now sit in Tokyo's days: replays change
+
+    lines, _ = archive.verify_fails()
+    assert lines[0] == finding(None, "time zone changed", "the archive's settings place dates "
+                               "in Asia/Tokyo, but the zone recorded in its chain is UTC",
+                               None)  # fmt: skip
+    # Every date-only update sits elsewhere on the timeline than its event says.
+    assert {line.split(": ")[1] for line in lines[1:]} == {"index mismatch"}
+    assert len(lines) > 1
+
+
+def test_the_recorded_zone_is_in_the_archive_chain_and_covered_by_checkpoints(
+    archive: Cli, attacker: Attacker, tmp_path: Path
+) -> None:
+    assert attacker.chain()[0][1:3] == ("time-zone", "")
+    head = tmp_path / "head.json"
+    head.write_text(archive.ok("checkpoint"))
+    zone = attacker.events()[0]
+
+    attacker.set_state(zone, {**zone.state, "time_zone": "Asia/Tokyo"})
+
+    lines, _ = archive.verify_fails("--against", str(head))
+    assert finding(None, "time zone changed", "the archive's settings place dates in UTC, "
+                   "but the zone recorded in its chain is Asia/Tokyo", None) in lines  # fmt: skip
+    digest = zone.state["digest"][:12]
+    assert finding("time-zone", "changed content", "the recorded time zone 'Asia/Tokyo' no "
+                   f"longer matches its digest {digest}", None) in lines  # fmt: skip
+
+
 # 3. A story's event sequence
 
 
 def test_a_copy_of_the_first_event_at_the_next_version_is_a_malformed_story(
     archive: Cli, attacker: Attacker
 ) -> None:
-    first = attacker.events()[0]
+    first = next(e for e in attacker.events() if e.topic.endswith(":Story.Started"))
     with attacker.tampering() as execute:
         execute(
             "INSERT INTO archive_events (originator_id, originator_version, topic, state) "
@@ -127,7 +164,7 @@ def test_a_copy_of_the_first_event_at_the_next_version_is_a_malformed_story(
 
     lines, _ = archive.verify_fails()
     assert lines == [
-        finding(None, "malformed story", "event 11 starts the story again at version 11: a "
+        finding(None, "malformed story", "event 12 starts the story again at version 11: a "
                 "story has one start event, at version 1, and only updates after it")
     ]  # fmt: skip
     error = archive.fails("append", SLUG, "--kind", "report", "--reported-at", "2024-02-17",
@@ -142,7 +179,7 @@ def test_a_deleted_first_event_is_found_and_the_next_append_is_one_line(
     archive: Cli, attacker: Attacker
 ) -> None:
     with attacker.tampering() as execute:
-        execute("DELETE FROM archive_events WHERE originator_version = 1")
+        execute("DELETE FROM archive_events WHERE topic = 'domain.model:Story.Started'")
 
     lines, _ = archive.verify_fails()
     assert lines == [finding(None, "missing update", "the story's start event (version 1) is gone")]

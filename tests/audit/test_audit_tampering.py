@@ -181,7 +181,7 @@ def test_an_event_that_is_no_longer_readable_is_changed_content_of_its_story(
 def test_deleting_an_update_event_is_a_missing_update_naming_its_version(
     archive: Cli, attacker: Attacker
 ) -> None:
-    gone = EXAMPLE_IDS[2]  # version 4, archive chain position 3
+    gone = EXAMPLE_IDS[2]  # version 4, archive chain position 4 (the zone is 1)
 
     attacker.delete_event(gone)
 
@@ -193,7 +193,7 @@ def test_deleting_an_update_event_is_a_missing_update_naming_its_version(
         finding(
             gone,
             "missing update",
-            "the archive chain records it at position 3, but the event store no longer has it",
+            "the archive chain records it at position 4, but the event store no longer has it",
         )
         in lines
     )
@@ -220,7 +220,7 @@ def test_deleting_a_storys_last_update_is_a_missing_update_in_the_archive_chain(
     assert lines[0] == finding(
         EXAMPLE_IDS[-1],
         "missing update",
-        "the archive chain records it at position 9, but the event store no longer has it",
+        "the archive chain records it at position 10, but the event store no longer has it",
     )
 
 
@@ -254,7 +254,7 @@ def test_a_swap_reports_each_finding_once_and_the_archive_chain_break(
         finding(
             second,
             "broken chain",
-            "the archive chain stops following from the events at link 3 (8 links from there on)",
+            "the archive chain stops following from the events at link 4 (8 links from there on)",
         )
         in lines
     )

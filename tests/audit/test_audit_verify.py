@@ -60,14 +60,15 @@ def test_every_stored_event_carries_its_update_digest_and_previous_digest(
     archive: Cli, attacker: Attacker
 ) -> None:
     # The layout the attacks in these tests rely on.
-    events = attacker.events()
+    zone, *events = attacker.events()  # the archive's time zone is recorded first
+    assert (zone.topic, zone.state["time_zone"]) == ("domain.model:Settings.ZoneChosen", "UTC")
     assert [e.version for e in events] == list(range(1, 11))
     assert events[0].topic == "domain.model:Story.Started"
     assert [e.update_id for e in events[1:]] == EXAMPLE_IDS
     assert events[1].state["previous"] == "0" * 64
     for before, event in itertools.pairwise(events[1:]):
         assert event.state["previous"] == before.state["digest"]
-    assert [row[1] for row in attacker.chain()] == EXAMPLE_IDS
+    assert [row[1] for row in attacker.chain()] == ["time-zone", *EXAMPLE_IDS]
 
 
 def test_verify_a_story_of_a_multi_story_archive(two_stories: tuple[Cli, list[str]]) -> None:
@@ -135,7 +136,7 @@ def test_verify_a_story_finds_a_deleted_update_of_that_story(
         finding(
             REPORT_ID,
             "missing update",
-            "the archive chain records it at position 2, but the event store no longer has it",
+            "the archive chain records it at position 3, but the event store no longer has it",
         )
         in lines
     )

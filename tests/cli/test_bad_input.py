@@ -72,7 +72,7 @@ def test_diff_from_an_unknown_update_id_is_an_error(example: Cli) -> None:
     [
         ("2024-13-45", "is not a real day: check the month and day"),
         ("2024-02-30", "is not a real day: check the month and day"),
-        ("yesterday", "is not a date: use YYYY-MM-DD or 2024-02-16T18:30:00-06:00"),
+        ("tomorrow", "is not a date: use YYYY-MM-DD or 2024-02-16T18:30:00-06:00"),
         (
             "2024-02-16T10:00:00",
             "has no UTC offset: add one, e.g. 2024-02-16T10:00:00+00:00 "
@@ -92,7 +92,7 @@ def test_a_bad_as_of_is_a_usage_error(example: Cli, value: str, problem: str) ->
     [
         ("2024-13-45", "is not a real day"),
         ("2024-02-30", "is not a real day"),
-        ("yesterday", "is not a date"),
+        ("tomorrow", "is not a date"),
         ("2024-02-16T10:00:00", "has no UTC offset"),
     ],
     ids=["malformed", "impossible-day", "word", "no-offset"],

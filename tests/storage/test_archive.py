@@ -65,7 +65,7 @@ def test_the_same_content_twice_is_recorded_once(archive: Archive, db: str) -> N
     assert (len(first.new), len(first.present)) == (1, 1)
     assert (len(again.new), len(again.present)) == (1, 1)
     assert archive.counts() == (1, 2)
-    assert count_rows(db, "archive_events") == 3  # Started + two updates
+    assert count_rows(db, "archive_events") == 4  # the zone, Started and two updates
 
 
 def test_an_update_repeated_in_a_later_chunk_of_one_stream_is_recorded_once(
@@ -92,7 +92,7 @@ def test_a_batch_with_one_bad_update_writes_nothing(archive: Archive, db: str) -
             [report("2024-02-13", "Lost."), report("2024-02-13", "Other.", "other"), bad]
         )
     assert archive.counts() == (1, 1)
-    assert count_rows(db, "archive_events") == 2
+    assert count_rows(db, "archive_events") == 3  # the zone, Started and one update
     assert [u.text for u in archive.timeline("shotspotter", UTC)] == ["Kept."]
 
 
@@ -360,3 +360,16 @@ def test_the_process_environment_does_not_change_how_events_are_stored(
         )
     finally:
         reopened.close()
+
+
+def test_a_batch_interleaving_stories_verifies(app: Archive) -> None:
+    # Each story's events are stored together; the archive chain must link the updates
+    # in that same order, or every multi-story import fails verify.
+    app.record(
+        [report("2024-02-12", "One.", "alpha"), report("2024-02-12", "Two.", "beta"),
+         report("2024-02-13", "Three.", "alpha"), report("2024-02-13", "Four.", "beta")]
+    )  # fmt: skip
+
+    result = app.verify()
+
+    assert (result.ok, result.stories, result.updates) == (True, 2, 4), result.findings

@@ -72,3 +72,9 @@ def test_the_old_archive_takes_new_updates_and_still_verifies(old_archive: str) 
     )  # fmt: skip
     assert verified.exit_code == 0, verified.output
     assert json.loads(verified.output)["updates"] == 20
+    # Its zone (until then only in its settings) went into the archive chain with the
+    # first update recorded by this story, after the checkpointed links.
+    connection = sqlite3.connect(old_archive)
+    links = connection.execute("SELECT update_id FROM story_chain ORDER BY position").fetchall()
+    connection.close()
+    assert [row[0] for row in links[19:]] == ["time-zone", json.loads(appended.output)["id"]]
