@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from cli import safe
 from cli.options import (
     archive_at,
     db_option,
@@ -79,7 +80,7 @@ def verify(
     if as_json:
         emit(render_audit.verification_json(result, checkpoint))
     else:
-        click.echo(render_audit.verification(result, checkpoint, slug))
+        click.echo(render_audit.verification(safe.shown(result), checkpoint, slug))
     if not result.ok:
         raise click.ClickException(
             f"{len(result.findings)} problem(s) found: the archive was changed outside story"
@@ -180,7 +181,7 @@ def blame(
     if as_json:
         emit(render_audit.blame_json(version, result, as_of))
     else:
-        click.echo(render_audit.blame(version, result, as_of, ignore_trivial))
+        click.echo(render_audit.blame(*safe.shown((version, result)), as_of, ignore_trivial))
 
 
 @click.command()
@@ -224,4 +225,4 @@ def trace(
     if as_json:
         emit(render_audit.trace_json(phrase, found, as_of, known_at))
     else:
-        click.echo(render_audit.trace(phrase, found, as_of))
+        click.echo(render_audit.trace(safe.text(phrase), safe.shown(found), as_of))

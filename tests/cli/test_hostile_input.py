@@ -174,6 +174,16 @@ def test_control_characters_are_shown_escaped_in_text_output(hostile: Cli) -> No
     assert "red\\x1b[31m here\\u202e" in outputs["replay"]
 
 
+def test_control_characters_are_shown_escaped_by_blame_and_trace(hostile: Cli) -> None:
+    outputs = {
+        "blame": hostile.ok("blame", "s", "--as-of", "2024-03-01"),
+        "trace": hostile.ok("trace", "s", "red"),
+    }
+    for command, out in outputs.items():
+        assert not {"\x1b", "\x07", "\u202e"} & set(out), command
+        assert "red\\x1b[31m here\\u202e" in out, command
+
+
 def test_control_characters_are_kept_exact_in_json(hostile: Cli) -> None:
     version = hostile.json("replay", "s", "--as-of", "2024-03-01")
     assert version["headline"] == "Fine\x1b]0;owned\x07"
