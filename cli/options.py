@@ -104,14 +104,21 @@ WHEN, ZONE, KIND = WhenType(), ZoneType(), click.Choice(KINDS)
 # command uses it, so that a --tz after the command can replace a bad STORY_TZ.
 
 
+def _story(ctx: click.Context) -> click.Context | None:
+    """The `story` group's context, above a command (and above `story token`'s)."""
+    root = ctx.find_root()
+    return root if root is not ctx else None
+
+
 def db_before(ctx: click.Context) -> str | None:
     """--db as given before the command, or STORY_DB."""
-    return ctx.parent.params.get("db") if ctx.parent else None
+    group = _story(ctx)
+    return group.params.get("db") if group else None
 
 
 def zone_before(ctx: click.Context) -> tzinfo | None:
     """--tz as given before the command, or STORY_TZ (a usage error if it is no zone)."""
-    group = ctx.parent
+    group = _story(ctx)
     name = group.params.get("tz") if group else None
     if group is None or name is None:
         return None

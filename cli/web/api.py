@@ -17,9 +17,9 @@ from starlette.routing import Route
 
 from cli import render, render_audit
 from cli.web.app import Service, TooLarge, flag, param, service, when, zone
-from cli.web.tokens import Forbidden, Unauthorised
 from domain.application import Appended
 from domain.errors import InvalidInput, UnknownStory, UnknownUpdate
+from domain.tokens import Forbidden, Unauthorised
 
 
 def routes() -> list[Route]:

@@ -31,7 +31,6 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cli.web.tokens import Forbidden, Unauthorised
 from domain.errors import (
     ArchiveUnavailable,
     InvalidInput,
@@ -40,11 +39,12 @@ from domain.errors import (
     UnknownStory,
     UnknownUpdate,
 )
+from domain.tokens import Forbidden, Unauthorised
 from domain.when import When, time_zone
 
 if TYPE_CHECKING:
-    from cli.web.tokens import Tokens
     from domain.application import Archive
+    from domain.tokens import Tokens
 
 HERE = Path(__file__).resolve().parent
 MAX_BODY = 1_000_000  # bytes a write may send: a long article is a few dozen KB
@@ -301,4 +301,9 @@ def from_environment() -> Starlette:
     from storage.archive import open_archive
 
     db, zone = os.environ.get("STORY_DB") or None, os.environ.get("STORY_TZ") or "UTC"
-    return create_app(Service(lambda: open_archive(db, zone, create=False), zone, tokens=None))
+    from domain.tokens import Tokens
+    from storage.tokens import SqlTokens
+
+    service = Service(lambda: open_archive(db, zone, create=False), zone)
+    service.tokens = Tokens(SqlTokens(lambda: service.archive))
+    return create_app(service)

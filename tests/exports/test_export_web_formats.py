@@ -16,7 +16,7 @@ def _served(db: str, path: str) -> bytes:
     from starlette.testclient import TestClient
 
     from cli.web.app import Service, create_app
-    from cli.web.tokens import MemoryTokens, Tokens
+    from domain.tokens import MemoryTokens, Tokens
     from storage.archive import open_archive
 
     opener = lambda: open_archive(db, "UTC", create=False)  # noqa: E731

@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 from web_helpers import load_example
 
 from cli.web.app import Service, create_app
-from cli.web.tokens import MemoryTokens, Tokens
+from domain.tokens import MemoryTokens, Tokens
 from storage.archive import open_archive
 
 

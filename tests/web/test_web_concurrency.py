@@ -12,8 +12,8 @@ from starlette.testclient import TestClient
 from web_helpers import IDS
 
 from cli.web.app import Service, create_app
-from cli.web.tokens import Tokens
 from domain.application import Archive
+from domain.tokens import Tokens
 from storage.archive import open_archive
 
 READERS, WRITERS = 8, 4

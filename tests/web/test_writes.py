@@ -8,7 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 from web_helpers import count_updates
 
-from cli.web.tokens import Tokens
+from domain.tokens import Tokens
 
 UPDATE = {"kind": "fact", "reported_at": "2024-02-17", "key": "contract.status", "value": "ended"}
 URL = "/api/stories/shotspotter/updates"
