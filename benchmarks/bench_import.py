@@ -151,6 +151,16 @@ def raw_same_appends(archive: Path, path: Path) -> float:
     for sql in schema:
         db.execute(sql)
     db.executemany("INSERT INTO story_meta VALUES (?, ?)", meta)
+    # What is not an update's (the archive's settings: its zone, recorded with its first
+    # write) is written once, before the timing; then the story's, an update at a time.
+    settings = [e for e in events if ":Story." not in e[3]]
+    events = [e for e in events if ":Story." in e[3]]
+    ids = {row[2] for row in updates}  # story_updates.update_id
+    db.executemany(f"INSERT INTO archive_events VALUES ({', '.join('?' * len(events[0]))})",
+                   settings)  # fmt: skip
+    db.executemany("INSERT INTO story_chain VALUES (?, ?, ?, ?, ?)",
+                   [link for link in links if link[1] not in ids])  # fmt: skip
+    links = [link for link in links if link[1] in ids]
     started, events = events[:1], events[1:]  # one story: its Started event goes first
     event_sql = f"INSERT INTO archive_events VALUES ({', '.join('?' * len(events[0]))})"
     update_sql = f"INSERT INTO story_updates VALUES ({', '.join('?' * len(updates[0]))})"

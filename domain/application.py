@@ -78,6 +78,7 @@ class Imported:
 
     new: list[str] = field(default_factory=list)
     present: list[str] = field(default_factory=list)
+    last: Update | None = field(default=None, repr=False)  # the last update, as recorded
 
 
 class Archive(Application[UUID]):
@@ -114,10 +115,9 @@ class Archive(Application[UUID]):
         """Append one update; appending the same content again changes nothing."""
         with self._writing():  # the version it makes is read before anyone else writes
             result = self.record_stream(lambda: [[update]])
-            recorded = self.index.find(update.id)
-            assert recorded is not None
             version, versions = self.index.place(update.id)
-        return Appended(recorded, version, versions, bool(result.new))
+        assert result.last is not None
+        return Appended(result.last, version, versions, bool(result.new))
 
     def record(self, updates: Iterable[Update]) -> Imported:
         """Append a batch atomically: all of it is recorded, or (on any error) none of it."""
@@ -204,6 +204,7 @@ class Archive(Application[UUID]):
         for update in chunk:
             if update.id in known or update.id in recorded:
                 result.present.append(update.id)
+                result.last = known.get(update.id) or recorded[update.id]
                 continue
             story = stories.get(update.story)
             if story is None:
@@ -212,7 +213,7 @@ class Archive(Application[UUID]):
             if update.target:
                 target = recorded.get(update.target) or known.get(update.target)
             now = now or self._recorder().now()  # one instant per chunk: the archive's clock
-            recorded[update.id] = story.record(update, self.index.zone, target, now)
+            recorded[update.id] = result.last = story.record(update, self.index.zone, target, now)
             result.new.append(update.id)
         # Each story's events are stored together, in the order the stories are given;
         # the updates (the archive chain's links) must come in that same order.
