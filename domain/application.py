@@ -509,7 +509,13 @@ class Archive(Application[UUID]):
 
     def rebuild(self, progress: Callable[[int], None] = lambda n: None) -> int:
         """Re-derive the read-side index from the event store; how many updates it holds."""
-        return self.index.rebuild(self._recorded_updates(), progress)
+        try:
+            return self.index.rebuild(self._recorded_updates(), progress)
+        except PersistenceError as error:
+            raise ArchiveUnavailable(
+                f"cannot rebuild the index ({first_line(error)}): it is as it was; "
+                "try again when no other writer holds the archive"
+            ) from None
 
     def event_count(self) -> int:
         """How many events the store holds (for progress bars)."""

@@ -18,6 +18,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
+from eventsourcing.persistence import PersistenceError
 from sqlalchemy import Connection, Select, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -86,7 +87,7 @@ class SqlIndex:
         try:
             with self.database.reading() as connection:
                 yield connection
-        except SQLAlchemyError as error:
+        except (SQLAlchemyError, PersistenceError) as error:
             raise ArchiveUnavailable(f"cannot read the archive: {first_line(error)}") from None
 
     def tidy(self) -> None:

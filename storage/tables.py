@@ -290,12 +290,16 @@ def settle(database: Database, zone: str, create: bool) -> tuple[str, list[str]]
     if found is not None:
         _version(found)  # a newer or damaged archive is refused before anything is written
     if found is None or not guard.installed(database.engine):
-        with database.translated(), database.engine.begin() as connection:
-            if not database.sqlite:  # processes opening a new archive at once take turns
-                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(727371)")
-            metadata.create_all(connection, checkfirst=True)
-            wrong = guard.install(connection)
-            repaired = wrong if found is not None else []  # a new archive has no guard yet
+        # As a writer (BEGIN IMMEDIATE on SQLite; an advisory lock on PostgreSQL), so
+        # that processes opening a new archive at once take turns rather than fail.
+        with database.translated(), database.engine.connect() as connection:
+            connection = connection.execution_options(story_write=True)
+            with connection.begin():
+                if not database.sqlite:
+                    connection.exec_driver_sql("SELECT pg_advisory_xact_lock(727371)")
+                metadata.create_all(connection, checkfirst=True)
+                wrong = guard.install(connection)
+                repaired = wrong if found is not None else []  # a new archive: no guard yet
         found = _meta(database) or {}
     version = _version(found)
     wanted = {"schema_version": str(SCHEMA_VERSION), "time_zone": zone}

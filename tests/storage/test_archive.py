@@ -373,3 +373,32 @@ def test_a_batch_interleaving_stories_verifies(app: Archive) -> None:
     result = app.verify()
 
     assert (result.ok, result.stories, result.updates) == (True, 2, 4), result.findings
+
+
+def test_a_database_failure_while_reading_or_rebuilding_is_one_clear_error(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storage import recorder
+
+    monkeypatch.setattr(recorder, "WAIT_FOR_WRITER", 1)
+    archive = open_archive(db)
+    try:
+        archive.append(report("2024-02-12", "One."))
+        holder = create_engine(archive_url(db))
+        with holder.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                connection.exec_driver_sql("BEGIN")
+                connection.exec_driver_sql("LOCK TABLE archive_events IN EXCLUSIVE MODE")
+            with pytest.raises(ArchiveUnavailable, match="^cannot rebuild the index"):
+                archive.rebuild()
+            connection.exec_driver_sql("ROLLBACK")
+        holder.dispose()
+        assert archive.replay("shotspotter", UTC, None).paragraphs == ("One.",)
+        with create_engine(archive_url(db)).begin() as connection:
+            connection.exec_driver_sql("DROP TABLE story_stats")
+        with pytest.raises(ArchiveUnavailable, match="^cannot read the archive"):
+            archive.stories()
+    finally:
+        archive.close()
