@@ -19,7 +19,10 @@ POSTGRES_ENV = "STORY_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite", "postgresql"]
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "shotspotter"
 SEED = EXAMPLE.parent / "shotspotter-seed" / "000_126f608e96277ead.txt"
-STORY_TABLES = ("archive_events", "story_updates", "story_chain", "story_meta", "story_stats", "story_token_revocations", "story_tokens")
+STORY_TABLES = (
+    "archive_events", "story_updates", "story_chain", "story_meta", "story_stats",
+    "story_token_revocations", "story_tokens",
+)  # fmt: skip
 
 
 @pytest.fixture(scope="session")
