@@ -391,14 +391,14 @@ def test_a_database_failure_while_reading_or_rebuilding_is_one_clear_error(
             else:
                 connection.exec_driver_sql("BEGIN")
                 connection.exec_driver_sql("LOCK TABLE archive_events IN EXCLUSIVE MODE")
-            with pytest.raises(ArchiveUnavailable, match="^cannot rebuild the index"):
+            with pytest.raises(ArchiveUnavailable, match=r"^cannot rebuild the index"):
                 archive.rebuild()
             connection.exec_driver_sql("ROLLBACK")
         holder.dispose()
         assert archive.replay("shotspotter", UTC, None).paragraphs == ("One.",)
         with create_engine(archive_url(db)).begin() as connection:
             connection.exec_driver_sql("DROP TABLE story_stats")
-        with pytest.raises(ArchiveUnavailable, match="^cannot read the archive"):
+        with pytest.raises(ArchiveUnavailable, match=r"^cannot read the archive"):
             archive.stories()
     finally:
         archive.close()
