@@ -3,14 +3,14 @@
 Its entries are those of `story serve`'s feeds (cli/web/feeds.py): an entry is a
 version, its id and link the version's memento URL, ``published`` when its update was
 reported, ``updated`` when it was recorded, the kind its category; newest recorded
-first. Unlike a feed, which holds the 50 newest, an export holds every version. It
-needs no web framework: cli/web/feeds.py renders from a request, this from a base URL.
+first. A feed (cli/web/feeds.py) holds the 50 newest, an export every version. It needs
+no web framework: the service passes its request's URLs, the export a base URL.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, tzinfo
 
 from cli.web import views
@@ -20,27 +20,38 @@ ATOM = "http://www.w3.org/2005/Atom"
 FLAGS = {"correction": "Correction", "retraction": "Retraction"}
 
 
-def document(base: str, title: str, found: Iterable[tuple[str, views.Entry]], home: tzinfo) -> str:
-    """``found``: (slug, entry) pairs; ``home``: the archive's zone, where a date-only
-    update was reported."""
-    base = base.rstrip("/")
-    newest = sorted(found, key=lambda pair: _recorded(pair[1].update), reverse=True)
+def document(
+    url: Callable[[str], str],
+    title: str,
+    found: Iterable[tuple[str, views.Entry]],
+    home: tzinfo,
+    self_path: str = "/feed",
+    page_path: str = "/",
+    limit: int | None = None,
+    served: bool = False,
+) -> str:
+    """``url``: a path on the service as an absolute URL; ``found``: (slug, entry) pairs;
+    ``home``: the archive's zone, where a date-only update was reported; ``limit``: how
+    many of the newest entries it holds (all when None); ``served``: a feed at its own
+    address (``self_path``), which it links to."""
+    newest = sorted(found, key=lambda pair: _recorded(pair[1].update), reverse=True)[:limit]
     feed = ET.Element("feed", xmlns=ATOM)
-    _text(feed, "id", f"{base}/feed")
+    _text(feed, "id", url(self_path))
     _text(feed, "title", title)
     updated = _recorded(newest[0][1].update) if newest else datetime(1970, 1, 1, tzinfo=UTC)
     _text(feed, "updated", _stamp(updated))
-    ET.SubElement(feed, "link", rel="alternate", href=f"{base}/", type="text/html")
+    if served:
+        ET.SubElement(feed, "link", rel="self", href=url(self_path), type="application/atom+xml")
+    ET.SubElement(feed, "link", rel="alternate", href=url(page_path), type="text/html")
     _text(ET.SubElement(feed, "author"), "name", "story archive")
     for slug, entry in newest:
-        _entry(base, feed, slug, entry, home)
+        _entry(url(f"/stories/{slug}/versions/{entry.update.id}"), feed, slug, entry, home)
     body = ET.tostring(feed, encoding="unicode", xml_declaration=False)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n"
 
 
-def _entry(base: str, feed: ET.Element, slug: str, entry: views.Entry, home: tzinfo) -> None:
+def _entry(memento: str, feed: ET.Element, slug: str, entry: views.Entry, home: tzinfo) -> None:
     u = entry.update
-    memento = f"{base}/stories/{slug}/versions/{u.id}"
     element = ET.SubElement(feed, "entry")
     _text(element, "id", memento)
     flag = f"{FLAGS[u.kind]}: " if u.kind in FLAGS else ""

@@ -142,7 +142,8 @@ def _atom(archive: Archive, slugs: list[str], base: str, out: IO[bytes], path: s
         changed = views.sizes(archive.history(slug, UTC, made_by=False))
         found += [(slug, entry) for entry in views.entries(timeline, changed)]
     title = f"{slugs[0]}: every version" if len(slugs) == 1 else "Every story's versions"
-    out.write(atom.document(base, title, found, archive.index.zone).encode())
+    root = base.rstrip("/")
+    out.write(atom.document(lambda path: root + path, title, found, archive.zone).encode())
 
 
 def _git(archive: Archive, slugs: list[str], base: str, out: IO[bytes], path: str | None) -> None:
