@@ -20,9 +20,7 @@ from domain.application import Archive
 from domain.timeline import history
 from domain.updates import Update
 
-ATOM = "http://www.w3.org/2005/Atom"
 ENTRIES = 50  # the newest entries a feed holds
-FLAGS = {"correction": "Correction", "retraction": "Retraction"}
 
 
 def story_feed(request: Request) -> Response:
