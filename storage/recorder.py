@@ -29,7 +29,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -380,7 +379,6 @@ def _bytes(state: Any) -> Any:
     return bytes(state) if isinstance(state, bytes | memoryview | bytearray) else state
 
 
-@lru_cache(maxsize=4096)  # a story's events share its id; UUID() is slow to make
 def _uuid_of_bytes(value: Any) -> Any:
     """A story's UUID from SQLite's 16 bytes (anything else as it is, for verify)."""
     return UUID(bytes=value) if isinstance(value, bytes) and len(value) == 16 else value
