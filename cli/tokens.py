@@ -28,7 +28,12 @@ def token() -> None:
               "(default: your user name). [env: STORY_BY]")  # fmt: skip
 @db_option
 def create(name: str, by: str | None, db: str | None) -> None:
-    """Make a token NAME and print its secret, once (keep it: it is not stored)."""
+    """Make a token NAME and print its secret, once (keep it: it is not stored).
+
+    \b
+    Example:
+      story token create newsroom-bot --by "Newsroom bot" > bot.token
+    """
     from domain.tokens import Tokens
     from storage.tokens import SqlTokens
 
@@ -45,7 +50,12 @@ def create(name: str, by: str | None, db: str | None) -> None:
 @db_option
 @json_option
 def list_(db: str | None, as_json: bool) -> None:
-    """The archive's tokens: name, archivist, when made and when revoked (never a secret)."""
+    """The archive's tokens: name, archivist, when made and when revoked (never a secret).
+
+    \b
+    Example:
+      story token list --json
+    """
     from cli import safe
     from storage.tokens import SqlTokens
 
@@ -74,7 +84,12 @@ def list_(db: str | None, as_json: bool) -> None:
 @click.argument("name")
 @db_option
 def revoke(name: str, db: str | None) -> None:
-    """Revoke token NAME: `story serve` refuses it from then on (403)."""
+    """Revoke token NAME: `story serve` refuses it from then on (403).
+
+    \b
+    Example:
+      story token revoke newsroom-bot
+    """
     from domain.tokens import Tokens
     from storage.tokens import SqlTokens
 
