@@ -56,6 +56,13 @@ def console_errors(driver: Any) -> list[str]:
     return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
 
 
+def arrived(driver: Any, part: str) -> None:
+    """Wait for a click or submit to finish navigating: it returns before the new page loads."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, 10).until(lambda d: part in d.current_url)
+
+
 def shot(driver: Any, folder: Path, name: str) -> None:
     driver.save_screenshot(str(folder / f"{name}.png"))
 
@@ -69,6 +76,7 @@ def test_a_reader_follows_a_story_picks_a_date_and_opens_a_diff_and_blame(
     browser.get_log("browser")  # start the console afresh
     shot(browser, tmp_path, "stories")
     browser.find_element(By.LINK_TEXT, "shotspotter").click()
+    arrived(browser, "/stories/shotspotter")
 
     assert browser.find_element(By.CSS_SELECTOR, "h1.headline").text.startswith(
         "Chicago ShotSpotter technology will not be turned off"
@@ -79,7 +87,7 @@ def test_a_reader_follows_a_story_picks_a_date_and_opens_a_diff_and_blame(
     as_of = browser.find_element(By.ID, "as_of")
     as_of.send_keys("02132024")  # the date picker, typed as a person would (en-US)
     as_of.submit()
-    assert "as_of=2024-02-13" in browser.current_url
+    arrived(browser, "as_of=2024-02-13")
     assert "version 3 of 9" in browser.find_element(By.CSS_SELECTOR, ".banner").text
     assert browser.find_element(By.CSS_SELECTOR, "h1.headline").text == (
         "Mayor Johnson announces a ShotSpotter decommission plan"
@@ -87,9 +95,11 @@ def test_a_reader_follows_a_story_picks_a_date_and_opens_a_diff_and_blame(
     shot(browser, tmp_path, "as-of")
 
     browser.find_element(By.LINK_TEXT, "Diff").click()
+    arrived(browser, "/diff")
     for name, update_id in (("from", IDS[1]), ("to", IDS[6])):
         browser.find_element(By.CSS_SELECTOR, f"#{name} option[value='{update_id}']").click()
     browser.find_element(By.CSS_SELECTOR, "form.diff-form button").click()
+    arrived(browser, f"to={IDS[6]}")
     inserted = browser.find_elements(By.CSS_SELECTOR, "table.side-by-side td.new ins")
     assert inserted
     assert inserted[0].text.startswith("CHICAGO (WLS)")
@@ -103,6 +113,7 @@ def test_a_reader_follows_a_story_picks_a_date_and_opens_a_diff_and_blame(
     assert sentence.get_attribute("data-update") == IDS[1]
     shot(browser, tmp_path, "blame")
     sentence.click()
+    arrived(browser, f"/updates/{IDS[1]}")
     assert browser.find_element(By.CSS_SELECTOR, "h1 code").text == IDS[1]
     shot(browser, tmp_path, "update")
 
