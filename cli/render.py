@@ -63,7 +63,12 @@ def appended_json(result: Appended) -> dict[str, Any]:
 def imported_file(name: str, result: Imported, story: str | None = None) -> str:
     """One file's line; a text capture's names its story (it may come from the headline)."""
     where = f" (story {story})" if story else ""
-    return f"{name}: {len(result.new)} new, {len(result.present)} already present{where}"
+    line = f"{name}: {len(result.new)} new, {len(result.present)} already present{where}"
+    if result.unchanged:
+        line += f", {counted(result.unchanged, 'capture')} with the article unchanged"
+    if result.skipped:
+        line += f", {counted(result.skipped, 'record')} skipped (no article page)"
+    return line
 
 
 def imported_total(results: Sequence[tuple[str, Imported, str | None]]) -> str:
@@ -83,6 +88,8 @@ def imported_json(
                 "new": r.new,
                 "already_present": r.present,
                 **({"story": story} if story else {}),
+                "unchanged": r.unchanged,
+                "skipped": r.skipped,
             }
             for name, r, story in results
         ],

@@ -175,14 +175,18 @@ def import_(
     import tempfile
 
     from cli import render
-    from domain.importing import scan, skipped
+    from domain.importing import capture_bytes, scan, skipped
 
+    hidden = as_json or not sys.stderr.isatty()
     with tempfile.TemporaryDirectory() as spool:
         paths, names = _standard_input(paths, spool)
         try:
-            sources = scan(paths, slug, by if by is not None else user())
+            with click.progressbar(
+                length=capture_bytes(paths), label="Reading captures", file=sys.stderr,
+                hidden=hidden or not capture_bytes(paths),
+            ) as reading:  # fmt: skip
+                sources = scan(paths, slug, by if by is not None else user(), reading.update)
             archive = archive_at(db, create=True)
-            hidden = as_json or not sys.stderr.isatty()
             total = sum(source.updates for source in sources)
             with click.progressbar(
                 length=total, label="Importing", file=sys.stderr, hidden=hidden

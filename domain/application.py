@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, field, replace
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
 from typing import Any
 from uuid import UUID
@@ -74,11 +74,14 @@ class Appended:
 
 @dataclass
 class Imported:
-    """What one batch (one file) did: the ids appended, and those already present."""
+    """What one batch (one file) did: the ids appended, and those already present; of
+    a capture file, the captures that changed no article, and the records no page."""
 
     new: list[str] = field(default_factory=list)
     present: list[str] = field(default_factory=list)
     last: Update | None = field(default=None, repr=False)  # the last update, as recorded
+    unchanged: int = 0
+    skipped: int = 0
 
 
 class Archive(Application[UUID]):
@@ -171,6 +174,12 @@ class Archive(Application[UUID]):
         earlier one or the archive. A mistake only the archive can see (amending the
         wrong kind of update) stops at its file, and says which files came in before it.
         """
+        latest: dict[str, tuple[datetime, str]] = {}
+        settled = []
+        for source in sources:  # captures that changed no article are dropped
+            settled.append(source.settled(latest, self.article_before))
+            progress(source.updates - settled[-1].updates)
+        sources = settled
         earlier: set[str] = set()
         for source in sources:
             wanted = source.targets - earlier
@@ -184,13 +193,29 @@ class Archive(Application[UUID]):
         results: list[tuple[str, Imported]] = []
         for source in sources:
             try:
-                results.append((source.name, self.record_stream(partial(_read, source), progress)))
+                result = self.record_stream(partial(_read, source), progress)
+                result.unchanged, result.skipped = source.unchanged, source.skipped
+                results.append((source.name, result))
             except StoryError as error:
                 done = f"; {len(results)} earlier file(s) were imported" if results else ""
                 raise InvalidInput(
                     f"{source.name}: {error}: nothing of it was written{done}"
                 ) from None
         return results
+
+    def article_before(
+        self, slug: str, moment: datetime
+    ) -> tuple[datetime, str | None, str] | None:
+        """The story's headline and text just before ``moment``, and when the update that
+        made that version was reported; None when the story had no version yet."""
+        if not self.index.has_story(slug):
+            return None
+        just_before = When.parse((moment - timedelta(microseconds=1)).isoformat())
+        version, updates = self.index.relevant(slug, Cut(UTC, just_before), None)
+        if not version:
+            return None
+        found = state(slug, updates, version)
+        return found.last.reported_at.start(self.index.zone), found.headline, found.text
 
     def _record_chunk(
         self, chunk: Sequence[Update], stories: dict[str, Story], result: Imported

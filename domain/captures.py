@@ -10,10 +10,13 @@ paragraphs (trafilatura), and its canonical URL as the update's ``source``. Its 
 - *captured*: the ``WARC-Date``. Updates have no field for it yet (docs/captures.md).
 - *recorded*: set by the archive, as for every update.
 
-A file is read whole before anything is written, as every import is: a bad record is
-one line naming the file and the record's offset. Records that are not article pages
-(images, scripts, robots.txt, pages with no article) are skipped and counted. Captures
-of a story whose headline and text did not change are one version: the first.
+A file is checked whole before anything is written, as every import is: a bad record
+is one line naming the file and the record's offset. A WARC is read one record at a
+time and each revision waits in a temporary spool file, so memory stays bounded
+however large the file. Records that are not article pages (images, scripts,
+robots.txt, pages with no article) are skipped and counted. A capture whose headline
+and text equal the story's just before it (in the archive, or in an earlier capture of
+the same import) is no new version: only the page around the article changed.
 
 trafilatura, extruct, htmldate and warcio (the ``captures`` extra) are imported when a
 capture is read, never by `story --help`.
@@ -21,17 +24,20 @@ capture is read, never by `story --help`.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+import tempfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from domain.errors import InvalidInput, StoryError
-from domain.importing import Source
+from domain.importing import ArticleBefore, Progress, Source
 from domain.sources import slugify
 from domain.updates import Update, paragraphs
 from domain.when import When
@@ -52,59 +58,101 @@ class Capture:
 
 
 @dataclass(frozen=True)
-class CaptureSource(Source):
-    """A capture file, read once (extraction is the cost): its revisions, and how many
-    records it skipped."""
+class Found:
+    """An article capture as the scan keeps it in memory: enough to tell whether it is a
+    new version (its update waits in the spool, at ``line``)."""
 
-    found: tuple[Update, ...] = ()
-    skipped: int = 0
-    unchanged: int = 0
+    story: str
+    moment: datetime  # when it was reported, in UTC
+    article: str  # the digest of its headline and text
+    line: int
+
+
+@dataclass(frozen=True)
+class CaptureSource(Source):
+    """A capture file, read once (extraction is the cost): its revisions wait in a
+    temporary spool file, one JSON record per line, so memory holds only a ``Found``
+    per capture however large the file. ``kept``: the lines that are new versions."""
+
+    spool: IO[bytes] | None = None
+    found: tuple[Found, ...] = ()
+    kept: frozenset[int] = frozenset()
+
+    @property
+    def unchanged(self) -> int:
+        """Captures whose article was the same as the story's before them."""
+        return len(self.found) - len(self.kept)
 
     def read(self) -> Iterator[Update]:
-        return iter(self.found)
+        assert self.spool is not None
+        self.spool.seek(0)
+        for line, record in enumerate(self.spool):
+            if line in self.kept:
+                yield Update.from_record(json.loads(record))
+
+    def settled(self, latest: dict[str, Held], before: ArticleBefore) -> CaptureSource:
+        """Only the captures that changed their story's article: a capture is dropped
+        when its headline and text equal the story's just before it, as the archive
+        holds it (``before``) or as an earlier capture of this import left it
+        (``latest``, shared by the import's files, read in order)."""
+        kept = set()
+        for found in sorted(self.found, key=lambda f: (f.story, f.moment, f.line)):
+            previous = latest.get(found.story)
+            held = before(found.story, found.moment)
+            if held is not None and (previous is None or held[0] > previous[0]):
+                previous = (held[0], article_digest(held[1], held[2]))
+            if previous is None or previous[1] != found.article:
+                kept.add(found.line)
+            latest[found.story] = (found.moment, found.article)
+        return replace(self, updates=len(kept), kept=frozenset(kept))
 
 
-def scan(
-    path: Path, story: str | None, by: str, latest: dict[str, Article] | None = None
-) -> CaptureSource:
+Held = tuple[datetime, str]  # a story's article at a moment: when, and its digest
+
+
+def scan(path: Path, story: str | None, by: str, progress: Progress = None) -> CaptureSource:
     """Every article capture in a file as a revision, checked; InvalidInput if not.
+    ``progress`` is told how many of the file's bytes each step read."""
+    # The spool stays open with the source that reads it; it is gone once closed.
+    spool = tempfile.TemporaryFile()  # noqa: SIM115
+    try:
+        found, ids, skipped = _spooled(path, story, by, progress, spool)
+    except BaseException:
+        spool.close()
+        raise
+    return CaptureSource(
+        path, story, by, len(found), frozenset(ids), frozenset(), skipped, spool, tuple(found),
+        frozenset(range(len(found))),
+    )  # fmt: skip
 
-    ``latest``: each story's article as the files read before left it (one import's
-    files share it), so that an unchanged capture in a later file is no new version."""
-    captures, skipped = _captures(path)
-    updates: list[Update] = []
-    for capture in captures:
-        update = revision(capture, story, by)
+
+def _spooled(
+    path: Path, story: str | None, by: str, progress: Progress, spool: IO[bytes]
+) -> tuple[list[Found], set[str], int]:
+    warc = path.name.lower().endswith((".warc", ".warc.gz"))
+    found: list[Found] = []
+    ids: set[str] = set()
+    skipped = 0
+    for capture in _warc(path, progress) if warc else _page(path, progress):
+        update = revision(capture, story, by) if capture is not None else None
         if update is None:
-            if not path.name.lower().endswith((".warc", ".warc.gz")):
+            if capture is not None and not warc:
                 raise InvalidInput(
                     f"{capture.where}: no article found in the page: is it an article page?"
                 )
             skipped += 1
             continue
-        updates.append(update)
-    kept = unchanged_dropped(updates, {} if latest is None else latest)
-    if not updates:
+        digest = article_digest(update.headline, update.text)
+        found.append(Found(update.story, update.reported_at.start(UTC), digest, len(found)))
+        ids.add(update.id)
+        spool.write(json.dumps(update.to_record(), ensure_ascii=False).encode() + b"\n")
+    if not found:
         raise InvalidInput(f"{path}: no article page in the file ({skipped} records skipped)")
-    ids = frozenset(u.id for u in kept)
-    return CaptureSource(
-        path, story, by, len(kept), ids, frozenset(), tuple(kept), skipped,
-        len(updates) - len(kept),
-    )  # fmt: skip
+    return found, ids, skipped
 
 
-Article = tuple[str | None, str | None]  # a capture's headline and text
-
-
-def unchanged_dropped(updates: list[Update], latest: dict[str, Article]) -> list[Update]:
-    """The captures that changed their story's article: of captures with the same
-    headline and text, in reported order, only the first (the page around it changed)."""
-    kept = []
-    for u in sorted(updates, key=lambda u: (u.story, u.reported_at.start(UTC))):
-        if latest.get(u.story) != (u.headline, u.text):
-            kept.append(u)
-        latest[u.story] = (u.headline, u.text)
-    return kept
+def article_digest(headline: str | None, text: str | None) -> str:
+    return hashlib.sha256(json.dumps([headline, text]).encode()).hexdigest()
 
 
 def revision(capture: Capture, story: str | None, by: str) -> Update | None:
@@ -151,19 +199,21 @@ def slug_from_url(url: str | None) -> str:
 # Reading files
 
 
-def _captures(path: Path) -> tuple[list[Capture], int]:
-    if path.name.lower().endswith((".warc", ".warc.gz")):
-        return _warc(path)
+def _page(path: Path, progress: Progress) -> Iterator[Capture]:
     try:
         data = path.read_bytes()
     except OSError as error:
         raise InvalidInput(f"{path}: cannot read it ({error.strerror})") from None
     if not data.strip():
         raise InvalidInput(f"{path}: the file is empty: give a saved web page")
-    return [Capture(data, str(path))], 0
+    yield Capture(data, str(path))
+    if progress:
+        progress(len(data))
 
 
-def _warc(path: Path) -> tuple[list[Capture], int]:
+def _warc(path: Path, progress: Progress) -> Iterator[Capture | None]:
+    """Each record of a WARC file, one at a time: a capture, or None for a record that
+    is no page (an image, a script, robots.txt, a request)."""
     try:
         from warcio.archiveiterator import ArchiveIterator
         from warcio.exceptions import ArchiveLoadFailed
@@ -173,10 +223,9 @@ def _warc(path: Path) -> tuple[list[Capture], int]:
         ) from None
     if path.name.lower().endswith(".gz"):
         _whole_gzip(path)
-    captures: list[Capture] = []
-    skipped = 0
     with path.open("rb") as stream:
         records = ArchiveIterator(stream, check_digests=True)
+        done = 0
         try:
             for record in records:
                 body = record.content_stream().read()  # before the offset, which reads on
@@ -184,20 +233,24 @@ def _warc(path: Path) -> tuple[list[Capture], int]:
                 if record.digest_checker.passed is False:
                     raise InvalidInput(f"{where}: its digest does not match its content")
                 if not _is_page(record):
-                    skipped += 1
-                    continue
-                content_type = record.http_headers.get_header("Content-Type") or ""
-                charset = re.search(r"charset=([A-Za-z0-9_.:-]+)", content_type)
-                captures.append(
-                    Capture(
+                    yield None
+                else:
+                    headers = record.http_headers or record.rec_headers  # a resource has none
+                    content_type = headers.get_header("Content-Type") or ""
+                    charset = re.search(r"charset=([A-Za-z0-9_.:-]+)", content_type)
+                    yield Capture(
                         body, where, record.rec_headers.get_header("WARC-Target-URI"),
                         _warc_date(record.rec_headers.get_header("WARC-Date"), where),
                         charset.group(1) if charset else None,
-                    )
-                )  # fmt: skip
+                    )  # fmt: skip
+                if progress:  # the bytes before this record are read
+                    offset = records.get_record_offset()
+                    progress(offset - done)
+                    done = offset
+            if progress:
+                progress(path.stat().st_size - done)
         except ArchiveLoadFailed as error:
             raise InvalidInput(f"{path}: not a WARC file ({str(error).strip()[:80]})") from None
-    return captures, skipped
 
 
 def _whole_gzip(path: Path) -> None:

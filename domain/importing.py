@@ -9,13 +9,19 @@ again to record them.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from domain.errors import InvalidInput
 from domain.sources import decode, jsonl_updates, read_seed
 from domain.updates import Update
+
+Progress = Callable[[int], None] | None  # told how many bytes of a file were read
+# A story's headline and text just before a moment, and when its version was reported;
+# None when it had none yet (``Archive.article_before``).
+ArticleBefore = Callable[[str, datetime], tuple[datetime, str | None, str] | None]
 
 SUFFIXES = (".jsonl", ".txt")
 CAPTURE_SUFFIXES = (".html", ".htm", ".warc", ".warc.gz")  # read by domain.captures
@@ -32,10 +38,21 @@ class Source:
     updates: int
     defines: frozenset[str]  # update ids the file itself records
     targets: frozenset[str]  # update ids it amends
+    skipped: int = 0  # records that are no updates (in a WARC: no article page)
 
     @property
     def name(self) -> str:
         return str(self.path)
+
+    @property
+    def unchanged(self) -> int:
+        """Captures that changed no article (domain.captures); none in other files."""
+        return 0
+
+    def settled(self, latest: dict[str, tuple[datetime, str]], before: ArticleBefore) -> Source:
+        """The file as it is to be recorded, once the archive is known: captures that
+        changed nothing are dropped (domain.captures); other files are recorded whole."""
+        return self
 
     def read(self) -> Iterator[Update]:
         """The file's updates, read afresh (each call streams the file again)."""
@@ -101,15 +118,18 @@ def _inside(file: Path, folder: Path) -> None:
         )
 
 
-def scan(paths: tuple[str, ...], story: str | None, by: str) -> list[Source]:
-    """Check every update of every file (the first pass); nothing is kept but ids."""
+def scan(
+    paths: tuple[str, ...], story: str | None, by: str, progress: Progress = None
+) -> list[Source]:
+    """Check every update of every file (the first pass); nothing is kept but ids (and
+    the revisions found in captures, spooled to disk). ``progress`` is told the bytes
+    read of each capture file (``capture_bytes`` is their total)."""
     sources: list[Source] = []
-    articles: dict[str, tuple[str | None, str | None]] = {}  # see domain.captures.scan
     for path in expand(paths):
         if _captured(path):
             from domain import captures
 
-            sources.append(captures.scan(path, story, by, articles))
+            sources.append(captures.scan(path, story, by, progress))
             continue
         if path.suffix not in SUFFIXES:  # named itself: a folder gives only these
             raise InvalidInput(f"{path}: {NOT_IMPORTED}: story imports those only")
@@ -124,6 +144,11 @@ def scan(paths: tuple[str, ...], story: str | None, by: str) -> list[Source]:
             Source(path, story, by, count, frozenset(defines), frozenset(targets - defines))
         )
     return sources
+
+
+def capture_bytes(paths: tuple[str, ...]) -> int:
+    """The size of the web pages and WARC files among the files ``paths`` name."""
+    return sum(path.stat().st_size for path in expand(paths) if _captured(path))
 
 
 NOT_IMPORTED = "not a .txt capture or a .jsonl file"
