@@ -22,7 +22,8 @@ def verification(result: Verification, checkpoint: Checkpoint | None, slug: str 
     stories = counted(result.stories, "story", "stories")
     updates = counted(result.updates, "update")
     chains = "its story chain" if slug else "every story chain and the archive chain"
-    lines = [f"Verified {updates} in {stories}: every digest, {chains} check out."]
+    tied = f" and {counted(result.ties, 'URL tie')}" if result.ties else ""
+    lines = [f"Verified {updates} in {stories}{tied}: every digest, {chains} check out."]
     if slug is None:
         lines.append(f"Head: {updates}, {result.head}")
     if checkpoint is not None:

@@ -21,7 +21,7 @@ from functools import partial
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Application
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Mapper, PersistenceError
 from eventsourcing.utils import Environment, EnvType, TopicError
 
@@ -36,16 +36,29 @@ from domain.errors import (
     UnknownUpdate,
     first_line,
 )
-from domain.importing import Source
-from domain.model import SETTINGS_ID, ZONE_LINK, Settings, Story, StoryMapper, story_id
+from domain.importing import Settling, Source
+from domain.model import (
+    SETTINGS_ID,
+    ZONE_LINK,
+    Address,
+    Settings,
+    Story,
+    StoryMapper,
+    address_id,
+    story_id,
+    tie_link,
+)
 from domain.ports import Index, StorySummary, Transactional
 from domain.provenance import Blame, Sighting, blame, trace, trivial_updates
 from domain.timeline import Cut, StoryVersion, history, not_yet_reported, state
 from domain.updates import Update, check_slug
+from domain.urls import Tie, normalise
 from domain.verification import (
     Finding,
+    Stored,
+    StoredAddress,
     StoredStart,
-    StoredUpdate,
+    StoredTie,
     StoredZone,
     Verification,
     read_event,
@@ -82,6 +95,7 @@ class Imported:
     last: Update | None = field(default=None, repr=False)  # the last update, as recorded
     unchanged: int = 0
     skipped: int = 0
+    tied: list[Tie] = field(default_factory=list)  # URLs tied to their stories
 
 
 class Archive(Application[UUID]):
@@ -131,8 +145,12 @@ class Archive(Application[UUID]):
         self,
         chunks: Callable[[], Iterable[Sequence[Update]]],
         progress: Callable[[int], None] = lambda n: None,
+        ties: Sequence[tuple[str, str, str]] = (),
+        by: str = "",
     ) -> Imported:
-        """Append a stream of updates in one transaction: all of it, or none of it.
+        """Append a stream of updates in one transaction: all of it, or none of it; with
+        ``ties`` (URL, story, how) tied by ``by`` in the same transaction (those tied to
+        another story meanwhile are left as they are).
 
         The transaction holds the archive's write lock from its start, so what it reads
         (a story's last event, an update's target) stays true until it commits.
@@ -143,6 +161,8 @@ class Archive(Application[UUID]):
             for chunk in chunks():
                 self._record_chunk(chunk, stories, result)
                 progress(len(chunk))
+            if ties:
+                result.tied = self._tie_all(ties, by, strict=False)
         if len(result.new) >= BULK:
             self.index.tidy()
         return result
@@ -174,10 +194,10 @@ class Archive(Application[UUID]):
         earlier one or the archive. A mistake only the archive can see (amending the
         wrong kind of update) stops at its file, and says which files came in before it.
         """
-        latest: dict[str, tuple[datetime, str]] = {}
+        settling = Settling(self.article_before, self.index.tied)
         settled = []
-        for source in sources:  # captures that changed no article are dropped
-            settled.append(source.settled(latest, self.article_before))
+        for source in sources:  # captures find their stories; those that change none drop
+            settled.append(source.settled(settling))
             progress(source.updates - settled[-1].updates)
         sources = settled
         earlier: set[str] = set()
@@ -193,7 +213,9 @@ class Archive(Application[UUID]):
         results: list[tuple[str, Imported]] = []
         for source in sources:
             try:
-                result = self.record_stream(partial(_read, source), progress)
+                result = self.record_stream(
+                    partial(_read, source), progress, source.ties, source.by
+                )
                 result.unchanged, result.skipped = source.unchanged, source.skipped
                 results.append((source.name, result))
             except StoryError as error:
@@ -216,6 +238,72 @@ class Archive(Application[UUID]):
             return None
         found = state(slug, updates, version)
         return found.last.reported_at.start(self.index.zone), found.headline, found.text
+
+    # URLs tied to stories (domain.urls)
+
+    def tie(self, url: str, slug: str, by: str) -> tuple[Tie, bool]:
+        """Tie a URL to a story by hand; (the tie, whether it is new: False when the URL
+        was tied to that story already). InvalidInput when it is tied to another."""
+        check_slug(slug)
+        key = normalise(url)
+        with self._writing():
+            if not self.index.has_story(slug):
+                raise UnknownStory(f"no story {slug!r} in this archive: see `story list`")
+            tied = self._tie_all([(key, slug, "by hand")], by)
+            if tied:
+                return tied[0], True
+            return next(t for t in self.index.ties(slug) if t.url == key), False
+
+    def untie(self, url: str, by: str) -> Tie:
+        """Untie a URL from its story (an event too: the tie stays in history)."""
+        key = normalise(url)
+        with self._writing():
+            if key not in self.index.tied([key]):
+                raise InvalidInput(f"URL {key} is tied to no story: see `story url list`")
+            return self._tie_all([(key, None, "by hand")], by)[0]
+
+    def ties(self, slug: str | None = None) -> list[Tie]:
+        """The URLs tied now, to ``slug`` or to any story, by URL."""
+        if slug is not None:
+            check_slug(slug)
+            if not self.index.has_story(slug):
+                raise UnknownStory(f"no story {slug!r} in this archive: see `story list`")
+        return self.index.ties(slug)
+
+    def _tie_all(
+        self, wanted: Sequence[tuple[str, str | None, str]], by: str, strict: bool = True
+    ) -> list[Tie]:
+        """Inside the write transaction: tie each (URL, story or None to untie, how) not
+        tied so already; one tied to another story is an error (``strict``) or left."""
+        addresses: dict[str, Address] = {}
+        recorded: list[tuple[Tie, str]] = []
+        now: datetime | None = None
+        for url, story, how in wanted:
+            address = addresses.get(url) or self._address(url)
+            if address.story == story:
+                continue
+            if story is not None and address.story is not None:
+                if not strict:
+                    continue
+                raise InvalidInput(
+                    f"URL {url} is tied to story {address.story!r}: untie it first "
+                    f"(story url untie {url})"
+                )
+            now = now or self._recorder().now()
+            tie = address.tie(story, how, by, now)
+            addresses[url] = address
+            recorded.append((tie, address.head))
+        if recorded:
+            self.save(*addresses.values(), ties=recorded)
+        return [tie for tie, _ in recorded]
+
+    def _address(self, url: str) -> Address:
+        try:
+            address: Any = self.repository.get(address_id(url))
+        except AggregateNotFoundError:
+            return Address(url=url)
+        assert isinstance(address, Address)
+        return address
 
     def _record_chunk(
         self, chunk: Sequence[Update], stories: dict[str, Story], result: Imported
@@ -528,6 +616,7 @@ class Archive(Application[UUID]):
                 place,
                 progress,
                 (self.index.zone_name, recorded),
+                self.index.tie_rows(),
             )
             result.findings[:0] = self.index.guard_problems()
             return result
@@ -559,13 +648,23 @@ class Archive(Application[UUID]):
             archive, made_at, result.stories, result.updates, result.head, result.links
         )
 
-    def _recorded_updates(self) -> Iterator[Update]:
+    def _recorded_updates(self) -> Iterator[Update | Tie]:
+        """What the index derives from: each update, and each URL's tie."""
+        urls: dict[Any, str] = {}
         for item in self._stored_updates():
             if isinstance(item, StoredStart | StoredZone):
+                continue
+            if isinstance(item, StoredAddress):
+                urls[item.originator] = item.url
                 continue
             try:
                 if isinstance(item, Finding):
                     raise ValueError(str(item))
+                if isinstance(item, StoredTie):
+                    when = datetime.fromisoformat(item.recorded_at)
+                    link = tie_link(item.digest)
+                    yield Tie(urls[item.originator], item.story, item.how, item.by, when, link)
+                    continue
                 recorded_at = datetime.fromisoformat(item.recorded_at)
                 update = Update.from_record(item.record, recorded_at)
             except (ValueError, KeyError, TypeError, StoryError) as error:
@@ -574,7 +673,7 @@ class Archive(Application[UUID]):
                 ) from None
             yield replace(update, digest=item.digest)
 
-    def _stored_updates(self) -> Iterator[StoredUpdate | StoredStart | StoredZone | Finding]:
+    def _stored_updates(self) -> Iterator[Stored]:
         """Every event, read raw from the event store in recorded order: topics are
         looked up among story's own, and a row that cannot be read is a Finding."""
         slugs: dict[object, str] = {}

@@ -30,16 +30,18 @@ import re
 import tempfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from contextlib import suppress
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
 from domain.errors import InvalidInput, StoryError
-from domain.importing import ArticleBefore, Progress, Source
+from domain.importing import Progress, Settling, Source
 from domain.sources import slugify
 from domain.updates import Update, paragraphs
+from domain.urls import normalise
 from domain.when import When
 
 MIN_ARTICLE = 200  # characters of text under which a page holds no article
@@ -59,55 +61,87 @@ class Capture:
 
 @dataclass(frozen=True)
 class Found:
-    """An article capture as the scan keeps it in memory: enough to tell whether it is a
-    new version (its update waits in the spool, at ``line``)."""
+    """An article capture as the scan keeps it in memory: enough to tell its story and
+    whether it is a new version (its update waits in the spool, at ``line``)."""
 
-    story: str
+    story: str  # as the capture names it (--story, or made from its URL)
     moment: datetime  # when it was reported, in UTC
     article: str  # the digest of its headline and text
     line: int
+    urls: tuple[tuple[str, str], ...] = ()  # (normalised URL, how it names the article)
 
 
 @dataclass(frozen=True)
 class CaptureSource(Source):
     """A capture file, read once (extraction is the cost): its revisions wait in a
     temporary spool file, one JSON record per line, so memory holds only a ``Found``
-    per capture however large the file. ``kept``: the lines that are new versions."""
+    per capture however large the file. Once settled: ``kept``, the lines that are new
+    versions; ``moved``, the lines whose story a tied URL names; ``to_tie``, the URLs
+    to tie."""
 
     spool: IO[bytes] | None = None
     found: tuple[Found, ...] = ()
     kept: frozenset[int] = frozenset()
+    moved: dict[int, str] = field(default_factory=dict)
+    to_tie: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def unchanged(self) -> int:
         """Captures whose article was the same as the story's before them."""
         return len(self.found) - len(self.kept)
 
+    @property
+    def ties(self) -> tuple[tuple[str, str, str], ...]:
+        return self.to_tie
+
     def read(self) -> Iterator[Update]:
         assert self.spool is not None
         self.spool.seek(0)
         for line, record in enumerate(self.spool):
             if line in self.kept:
-                yield Update.from_record(json.loads(record))
+                update = Update.from_record(json.loads(record))
+                if line in self.moved:
+                    update = replace(update, story=self.moved[line])
+                    update = replace(update, id=update.content_id())
+                yield update
 
-    def settled(self, latest: dict[str, Held], before: ArticleBefore) -> CaptureSource:
-        """Only the captures that changed their story's article: a capture is dropped
-        when its headline and text equal the story's just before it, as the archive
-        holds it (``before``) or as an earlier capture of this import left it
-        (``latest``, shared by the import's files, read in order)."""
+    def settled(self, settling: Settling) -> CaptureSource:
+        """Each capture in its story, and only those that changed their story's article.
+
+        A capture's story is --story, else the story one of its URLs is tied to (in the
+        archive, or by an earlier capture of this import), else the one its URL names;
+        its URLs tied to none are tied to it. A capture is dropped when its headline and
+        text equal the story's just before it, as the archive holds it
+        (``settling.before``) or as an earlier capture of this import left it."""
+        tied = settling.tied({url for f in self.found for url, _ in f.urls})
+        moved: dict[int, str] = {}
+        to_tie: dict[str, tuple[str, str, str]] = {}
+        stories: dict[int, str] = {}
+        for found in sorted(self.found, key=lambda f: (f.moment, f.line)):
+            story = found.story
+            if self.story is None:  # else --story names every capture's story
+                named = (settling.urls.get(url) or tied.get(url) for url, _ in found.urls)
+                story = next((s for s in named if s), story)
+            stories[found.line] = story
+            if story != found.story:
+                moved[found.line] = story
+            for url, how in found.urls:
+                if url not in tied and url not in settling.urls:
+                    settling.urls[url] = story
+                    to_tie[url] = (url, story, how)
         kept = set()
-        for found in sorted(self.found, key=lambda f: (f.story, f.moment, f.line)):
-            previous = latest.get(found.story)
-            held = before(found.story, found.moment)
+        latest = settling.latest
+        for found in sorted(self.found, key=lambda f: (stories[f.line], f.moment, f.line)):
+            story = stories[found.line]
+            previous = latest.get(story)
+            held = settling.before(story, found.moment)
             if held is not None and (previous is None or held[0] > previous[0]):
                 previous = (held[0], article_digest(held[1], held[2]))
             if previous is None or previous[1] != found.article:
                 kept.add(found.line)
-            latest[found.story] = (found.moment, found.article)
-        return replace(self, updates=len(kept), kept=frozenset(kept))
-
-
-Held = tuple[datetime, str]  # a story's article at a moment: when, and its digest
+            latest[story] = (found.moment, found.article)
+        return replace(self, updates=len(kept), kept=frozenset(kept), moved=moved,
+                       to_tie=tuple(to_tie.values()))  # fmt: skip
 
 
 def scan(path: Path, story: str | None, by: str, progress: Progress = None) -> CaptureSource:
@@ -134,16 +168,18 @@ def _spooled(
     ids: set[str] = set()
     skipped = 0
     for capture in _warc(path, progress) if warc else _page(path, progress):
-        update = revision(capture, story, by) if capture is not None else None
-        if update is None:
+        found_ = revision(capture, story, by) if capture is not None else None
+        if found_ is None:
             if capture is not None and not warc:
                 raise InvalidInput(
                     f"{capture.where}: no article found in the page: is it an article page?"
                 )
             skipped += 1
             continue
+        update, urls = found_
         digest = article_digest(update.headline, update.text)
-        found.append(Found(update.story, update.reported_at.start(UTC), digest, len(found)))
+        moment = update.reported_at.start(UTC)
+        found.append(Found(update.story, moment, digest, len(found), urls))
         ids.add(update.id)
         spool.write(json.dumps(update.to_record(), ensure_ascii=False).encode() + b"\n")
     if not found:
@@ -155,8 +191,12 @@ def article_digest(headline: str | None, text: str | None) -> str:
     return hashlib.sha256(json.dumps([headline, text]).encode()).hexdigest()
 
 
-def revision(capture: Capture, story: str | None, by: str) -> Update | None:
-    """The capture as a revision; None when the page holds no article."""
+def revision(
+    capture: Capture, story: str | None, by: str
+) -> tuple[Update, tuple[tuple[str, str], ...]] | None:
+    """The capture as a revision, and the URLs it names the article by (normalised, with
+    how: its canonical URL, og:url, the WARC's target URI); None when the page holds no
+    article."""
     html = _decode(capture)
     found = _article(html, capture.url)
     if found is None:
@@ -172,13 +212,21 @@ def revision(capture: Capture, story: str | None, by: str) -> Update | None:
     if not slug:
         raise InvalidInput(f"{capture.where}: no story name can be made: give --story")
     try:
-        return Update.draft(
+        update = Update.draft(
             slug, "revision", reported, by,
             headline=headline, text=text, source=source,
             outlet=meta.get("outlet") or found.get("sitename"),
         )  # fmt: skip
     except StoryError as error:
         raise InvalidInput(f"{capture.where}: {error}") from None
+    named = ((source, "canonical"), (_http(found.get("url")), "canonical"),
+             (_http(meta.get("og_url")), "og:url"), (_http(capture.url), "target-uri"))  # fmt: skip
+    urls: dict[str, str] = {}
+    for url, how in named:
+        if url:
+            with suppress(InvalidInput):
+                urls.setdefault(normalise(url), how)
+    return update, tuple(urls.items())
 
 
 def slug_from_url(url: str | None) -> str:
@@ -359,6 +407,7 @@ def _metadata(html: str, url: str | None) -> dict[str, str]:
         _take(found, "modified", item.get("article:modified_time"))
         _take(found, "published", item.get("article:published_time"))
         _take(found, "url", item.get("og:url"))
+        _take(found, "og_url", item.get("og:url"))
         _take(found, "outlet", item.get("og:site_name"))
     return found
 

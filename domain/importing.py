@@ -9,8 +9,8 @@ again to record them.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -22,6 +22,19 @@ Progress = Callable[[int], None] | None  # told how many bytes of a file were re
 # A story's headline and text just before a moment, and when its version was reported;
 # None when it had none yet (``Archive.article_before``).
 ArticleBefore = Callable[[str, datetime], tuple[datetime, str | None, str] | None]
+
+
+@dataclass
+class Settling:
+    """What settling one import's files shares: the archive's answers (``before``; and
+    ``tied``, the stories URLs are tied to) and what its earlier files left: each
+    story's latest article, and the URLs they tied."""
+
+    before: ArticleBefore
+    tied: Callable[[Collection[str]], dict[str, str]]
+    latest: dict[str, tuple[datetime, str]] = field(default_factory=dict)
+    urls: dict[str, str] = field(default_factory=dict)
+
 
 SUFFIXES = (".jsonl", ".txt")
 CAPTURE_SUFFIXES = (".html", ".htm", ".warc", ".warc.gz")  # read by domain.captures
@@ -49,9 +62,16 @@ class Source:
         """Captures that changed no article (domain.captures); none in other files."""
         return 0
 
-    def settled(self, latest: dict[str, tuple[datetime, str]], before: ArticleBefore) -> Source:
-        """The file as it is to be recorded, once the archive is known: captures that
-        changed nothing are dropped (domain.captures); other files are recorded whole."""
+    @property
+    def ties(self) -> tuple[tuple[str, str, str], ...]:
+        """(URL, story, how): the URLs the file's captures are found at, to tie to
+        their stories (domain.urls); none for other files."""
+        return ()
+
+    def settled(self, settling: Settling) -> Source:
+        """The file as it is to be recorded, once the archive is known: captures find
+        their stories and those that changed nothing are dropped (domain.captures);
+        other files are recorded whole."""
         return self
 
     def read(self) -> Iterator[Update]:

@@ -6,6 +6,7 @@ projections and diffs can change without invalidating anything stored.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -18,6 +19,7 @@ from eventsourcing.utils import TopicError, get_topic
 from domain.digests import GENESIS, update_digest
 from domain.errors import InvalidInput, UnknownUpdate
 from domain.updates import CORRECTABLE, RETRACTABLE, Update
+from domain.urls import Tie
 from domain.when import utc_text
 
 STORY_NAMESPACE = uuid5(NAMESPACE_URL, "https://story.invalid/stories/")
@@ -195,12 +197,87 @@ class Settings(Aggregate):
         return cls(time_zone=time_zone, digest=zone_digest(time_zone))
 
 
+URL_NAMESPACE = uuid5(NAMESPACE_URL, "https://story.invalid/urls/")
+
+
+def address_id(url: str) -> UUID:
+    """An address's id: derived from its normalised URL (domain.urls.normalise)."""
+    return uuid5(URL_NAMESPACE, url)
+
+
+def tie_digest(
+    url: str, story: str | None, how: str, by: str, recorded_at: str, previous: str
+) -> str:
+    """The digest of a tie, chained to the digest of the address's previous tie."""
+    record = {"url": url, "story": story, "how": how, "by": by}
+    return update_digest(record, recorded_at, previous)
+
+
+TIE_MARK = "~"
+
+
+def tie_link(digest: str) -> str:
+    """A tie's id in the archive chain: ``~`` and 66 bits of its digest (an update's id
+    is hexadecimal, so the two never meet)."""
+    return TIE_MARK + base64.urlsafe_b64encode(bytes.fromhex(digest[:18])).decode()[:11]
+
+
+class Address(Aggregate):
+    """A URL an article was found at, and the story it is tied to (None: none).
+
+    Started by ``Registered`` (not in the archive chain, as a story's start is not);
+    each ``Tied`` is a link of the archive chain and of the address's own digest chain.
+    """
+
+    @staticmethod
+    def create_id(url: str) -> UUID:
+        return address_id(url)
+
+    class Registered(Aggregate.Created):
+        """A URL was first tied."""
+
+        url: str
+
+    @event(Registered)
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.story: str | None = None
+        self.head = GENESIS
+
+    class Tied(Aggregate.Event):
+        """The URL was tied to a story, or untied (``story`` None)."""
+
+        story: str | None
+        how: str
+        by: str
+        digest: str
+        previous: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Address)
+            aggregate.story = self.story
+            aggregate.head = self.digest
+
+    def tie(self, story: str | None, how: str, by: str, recorded_at: datetime) -> Tie:
+        """Tie the URL to ``story`` (None: untie it); the tie as recorded."""
+        digest = tie_digest(self.url, story, how, by, utc_text(recorded_at), self.head)
+        self.trigger_event(
+            Address.Tied, timestamp=recorded_at, story=story, how=how, by=by, digest=digest,
+            previous=self.head,
+        )  # fmt: skip
+        return Tie(self.url, story, how, by, recorded_at, tie_link(digest))
+
+
 STARTED_TOPIC = get_topic(Story.Started)
+REGISTERED_TOPIC = get_topic(Address.Registered)
+TIED_TOPIC = get_topic(Address.Tied)
 ZONE_TOPIC = get_topic(Settings.ZoneChosen)
 UPDATE_TOPICS = frozenset(get_topic(cls) for cls in EVENTS.values())
 _OWN: tuple[type[Aggregate.Event], ...] = (
     Story.Started,
     Settings.ZoneChosen,
+    Address.Registered,
+    Address.Tied,
     *EVENTS.values(),
 )
 _EVENTS = {get_topic(cls): cls for cls in _OWN}

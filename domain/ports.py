@@ -16,6 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from domain.timeline import Cut
 from domain.updates import Update
+from domain.urls import Tie
 from domain.verification import ChainRow, EventRow, Finding
 
 
@@ -93,8 +94,19 @@ class Index(Protocol):
     def chain_rows(self) -> list[ChainRow]:
         """The archive's chain table, in position order."""
 
-    def rebuild(self, updates: Iterable[Update], progress: Callable[[int], None]) -> int:
-        """Drop the index and derive it again from these updates, atomically."""
+    def rebuild(self, recorded: Iterable[Update | Tie], progress: Callable[[int], None]) -> int:
+        """Drop the index and derive it again from these updates and URL ties (in recorded
+        order), atomically; how many updates it holds."""
+
+    def tied(self, urls: Collection[str]) -> dict[str, str]:
+        """The stories these (normalised) URLs are tied to, of those tied."""
+
+    def ties(self, slug: str | None) -> list[Tie]:
+        """The URLs tied now (to ``slug``, or to any story), by URL."""
+
+    def tie_rows(self) -> list[tuple[Any, ...]]:
+        """Every tie the index holds, as stored, in recorded order: (url, story, how, by,
+        recorded_at, link), for verify."""
 
     def stories(self) -> list[StorySummary]: ...
 

@@ -23,11 +23,17 @@ from domain.checkpoints import Checkpoint
 from domain.digests import GENESIS, canonical_json, chain_digest, digest_of
 from domain.errors import StoryError
 from domain.model import (
+    REGISTERED_TOPIC,
     STARTED_TOPIC,
+    TIE_MARK,
+    TIED_TOPIC,
     UPDATE_TOPICS,
     ZONE_LINK,
     ZONE_TOPIC,
+    address_id,
     story_id,
+    tie_digest,
+    tie_link,
     zone_digest,
 )
 from domain.updates import ID_LENGTH, Update
@@ -104,6 +110,32 @@ class StoredZone:
     digest: str
 
 
+@dataclass(slots=True)
+class StoredAddress:
+    """A URL's first event (Address.Registered), as read back from the event store."""
+
+    notification_id: int
+    originator: Any
+    version: int
+    url: str
+
+
+@dataclass(slots=True)
+class StoredTie:
+    """A URL's tie to a story (or untie: ``story`` None), as read back."""
+
+    notification_id: int
+    originator: Any
+    version: int
+    story: str | None
+    how: str
+    by: str
+    recorded_at: str
+    digest: str
+    previous: str
+
+
+Stored = StoredUpdate | StoredStart | StoredZone | StoredAddress | StoredTie | Finding
 Decode = Callable[[bytes], Any]
 # A row of the event store as stored: (notification id, the story's UUID, its version,
 # topic, state), its topic and state not yet trusted (a state may not even be bytes).
@@ -111,8 +143,8 @@ EventRow = tuple[int, Any, int, str, Any]
 
 
 def read_event(raw: EventRow, decode: Decode, slugs: dict[Any, str]) -> Any:
-    """A raw event as a StoredStart, StoredZone, StoredUpdate or Finding (never an
-    exception).
+    """A raw event as a StoredStart, StoredZone, StoredUpdate, StoredAddress, StoredTie
+    or Finding (never an exception).
 
     Only the project's own event topics are accepted: a topic is a key of
     ``domain.model``'s table, never a module to import. ``slugs`` maps each story's
@@ -135,6 +167,23 @@ def read_event(raw: EventRow, decode: Decode, slugs: dict[Any, str]) -> Any:
             if not isinstance(zone, str) or not isinstance(digest, str):
                 raise TypeError("its zone or digest is not text")
             return StoredZone(notification_id, zone, digest)
+        if topic == REGISTERED_TOPIC:
+            url = decode(bytes(state_))["url"]
+            if not isinstance(url, str):
+                raise TypeError("its URL is not text")
+            return StoredAddress(notification_id, originator, version, url)
+        if topic == TIED_TOPIC:
+            state = decode(bytes(state_))
+            story, how, by = state["story"], state["how"], state["by"]
+            digest, previous, timestamp = state["digest"], state["previous"], state["timestamp"]
+            if not all(isinstance(v, str) for v in (how, by, digest, previous)) or not (
+                story is None or isinstance(story, str)
+            ):
+                raise TypeError("its story, how, by or digests are not text")
+            if not isinstance(timestamp, datetime):
+                raise TypeError("its timestamp is malformed")
+            return StoredTie(notification_id, originator, version, story, how, by,
+                             utc_text(timestamp), digest, previous)  # fmt: skip
         if topic not in UPDATE_TOPICS:
             return Finding(where, None, "changed content",
                            f"event {notification_id} has topic {str(topic)[:60]!r}, "
@@ -182,6 +231,7 @@ class Verification:
     digests: list[str]  # every update's digest, in recorded order
     # Per link of the archive chain: (recorded_at, story, id); no time for the zone's.
     recorded: list[tuple[str | None, str, str]] = field(default_factory=list)
+    ties: int = 0  # URL ties (and unties) checked
 
     @property
     def links(self) -> int:
@@ -262,7 +312,7 @@ def row_entry(row: tuple[Any, ...], fact_value: Any) -> int:
 
 
 def verify(
-    events: Iterable[StoredUpdate | StoredStart | StoredZone | Finding],
+    events: Iterable[Stored],
     chain_rows: Iterable[ChainRow],
     index: dict[str, tuple[str, int, Any]],
     only: str | None = None,
@@ -270,6 +320,7 @@ def verify(
     zone: tzinfo | None = None,
     progress: Callable[[int], None] = lambda n: None,
     zones: tuple[str, str | None] | None = None,
+    tie_rows: list[tuple[Any, ...]] | None = None,
 ) -> Verification:
     """Check a stream of stored events (in recorded order) against the chain and index.
 
@@ -277,8 +328,9 @@ def verify(
     its row, its seq); ``summaries`` each story in the story list to (updates, first and
     last reported day); ``zone`` is the archive's (None: the index's entries are not
     compared); ``zones`` the zone in the archive's settings and the one recorded in
-    its chain (None: none recorded yet). Only a few fields of each update are kept once
-    it is checked, so memory stays small.
+    its chain (None: none recorded yet); ``tie_rows`` the index's URL ties, as stored
+    (None: not compared). Only a few fields of each update are kept once it is checked,
+    so memory stays small.
     """
     findings: list[Finding] = []
     stories: dict[str, _Story] = {}
@@ -287,6 +339,8 @@ def verify(
     recorded: list[tuple[str | None, str, str]] = []
     index_findings: list[Finding] = []
     last_recorded, ticks, updates = "", 0, 0
+    addresses: dict[Any, _Address] = {}
+    ties: list[tuple[Any, ...]] = []  # what the index's story_urls must hold, in order
     for item in events:
         ticks += 1
         if ticks == 1000:
@@ -305,6 +359,28 @@ def verify(
         if isinstance(item, StoredStart):
             if only is None or item.slug == only:
                 findings.extend(_check_start(stories, starts, item))
+            continue
+        if isinstance(item, StoredAddress):
+            findings.extend(_check_address(addresses, item))
+            continue
+        if isinstance(item, StoredTie):
+            address = addresses.get(item.originator)
+            url = address.url if address else "?"
+            row = (url, item.story, item.how, item.by, item.recorded_at, tie_link(item.digest))
+            ties.append(row)
+            if only is not None and item.story != only:
+                if address is not None:
+                    address.version, address.head = item.version, item.digest
+                continue
+            found = _check_tie(address, item)
+            findings.extend(found)
+            if item.recorded_at < last_recorded:
+                detail = (f"URL {url} tied {item.recorded_at}, before the link recorded "
+                          f"ahead of it ({last_recorded})")  # fmt: skip
+                findings.append(Finding(item.story, row[5], "recorded out of order", detail))
+            last_recorded = max(last_recorded, item.recorded_at)
+            seen.append(_Seen(item.story or "", row[5], item.version, item.digest, ""))
+            recorded.append((item.recorded_at, item.story or "", row[5]))
             continue
         if only is not None and item.story != only:
             continue
@@ -347,6 +423,8 @@ def verify(
     )
     if summaries is not None:
         index_findings.extend(_check_summaries(stories, summaries))
+    if tie_rows is not None and only is None:
+        index_findings.extend(_check_ties(ties, tie_rows))
     if zones is not None and zones[1] is not None and zones[0] != zones[1]:
         findings.append(Finding(None, None, "time zone changed",
                                 f"the archive's settings place dates in {zones[0]}, but the "
@@ -354,7 +432,8 @@ def verify(
     cure = _REBUILD if not findings else _NOT_YET
     findings.extend(Finding(f.story, f.update_id, f.what, f.detail + cure) for f in index_findings)
     digests = [s.digest for s in seen]
-    return Verification(len(stories), updates, head, findings, digests, recorded)
+    tied = sum(1 for s in seen if s.id.startswith(TIE_MARK))
+    return Verification(len(stories), updates, head, findings, digests, recorded, tied)
 
 
 def _check_zone(item: StoredZone) -> Iterator[Finding]:
@@ -362,6 +441,73 @@ def _check_zone(item: StoredZone) -> Iterator[Finding]:
         yield Finding(None, ZONE_LINK, "changed content",
                       f"the recorded time zone {item.zone[:40]!r} no longer matches its digest "
                       f"{item.digest[:12]}")  # fmt: skip
+
+
+@dataclass
+class _Address:
+    url: str
+    version: int = 1  # the Registered event
+    head: str = GENESIS
+
+
+def _check_address(addresses: dict[Any, _Address], item: StoredAddress) -> Iterator[Finding]:
+    """A URL's first event: once, at version 1, under the id its URL gives."""
+    where = f"event {item.notification_id}"
+    if item.version != 1 or item.originator in addresses:
+        yield Finding(None, None, "malformed story",
+                      f"{where} registers URL {item.url[:80]} again at version "
+                      f"{item.version}")  # fmt: skip
+        return
+    addresses[item.originator] = _Address(item.url)
+    if str(address_id(item.url)) != str(item.originator):
+        detail = f"{where} registers URL {item.url[:80]} under the id of another URL"
+        yield Finding(None, None, "malformed story", detail)
+
+
+def _check_tie(address: _Address | None, item: StoredTie) -> list[Finding]:
+    """A tie against its digest, and its place in its URL's chain of ties."""
+    link = tie_link(item.digest)
+    if address is None:
+        return [Finding(item.story, link, "malformed story",
+                        f"event {item.notification_id} ties a URL never registered")]  # fmt: skip
+    found: list[Finding] = []
+    digest = tie_digest(address.url, item.story, item.how, item.by, item.recorded_at,
+                        item.previous)  # fmt: skip
+    if digest != item.digest:
+        found.append(Finding(item.story, link, "changed content",
+                             f"the tie of URL {address.url[:80]} no longer matches its digest "
+                             f"{item.digest[:12]}"))  # fmt: skip
+    if item.version != address.version + 1:
+        found.append(Finding(item.story, link, "missing update" if item.version >
+                             address.version + 1 else "reordered",
+                             f"tie version {item.version} of URL {address.url[:80]} follows "
+                             f"version {address.version}"))  # fmt: skip
+    elif item.previous != address.head:
+        found.append(Finding(item.story, link, "broken chain",
+                             f"the tie of URL {address.url[:80]} links to {item.previous[:12]}, "
+                             f"but the tie before it has digest {address.head[:12]}"))  # fmt: skip
+    address.version, address.head = max(address.version, item.version), item.digest
+    return found
+
+
+def _check_ties(expected: list[tuple[Any, ...]], rows: list[tuple[Any, ...]]) -> Iterator[Finding]:
+    """The index's URL ties (the latest of each is where a URL stands) against the events."""
+    stored = {row[5]: tuple(row) for row in rows}
+    wanted = {row[5]: row for row in expected}
+    for link, row in wanted.items():
+        if link not in stored:
+            detail = f"the read-side index lacks the tie of URL {row[0]}"
+        elif stored[link] != row:
+            detail = f"the read-side index's tie of URL {row[0]} differs from its event"
+        else:
+            continue
+        yield Finding(row[1], link, INDEX, detail)
+    for link, row in stored.items():
+        if link not in wanted:
+            detail = f"the read-side index ties URL {row[0]}, the event store does not"
+            yield Finding(row[1], link, INDEX, detail)
+    if [r[5] for r in rows if r[5] in wanted] != [r[5] for r in expected if r[5] in stored]:
+        yield Finding(None, None, INDEX, "the read-side index's URL ties are out of order")
 
 
 def _check_start(

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from sqlalchemy import Connection, Engine, text
 
 HISTORY = ("archive_events", "story_chain")
-READ_MODELS = ("story_updates", "story_stats", "story_meta")
+READ_MODELS = ("story_updates", "story_stats", "story_meta", "story_urls")
 GUARDED = HISTORY + READ_MODELS
 _LOCK = 727371  # the advisory lock processes setting up one archive take turns on
 

@@ -27,18 +27,25 @@ from domain.errors import ArchiveUnavailable, first_line
 from domain.ports import StorySummary
 from domain.timeline import Cut
 from domain.updates import Update
+from domain.urls import Tie
 from domain.verification import ChainRow, Finding, row_entry
 from storage import guard, queries
 from storage.recorder import Database, SqlRecorder
 from storage.tables import (
     COLUMNS,
     DERIVE_STATS,
+    INSERT_TIE,
+    LATEST_TIES,
     PLACE,
     SELECT_ROWS,
+    SELECT_TIES,
     row_of,
     stats_table,
+    tie_of,
+    tie_row,
     update_of,
     updates_table,
+    urls_table,
 )
 
 _ENTRIES = (
@@ -212,6 +219,28 @@ class SqlIndex:
     def chain_rows(self) -> list[ChainRow]:
         return [ChainRow(*row) for row in self._raw(_CHAIN)]
 
+    def tied(self, urls: Collection[str]) -> dict[str, str]:
+        """The stories these (normalised) URLs are tied to, of those tied."""
+        if not urls:
+            return {}
+        marks = ", ".join("?" for _ in urls)
+        query = f"{LATEST_TIES} AND url IN ({marks})"
+        with self._reading() as connection:
+            rows = connection.exec_driver_sql(self.database.sql(query), tuple(urls)).all()
+        return {row[0]: row[1] for row in rows if row[1] is not None}
+
+    def ties(self, slug: str | None) -> list[Tie]:
+        """The URLs tied now (to ``slug``, or to any story), by URL."""
+        which = "story IS NOT NULL" if slug is None else "story = ?"
+        query = self.database.sql(f"{LATEST_TIES} AND {which} ORDER BY url")
+        with self._reading() as connection:
+            rows = connection.exec_driver_sql(query, () if slug is None else (slug,))
+            return [tie_of(row) for row in rows]
+
+    def tie_rows(self) -> list[tuple[Any, ...]]:
+        """Every row of story_urls as stored, in recorded order (for verify)."""
+        return list(self._raw(SELECT_TIES + " ORDER BY seq"))
+
     def _raw(self, sql: str, *params: Any) -> Iterator[tuple[Any, ...]]:
         try:
             yield from self.database.raw_rows(sql, *params)
@@ -254,15 +283,20 @@ class SqlIndex:
             ).one()
         return int(stories), int(updates)
 
-    def rebuild(self, updates: Iterable[Update], progress: Callable[[int], None]) -> int:
-        """Drop the index and derive it again from the given updates, in one transaction."""
+    def rebuild(self, recorded: Iterable[Update | Tie], progress: Callable[[int], None]) -> int:
+        """Drop the index and derive it again from the given updates and URL ties (in
+        recorded order), in one transaction; how many updates it holds."""
         count = 0
+        ties: list[tuple[Any, ...]] = []
         with self.database.writing() as connection:
-            for table in (updates_table, stats_table):
+            for table in (updates_table, stats_table, urls_table):
                 table.drop(connection)
                 table.create(connection)
             rows: list[dict[str, Any]] = []
-            for update in updates:
+            for update in recorded:
+                if isinstance(update, Tie):
+                    ties.append(tie_row(update))
+                    continue
                 rows.append(row_of(update, self.zone))
                 if len(rows) == BULK:
                     connection.execute(updates_table.insert(), rows)
@@ -273,7 +307,10 @@ class SqlIndex:
                 count += len(rows)
                 progress(len(rows))
             connection.exec_driver_sql(DERIVE_STATS)
-            guard.install(connection, (updates_table.name, stats_table.name))  # made again
+            if ties:
+                connection.exec_driver_sql(self.database.sql(INSERT_TIE), ties)
+            made_again = (updates_table.name, stats_table.name, urls_table.name)
+            guard.install(connection, made_again)
         if count >= BULK:
             self.database.tidy(updates_table.name)
         return count

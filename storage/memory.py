@@ -37,6 +37,7 @@ from domain.digests import GENESIS, chain_digest
 from domain.ports import StorySummary
 from domain.timeline import Cut, order_key
 from domain.updates import Update
+from domain.urls import Tie
 from domain.verification import ChainRow, Finding, index_entry
 from domain.when import time_zone, utc_text
 
@@ -51,9 +52,11 @@ class _Store:
     versions: set[tuple[UUID, int]] = field(default_factory=set)
     updates: list[Update] = field(default_factory=list)  # in recorded order
     chain: list[ChainRow] = field(default_factory=list)
+    ties: list[Tie] = field(default_factory=list)  # in recorded order
 
     def copy(self) -> _Store:
-        return _Store(list(self.events), set(self.versions), list(self.updates), list(self.chain))
+        return _Store(list(self.events), set(self.versions), list(self.updates), list(self.chain),
+                      list(self.ties))  # fmt: skip
 
 
 class MemoryIndex:
@@ -127,10 +130,26 @@ class MemoryIndex:
     def chain_rows(self) -> list[ChainRow]:
         return list(self.store.chain)
 
-    def rebuild(self, updates: Iterable[Update], progress: Callable[[int], None]) -> int:
-        self.store.updates = list(updates)
+    def rebuild(self, recorded: Iterable[Update | Tie], progress: Callable[[int], None]) -> int:
+        items = list(recorded)
+        self.store.updates = [u for u in items if isinstance(u, Update)]
+        self.store.ties = [t for t in items if isinstance(t, Tie)]
         progress(len(self.store.updates))
         return len(self.store.updates)
+
+    def tied(self, urls: Collection[str]) -> dict[str, str]:
+        return {t.url: t.story for t in self._latest() if t.url in urls and t.story is not None}
+
+    def ties(self, slug: str | None) -> list[Tie]:
+        found = [t for t in self._latest() if t.story is not None]
+        return sorted((t for t in found if slug is None or t.story == slug), key=lambda t: t.url)
+
+    def tie_rows(self) -> list[tuple[Any, ...]]:
+        return [(t.url, t.story, t.how, t.by, utc_text(t.recorded_at), t.link)
+                for t in self.store.ties if t.recorded_at is not None]  # fmt: skip
+
+    def _latest(self) -> list[Tie]:
+        return list({t.url: t for t in self.store.ties}.values())
 
     def stories(self) -> list[StorySummary]:
         found: dict[str, list[str]] = {}
@@ -205,6 +224,7 @@ class MemoryRecorder(ApplicationRecorder):
         *,
         updates: Sequence[Update] = (),
         links: Sequence[tuple[str, str, str]] = (),
+        ties: Sequence[tuple[Tie, str]] = (),
         **_: Any,
     ) -> None:
         with self.transaction():
@@ -223,7 +243,8 @@ class MemoryRecorder(ApplicationRecorder):
                         state=e.state,
                     )
                 )
-            self.index.link(links)
+            self.index.link([*links, *((t.link, t.story or "", d) for t, d in ties)])
+            self.index.store.ties.extend(tie for tie, _ in ties)
             self.index.add(updates)
 
     def select_events(
@@ -267,7 +288,9 @@ class MemoryRecorder(ApplicationRecorder):
         return [(e.id, e.originator_id, e.originator_version, e.topic, e.state) for e in found]
 
     def now(self) -> datetime:
-        latest = [u.recorded_at for u in self.index.store.updates[-1:] if u.recorded_at]
+        store = self.index.store
+        latest = [u.recorded_at for u in store.updates[-1:] if u.recorded_at]
+        latest += [t.recorded_at for t in store.ties[-1:] if t.recorded_at]
         return max([datetime.now(UTC), *latest])
 
     def subscribe(

@@ -53,17 +53,20 @@ from sqlalchemy import Connection, Engine, create_engine, event, exc, func, sele
 
 from domain.digests import GENESIS, chain_digest
 from domain.updates import Update
+from domain.urls import Tie
 from domain.when import time_zone
 from storage.tables import (
     CHAIN_HEAD,
     INSERT_EVENT,
     INSERT_LINK,
     INSERT_ROW,
+    INSERT_TIE,
     LATEST_RECORDED,
     SELECT_EVENTS,
     events_table,
     row_of,
     settle,
+    tie_row,
     upsert_stats,
 )
 
@@ -253,10 +256,12 @@ class SqlRecorder(ApplicationRecorder):
         *,
         updates: Sequence[Update] = (),
         links: Sequence[tuple[str, str, str]] = (),
+        ties: Sequence[tuple[Tie, str]] = (),
         **_: Any,
     ) -> None:
         """The events, and the recorded ``updates`` they carry, in one transaction; with
-        ``links`` (id, story, digest), other links of the archive chain (the zone's)."""
+        ``links`` (id, story, digest), other links of the archive chain (the zone's), and
+        ``ties`` (a URL's tie, its digest), links too, each with its row in story_urls."""
         sql, key = self.database.sql, self._key
         with self.database.writing() as connection:
             if stored_events:
@@ -267,7 +272,13 @@ class SqlRecorder(ApplicationRecorder):
                 connection.exec_driver_sql(sql(INSERT_EVENT), rows)
             if updates:
                 self._index(connection, updates)
-            chained = [*links, *((u.id, u.story, u.digest or "") for u in updates)]
+            if ties:
+                connection.exec_driver_sql(sql(INSERT_TIE), [tie_row(tie) for tie, _ in ties])
+            chained = [
+                *links,
+                *((tie.link, tie.story or "", digest) for tie, digest in ties),
+                *((u.id, u.story, u.digest or "") for u in updates),
+            ]
             if chained:
                 self._link(connection, chained)
 

@@ -29,6 +29,7 @@ from sqlalchemy.types import BINARY, TypeEngine
 
 from domain.errors import ArchiveUnavailable
 from domain.updates import MISSING, Update
+from domain.urls import Tie
 from domain.when import stored, utc_text
 from storage import guard
 
@@ -119,6 +120,20 @@ chain_table = Table(
     Column("chain", String(64), nullable=False),
 )
 
+urls_table = Table(
+    "story_urls",  # every tie of a URL, in recorded order: its latest row is where it stands
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("url", Text, nullable=False),
+    Column("story", String(100)),  # NULL: untied
+    Column("how", String(16), nullable=False),
+    Column("by", String(200), nullable=False),
+    Column("recorded_at", String(32), nullable=False),
+    Column("link", String(12), nullable=False, unique=True),
+    Index("story_urls_url", "url", "seq"),
+    Index("story_urls_story", "story"),
+)
+
 stats_table = Table(
     "story_stats",  # one row per story: `story list` and version counts without a scan
     metadata,
@@ -169,6 +184,17 @@ def row_of(update: Update, zone: tzinfo) -> dict[str, Any]:
         "note": update.note,
         "digest": update.digest,
     }
+
+
+def tie_row(tie: Tie) -> tuple[Any, ...]:
+    """A tie as its row of story_urls (TIE_FIELDS)."""
+    assert tie.recorded_at is not None
+    return (tie.url, tie.story, tie.how, tie.by, utc_text(tie.recorded_at), tie.link)
+
+
+def tie_of(row: Any) -> Tie:
+    url, story, how, by, recorded_at, link = row
+    return Tie(url, story, how, by, datetime.fromisoformat(recorded_at), link)
 
 
 def update_of(row: Any) -> Update:
@@ -238,11 +264,20 @@ INSERT_ROW = (
 )
 SELECT_ROWS = f"SELECT {_quoted(FIELDS)} FROM story_updates WHERE update_id IN"  # + (?, …)
 CHAIN_HEAD = "SELECT position, chain FROM story_chain ORDER BY position DESC LIMIT 1"
-# When the update recorded last was recorded (the archive's clock never goes back).
+# When the link recorded last (an update, or a URL's tie) was recorded: the archive's
+# clock never goes back.
+_LAST_LINK = "(SELECT update_id FROM story_chain ORDER BY position DESC LIMIT 1)"
 LATEST_RECORDED = (
-    "SELECT (SELECT recorded_at FROM story_updates WHERE update_id ="
-    " (SELECT update_id FROM story_chain ORDER BY position DESC LIMIT 1))"
+    f"SELECT coalesce((SELECT recorded_at FROM story_updates WHERE update_id = {_LAST_LINK}),"
+    f" (SELECT recorded_at FROM story_urls WHERE link = {_LAST_LINK}))"
 )
+TIE_FIELDS = ("url", "story", "how", "by", "recorded_at", "link")
+INSERT_TIE = (
+    f"INSERT INTO story_urls ({_quoted(TIE_FIELDS)}) VALUES ({', '.join('?' for _ in TIE_FIELDS)})"
+)
+SELECT_TIES = f"SELECT {_quoted(TIE_FIELDS)} FROM story_urls"
+# Each URL's latest tie (``story`` NULL: untied since).
+LATEST_TIES = f"{SELECT_TIES} WHERE seq IN (SELECT max(seq) FROM story_urls GROUP BY url)"
 INSERT_LINK = (
     "INSERT INTO story_chain (position, update_id, story, digest, chain) VALUES (?, ?, ?, ?, ?)"
 )

@@ -21,7 +21,7 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "shotspotter"
 SEED = EXAMPLE.parent / "shotspotter-seed" / "000_126f608e96277ead.txt"
 STORY_TABLES = (
     "archive_events", "story_updates", "story_chain", "story_meta", "story_stats",
-    "story_token_revocations", "story_tokens",
+    "story_token_revocations", "story_tokens", "story_urls",
 )  # fmt: skip
 
 

@@ -27,7 +27,7 @@ from cli.main import story
 from domain.digests import GENESIS, chain_digest, update_digest
 from domain.updates import Update
 from domain.when import utc_text
-from storage.guard import sqlite_triggers
+from storage.guard import GUARDED, sqlite_triggers
 from storage.tables import row_of
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "shotspotter"
@@ -49,7 +49,6 @@ EXAMPLE_IDS = [
 REPORT_ID = EXAMPLE_IDS[1]  # the first report: version 3, archive chain position 3
 # (the archive chain's first link is the archive's recorded time zone)
 VERIFY_FAILED = "Error: {n} problem(s) found: the archive was changed outside story"
-GUARDED = ("archive_events", "story_chain", "story_updates", "story_stats", "story_meta")
 
 
 def version_of(update_id: str) -> int:

@@ -44,8 +44,11 @@ def page(
 """
 
 
-def warc(path: Path, pages: list[tuple[str, str]], extras: bool = True) -> Path:
-    """A WARC of (WARC-Date, page) captures of URL, with an image and robots.txt."""
+def warc(
+    path: Path, pages: list[tuple[str, str]] | list[tuple[str, str, str]], extras: bool = True
+) -> Path:
+    """A WARC of (WARC-Date, page[, its target URI]) captures (of URL unless given), with
+    an image and robots.txt."""
     with path.open("wb") as out:
         writer = WARCWriter(out, gzip=path.name.endswith(".gz"))
         if extras:
@@ -53,8 +56,8 @@ def warc(path: Path, pages: list[tuple[str, str]], extras: bool = True) -> Path:
                     b"User-agent: *\nDisallow:\n", "2024-03-02T10:00:00Z")  # fmt: skip
             _record(writer, "https://news.example.org/logo.png", "image/png",
                     b"\x89PNG\r\n\x1a\n" + bytes(64), "2024-03-02T10:00:01Z")  # fmt: skip
-        for date, html in pages:
-            _record(writer, URL, "text/html; charset=utf-8", html.encode(), date)
+        for date, html, *at in pages:
+            _record(writer, at[0] if at else URL, "text/html; charset=utf-8", html.encode(), date)
     return path
 
 
