@@ -210,10 +210,16 @@ SUSPECTS = (
     ("decoding (captures._decode)", "domain/captures.py", "_decode"),
     ("gzip check pass (_whole_gzip)", "domain/captures.py", "_whole_gzip"),
     ("WARC reading (captures._warc)", "domain/captures.py", "_warc"),
+    ("warcio reading (ArchiveIterator)", "warcio/archiveiterator.py", "_iterate_records"),
     ("warcio digest check (_update)", "warcio/digestverifyingreader.py", "_update"),
     ("captures.revision (per capture)", "domain/captures.py", "revision"),
     ("Update.draft", "domain/updates.py", "draft"),
+    ("scan: read, extract, spool (_spooled)", "domain/captures.py", "_spooled"),
     ("unchanged_dropped", "domain/captures.py", "unchanged_dropped"),
+    ("CaptureSource.settled", "domain/captures.py", "settled"),
+    ("Archive.article_before", "domain/application.py", "article_before"),
+    ("spool read back (CaptureSource.read)", "domain/captures.py", "read"),
+    ("Archive.import_files (all of it)", "domain/application.py", "import_files"),
     ("Archive.record_stream (writing)", "domain/application.py", "record_stream"),
 )
 
@@ -245,11 +251,11 @@ def profile_both(warc: Path, tmp: Path) -> None:
     base = profiled(lambda: floor(warc))
     print(f"--- profile (cProfile; its overhead inflates both): import {total(ours):.1f} s, "
           f"floor {total(base):.1f} s, ratio {total(ours) / total(base):.2f}x")  # fmt: skip
-    print(f"{'cumulative seconds in':<36} {'import':>9} {'floor':>9}")
+    print(f"{'cumulative seconds in':<38} {'import':>9} {'floor':>9}")
     for what, file, function in SUSPECTS:
         mine, theirs = cumulative(ours, file, function), cumulative(base, file, function)
         show = [f"{t:9.2f}" if t is not None else f"{'-':>9}" for t in (mine, theirs)]
-        print(f"{what:<36} {show[0]} {show[1]}")
+        print(f"{what:<38} {show[0]} {show[1]}")
     out = io.StringIO()
     ours.stream = out  # type: ignore[attr-defined]
     ours.sort_stats("cumulative").print_stats(r"domain|storage|cli|htmldate", 30)
