@@ -27,6 +27,8 @@ SCRIPTS = (
     "bench_verify.py",
     "bench_replay_all.py",
     "bench_trace.py",
+    "bench_captures.py",
+    "bench_export.py",
 )
 POSTGRES_SCRIPTS = ("bench_postgres.py",)
 POSTGRES_ENV = "STORY_BENCH_POSTGRES_URL"

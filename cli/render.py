@@ -19,7 +19,7 @@ from domain.diffing import StoryDiff, word_diff
 from domain.provenance import SentenceDiff
 from domain.timeline import Amendment, StoryVersion
 from domain.updates import MISSING, Update
-from domain.when import When
+from domain.when import When, utc_text
 
 WIDTH = 88
 
@@ -427,6 +427,10 @@ def update(u: Update, position: int, amended_by: Sequence[Update]) -> str:
         ("source", u.source or "-"),
         ("outlet", u.outlet or "-"),
     ]
+    if u.captured_at is not None:
+        rows.append(("captured_at", utc_text(u.captured_at)))
+    if u.dated_by is not None:
+        rows.append(("dated_by", u.dated_by))
     for name in ("headline", "party", "issued_at", "key", "target", "note"):
         if getattr(u, name) is not None:
             rows.append((name, getattr(u, name)))

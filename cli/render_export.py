@@ -19,10 +19,11 @@ from cli.web import memento as mem
 from domain.errors import InvalidInput
 from domain.timeline import StoryVersion
 from domain.updates import MISSING, Update
+from domain.when import utc_text
 
 CSV_COLUMNS = (
     "story", "version", "id", "kind", "reported_at", "recorded_at", "by", "digest",
-    "outlet", "source", "target", "amended_by", "summary",
+    "outlet", "source", "target", "amended_by", "summary", "captured_at", "dated_by",
 )  # fmt: skip
 
 
@@ -64,6 +65,7 @@ def csv_rows(timeline: Sequence[Update]) -> Iterator[str]:
                 u.story, str(n), u.id, u.kind, str(u.reported_at), recorded, u.by,
                 u.digest or "", u.outlet or "", u.source or "", u.target or "",
                 " ".join(amenders.get(u.id, ())), u.summary(200),
+                utc_text(u.captured_at) if u.captured_at else "", u.dated_by or "",
             )
         )  # fmt: skip
 
@@ -179,6 +181,10 @@ def _commit_message(slug: str, number: int, u: Update) -> str:
         trailers.append(f"Source: {u.source}")
     if u.outlet:
         trailers.append(f"Outlet: {u.outlet}")
+    if u.captured_at:
+        trailers.append(f"Captured: {utc_text(u.captured_at)}")
+    if u.dated_by:
+        trailers.append(f"Dated-by: {u.dated_by}")
     if u.target:
         trailers.append(f"Amends: {u.target}")
     if u.kind == "fact" and u.value is not MISSING:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from domain.errors import InvalidInput, StoryError
-from domain.updates import CONTENT_FIELDS, MISSING, Update
+from domain.updates import CAPTURE_FIELDS, CONTENT_FIELDS, MISSING, Update
 
 _SEED_FIRST_LINE = re.compile(r"^\s*date\s+(\S+)\s+(.+?)\s*$")
 # Where an update was recorded before (`story export` writes them): read, not kept; the
@@ -23,6 +23,7 @@ _PROVENANCE = frozenset({"recorded_at", "digest"})
 _JSONL_FIELDS = (
     frozenset({"id", "story", "kind", "reported_at", "source", "outlet", "by"})
     | set(CONTENT_FIELDS)
+    | set(CAPTURE_FIELDS)  # kept: a capture's time is part of its record
     | _PROVENANCE
 )
 

@@ -3,6 +3,12 @@
 An update's id is derived from its content (story, kind, dates, text, ...), never from
 when or by whom it was recorded: importing the same content twice finds the same id,
 and an id quoted in a report stays valid for ever.
+
+Its provenance is kept beside the content, in the record its event stores (so its digest
+covers it) but out of the id: who recorded it (``by``) and, for a captured web page, when
+the page was captured (``captured_at``) and whether its reported time is the page's own
+or the capture's (``dated_by``). Two captures of one article at different times are one
+update: the first capture's time is the one kept.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from urllib.parse import urlsplit
 
 from domain.digests import canonical_json
 from domain.errors import InvalidInput
-from domain.when import When
+from domain.when import FIRST_YEAR, LAST_YEAR, When, utc_text
 
 KINDS = ("report", "statement", "fact", "correction", "retraction", "revision")
 # Kinds whose text a correction may replace, and whose contribution a retraction may withdraw.
@@ -42,6 +48,12 @@ _ALLOWED: dict[str, frozenset[str]] = {
     "revision": frozenset({"text", "headline"}),
 }
 CONTENT_FIELDS = ("headline", "text", "party", "issued_at", "key", "value", "target", "note")
+# Where a capture's reported_at came from: the page's own date, or the capture's time
+# (a page that gives no date of its own).
+DATED_BY = ("page", "capture")
+# A capture's provenance: in the record (and so the digest) when set, never in the id.
+CAPTURE_FIELDS = ("captured_at", "dated_by")
+CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of this clock a capture's may run
 _SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?")
 _FACT_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 ID_LENGTH = 12
@@ -105,6 +117,8 @@ class Update:
     value: Any = MISSING
     target: str | None = None
     note: str | None = None
+    captured_at: datetime | None = None  # when the page was captured (a WARC-Date), in UTC
+    dated_by: str | None = None  # a capture's reported_at is the "page"'s or the "capture"'s
     recorded_at: datetime | None = field(default=None, compare=False)
     digest: str | None = field(default=None, compare=False)  # see domain.digests
 
@@ -112,7 +126,12 @@ class Update:
     def draft(
         cls, story: str, kind: str, reported_at: str | When | None, by: str, **fields: Any
     ) -> Update:
-        """A checked, normalised update with its content id; raise InvalidInput if not."""
+        """A checked, normalised update with its content id; raise InvalidInput if not.
+
+        Besides the kind's fields, every kind takes ``source`` and ``outlet`` and, for a
+        captured page, ``captured_at`` (an aware datetime or ISO 8601 text with an offset;
+        kept in UTC) and ``dated_by`` (``"page"`` or ``"capture"``; ``"capture"`` means
+        reported_at is captured_at)."""
         check_slug(story)
         if kind not in KINDS:
             raise InvalidInput(f"kind {kind!r} is unknown: use one of {', '.join(KINDS)}")
@@ -133,6 +152,8 @@ class Update:
             if isinstance(fields.get(name), str):
                 _check_text(name, fields[name])
         source, outlet = fields.pop("source", None), fields.pop("outlet", None)
+        captured_at = _check_captured_at(fields.pop("captured_at", None))
+        dated_by = _check_dated_by(fields.pop("dated_by", None), captured_at, when)
         given = {k: v for k, v in fields.items() if v is not None or k == "value"}
         if given.get("value", MISSING) is MISSING:
             given.pop("value", None)
@@ -146,6 +167,8 @@ class Update:
             by=by.strip(),
             source=_check_source(source),
             outlet=(outlet or "").strip() or None,
+            captured_at=captured_at,
+            dated_by=dated_by,
             **content,
         )
         return replace(update, id=update.content_id())
@@ -173,8 +196,15 @@ class Update:
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:ID_LENGTH]
 
     def to_record(self) -> dict[str, Any]:
-        """Every field but recorded_at, as plain JSON values (stored in the event)."""
-        return {"id": self.id, "by": self.by, **self.content()}
+        """Every field but recorded_at, as plain JSON values (stored in the event):
+        ``captured_at`` and ``dated_by`` only when set, so a record without them is as
+        records were before they existed."""
+        record = {"id": self.id, "by": self.by, **self.content()}
+        if self.captured_at is not None:
+            record["captured_at"] = utc_text(self.captured_at)
+        if self.dated_by is not None:
+            record["dated_by"] = self.dated_by
+        return record
 
     @classmethod
     def restore(cls, **fields: Any) -> Update:
@@ -188,7 +218,7 @@ class Update:
     @classmethod
     def from_record(cls, record: dict[str, Any], recorded_at: datetime | None = None) -> Update:
         """An update from the record its event stores (``to_record``)."""
-        issued_at = record.get("issued_at")
+        issued_at, captured_at = record.get("issued_at"), record.get("captured_at")
         return cls.restore(
             id=record["id"],
             story=record["story"],
@@ -205,6 +235,8 @@ class Update:
             value=record.get("value", MISSING),
             target=record.get("target"),
             note=record.get("note"),
+            captured_at=datetime.fromisoformat(captured_at) if captured_at else None,
+            dated_by=record.get("dated_by"),
             recorded_at=recorded_at,
         )
 
@@ -325,6 +357,72 @@ def _normalise(given: dict[str, Any]) -> dict[str, Any]:
         else:
             content[name] = " ".join(str(value).split())
     return content
+
+
+def _check_captured_at(given: Any) -> datetime | None:
+    """A capture's time: a real moment, with an offset, not in the future; in UTC."""
+    if given is None or (isinstance(given, str) and not given.strip()):
+        return None
+    if isinstance(given, datetime):
+        moment = given
+    elif isinstance(given, str):
+        if re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", given):
+            raise InvalidInput(
+                f"captured_at {given!r} is a day, not a moment: give the time with its "
+                "offset, e.g. 2024-02-16T18:30:00Z"
+            )
+        try:
+            moment = datetime.fromisoformat(given.strip())
+        except ValueError:
+            raise InvalidInput(
+                f"captured_at {given!r} is not a moment: use ISO 8601 with an offset, "
+                "e.g. 2024-02-16T18:30:00Z"
+            ) from None
+    else:
+        raise InvalidInput(
+            f"captured_at must be a moment, found {type(given).__name__}: give ISO 8601 "
+            "text, e.g. 2024-02-16T18:30:00Z"
+        )
+    if moment.utcoffset() is None:
+        raise InvalidInput(
+            f"captured_at {moment.isoformat()!r} has no UTC offset: add one, e.g. "
+            f"{moment.isoformat()}Z"
+        )
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        moment = datetime.min.replace(tzinfo=UTC)  # out of range: refused below
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise InvalidInput(
+            f"captured_at {given!s} is out of range: give a year from {FIRST_YEAR} to {LAST_YEAR}"
+        )
+    if moment > datetime.now(UTC) + CLOCK_SKEW:
+        raise InvalidInput(
+            f"captured_at {utc_text(moment)} is in the future: check the capture's date "
+            "(captured_at is when the page was captured)"
+        )
+    return moment
+
+
+def _check_dated_by(given: Any, captured_at: datetime | None, reported_at: When) -> str | None:
+    """Where a capture's reported_at came from; "capture" only with that very moment."""
+    if given is None or given == "":
+        return None
+    if given not in DATED_BY:
+        raise InvalidInput(
+            f"dated_by {given!r} is unknown: use page (reported_at is the page's own date) "
+            "or capture (reported_at is captured_at)"
+        )
+    if given == "capture":
+        if captured_at is None:
+            raise InvalidInput("dated_by capture needs captured_at: give the capture's time")
+        if reported_at.moment != captured_at:
+            raise InvalidInput(
+                f"dated_by capture says reported_at is the capture's time, but reported_at "
+                f"{reported_at} is not captured_at {utc_text(captured_at)}: give "
+                "dated_by page, or reported_at the same moment"
+            )
+    return str(given)
 
 
 def _check_source(source: str | None) -> str | None:

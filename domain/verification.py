@@ -36,7 +36,7 @@ from domain.model import (
     tie_link,
     zone_digest,
 )
-from domain.updates import ID_LENGTH, Update
+from domain.updates import CAPTURE_FIELDS, ID_LENGTH, Update
 from domain.when import When, utc_text
 
 # What reading a malformed row can raise; anything else is a bug, not bad data.
@@ -299,15 +299,16 @@ def index_entry(record: dict[str, Any], recorded_at: str, digest: str, zone: tzi
          record.get("outlet"), record.get("headline"), record.get("text"), record.get("party"),
          record.get("issued_at"), record.get("key"),
          None if "value" not in record else canonical_json(record["value"]),
-         record.get("target"), record.get("note"), digest)
+         record.get("target"), record.get("note"), digest, record.get("captured_at"),
+         record.get("dated_by"))
     )  # fmt: skip
 
 
 def row_entry(row: tuple[Any, ...], fact_value: Any) -> int:
     """``index_entry`` of an index row: (story, kind, reported_at, reported_day,
     sort_utc, recorded_at, by, source, outlet, headline, text, party, issued_at, key,
-    <value>, target, note, digest), ``fact_value`` the decoded value (or the row's own
-    text when it is not JSON: it then matches nothing)."""
+    <value>, target, note, digest, captured_at, dated_by), ``fact_value`` the decoded
+    value (or the row's own text when it is not JSON: it then matches nothing)."""
     return hash((*row[:14], fact_value, *row[15:]))
 
 
@@ -552,11 +553,12 @@ def _summary(summary: tuple[Any, Any, Any]) -> str:
 
 def _content_id(text: str, record: dict[str, Any], recorded_at: str) -> str | None:
     """The content id of a well-formed record, from its canonical text (with
-    recorded_at): its content is the record less id and by, so its canonical JSON is
-    that text less those three members. Keys are sorted and every key before "value"
-    holds a string (in which a quote is escaped), so each member's first occurrence is
-    the top-level one, and "by" is the first key. None when the record is not of that
-    shape: the caller then works the id out the long way."""
+    recorded_at): its content is the record less id, by and a capture's captured_at and
+    dated_by, so its canonical JSON is that text less those members and recorded_at.
+    Keys are sorted and every key before "value" holds a string (in which a quote is
+    escaped), so each member's first occurrence is the top-level one, and "by" is the
+    first key. None when the record is not of that shape: the caller then works the id
+    out the long way."""
     by, uid = record.get("by"), record.get("id")
     if not isinstance(by, str) or not isinstance(uid, str):
         return None
@@ -564,8 +566,14 @@ def _content_id(text: str, record: dict[str, Any], recorded_at: str) -> str | No
     if not text.startswith(start):
         return None
     content = "{" + text[len(start) :]
-    for member in ('"id":' + canonical_json(uid) + ",",
-                   '"recorded_at":' + canonical_json(recorded_at) + ","):  # fmt: skip
+    members = ['"id":' + canonical_json(uid) + ",",
+               '"recorded_at":' + canonical_json(recorded_at) + ","]  # fmt: skip
+    for name in CAPTURE_FIELDS:
+        if name in record:
+            if not isinstance(record[name], str):
+                return None
+            members.append(f'"{name}":' + canonical_json(record[name]) + ",")
+    for member in members:
         at = content.find(member)
         if at < 0:
             return None

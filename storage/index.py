@@ -51,7 +51,7 @@ from storage.tables import (
 _ENTRIES = (
     'SELECT update_id, seq, story, kind, reported_at, reported_day, sort_utc, recorded_at, "by", '
     "source, outlet, headline, text, party, issued_at, fact_key, fact_value, target, note, "
-    "digest FROM story_updates"
+    "digest, captured_at, dated_by FROM story_updates"
 )
 _CHAIN = "SELECT position, update_id, story, digest, chain FROM story_chain ORDER BY position"
 

@@ -36,7 +36,7 @@ from storage import guard
 if TYPE_CHECKING:
     from storage.recorder import Database
 
-SCHEMA_VERSION = 3  # 2: story_stats; 3: story_updates_facts
+SCHEMA_VERSION = 4  # 2: story_stats; 3: story_updates_facts; 4: captured_at, dated_by
 
 metadata = MetaData()
 
@@ -95,6 +95,8 @@ updates_table = Table(
     Column("target", String(12)),
     Column("note", Text),
     Column("digest", String(64), nullable=False),
+    Column("captured_at", String(32)),  # a capture's time, as its record holds it (UTC)
+    Column("dated_by", String(8)),  # "page" or "capture"
     Index("story_updates_timeline", "story", "sort_utc", "seq"),
     Index("story_updates_by_kind", "story", "kind", "sort_utc", "seq"),
     Index("story_updates_target", "target"),
@@ -154,7 +156,7 @@ meta_table = Table(
 FIELDS = (
     "update_id", "story", "kind", "reported_at", "by", "source", "outlet", "headline", "text",
     "party", "issued_at", "fact_key", "fact_value", "target", "note", "recorded_at", "sort_utc",
-    "seq", "digest",
+    "seq", "digest", "captured_at", "dated_by",
 )  # fmt: skip
 COLUMNS = [updates_table.c[name] for name in FIELDS]
 
@@ -183,6 +185,8 @@ def row_of(update: Update, zone: tzinfo) -> dict[str, Any]:
         "target": update.target,
         "note": update.note,
         "digest": update.digest,
+        "captured_at": utc_text(update.captured_at) if update.captured_at else None,
+        "dated_by": update.dated_by,
     }
 
 
@@ -200,7 +204,8 @@ def tie_of(row: Any) -> Tie:
 def update_of(row: Any) -> Update:
     """An index row (its FIELDS, in order) as the update it records."""
     (update_id, story, kind, reported_at, by, source, outlet, headline, text_, party,
-     issued_at, fact_key, fact_value, target, note, recorded_at, _, _, digest) = row  # fmt: skip
+     issued_at, fact_key, fact_value, target, note, recorded_at, _, _, digest, captured_at,
+     dated_by) = row  # fmt: skip
     return Update.restore(
         id=update_id,
         story=story,
@@ -217,6 +222,8 @@ def update_of(row: Any) -> Update:
         value=MISSING if fact_value is None else json.loads(fact_value),
         target=target,
         note=note,
+        captured_at=datetime.fromisoformat(captured_at) if captured_at else None,
+        dated_by=dated_by,
         recorded_at=datetime.fromisoformat(recorded_at),
         digest=digest,
     )
@@ -257,6 +264,8 @@ ROW_FIELDS = (
     "target",
     "note",
     "digest",
+    "captured_at",
+    "dated_by",
 )  # fmt: skip (row_of's keys, in order)
 INSERT_ROW = (
     f"INSERT INTO story_updates ({_quoted(ROW_FIELDS)}) "
@@ -346,8 +355,9 @@ def settle(database: Database, zone: str, create: bool) -> tuple[str, list[str]]
 
 def _upgrade(connection: Any, wanted: dict[str, str]) -> dict[str, str]:
     """Under the write lock: bring the schema up to this one (only read models change,
-    derived from the index) and add missing settings; another process may have done
-    either meanwhile."""
+    derived from the index; the columns schema 4 added are NULL in every row recorded
+    before it) and add missing settings; another process may have done either
+    meanwhile."""
     m = meta_table.c
     found = {str(n): str(v) for n, v in connection.execute(select(m.name, m.value)).all()}
     version = _version(found)
@@ -356,6 +366,8 @@ def _upgrade(connection: Any, wanted: dict[str, str]) -> dict[str, str]:
         connection.exec_driver_sql(DERIVE_STATS)
     if version < 3:
         facts_index.create(connection, checkfirst=True)
+    if version < 4:
+        _add_capture_columns(connection)
     if version < SCHEMA_VERSION:
         with guard.lifted(connection, meta_table.name):
             connection.execute(
@@ -368,6 +380,19 @@ def _upgrade(connection: Any, wanted: dict[str, str]) -> dict[str, str]:
     if missing:
         connection.execute(meta_table.insert(), missing)
     return {**found, **{row["name"]: row["value"] for row in missing}}
+
+
+def _add_capture_columns(connection: Any) -> None:
+    """story_updates.captured_at and dated_by (schema 4), NULL in every row: that is what
+    the events give, since the fields came with this schema (an older story refuses a
+    newer archive, so no event recorded before the upgrade has them)."""
+    have = {column["name"] for column in inspect(connection).get_columns(updates_table.name)}
+    for column in (updates_table.c.captured_at, updates_table.c.dated_by):
+        if column.name not in have:
+            kind = column.type.compile(dialect=connection.dialect)
+            connection.exec_driver_sql(
+                f"ALTER TABLE {updates_table.name} ADD COLUMN {column.name} {kind}"
+            )
 
 
 def _version(found: dict[str, str]) -> int:

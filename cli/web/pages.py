@@ -19,7 +19,7 @@ from cli.web.app import absolute, flag, page, param, query, service, when, zone
 from domain.errors import InvalidInput, NotYetReported, UnknownUpdate
 from domain.timeline import StoryVersion, history
 from domain.updates import Update
-from domain.when import When
+from domain.when import When, utc_text
 
 PAGE = 50  # stories per page of the list
 _ID = re.compile(r"^[0-9a-fA-F]{12}$")
@@ -350,6 +350,7 @@ def update(request: Request) -> Response:
         following=following,
         chain_position=at + 1,
         source_url=views.safe_url(found.source),
+        captured_at=utc_text(found.captured_at) if found.captured_at else None,
         json_text=views.json_text,
         missing=_missing(),
     )

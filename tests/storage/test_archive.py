@@ -17,6 +17,7 @@ from domain.when import When, time_zone
 from storage import guard
 from storage.archive import open_archive
 from storage.locate import archive_url
+from storage.tables import SCHEMA_VERSION
 
 UTC = time_zone("UTC")
 
@@ -296,7 +297,9 @@ def test_an_archive_of_schema_2_gains_its_facts_index_when_opened(
     finally:
         engine.dispose()
     assert "story_updates_facts" in indexes
-    assert scalar(db, "SELECT value FROM story_meta WHERE name = 'schema_version'") == "3"
+    assert scalar(db, "SELECT value FROM story_meta WHERE name = 'schema_version'") == str(
+        SCHEMA_VERSION
+    )
 
 
 def test_a_replay_never_shares_a_mutable_fact_value_with_the_next(

@@ -78,3 +78,41 @@ def test_the_old_archive_takes_new_updates_and_still_verifies(old_archive: str) 
     links = connection.execute("SELECT update_id FROM story_chain ORDER BY position").fetchall()
     connection.close()
     assert [row[0] for row in links[19:]] == ["time-zone", json.loads(appended.output)["id"]]
+
+
+def test_the_old_archive_gains_the_capture_columns_and_keeps_a_capture_time(
+    old_archive: str, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from cli.main import story
+
+    capture = {
+        "story": "council", "kind": "revision", "reported_at": "2024-03-06T18:30:00Z",
+        "headline": "Minutes published", "text": "The minutes were published.",
+        "captured_at": "2024-03-06T18:30:00Z", "dated_by": "capture",
+    }  # fmt: skip
+    path = tmp_path / "capture.jsonl"
+    path.write_text(json.dumps(capture) + "\n", encoding="utf-8")
+    runner = CliRunner()
+
+    imported = runner.invoke(story, ["import", str(path), "--db", old_archive, "--json"])
+
+    assert imported.exit_code == 0, imported.output
+    (update_id,) = json.loads(imported.output)["files"][0]["new"]
+    shown = runner.invoke(story, ["show", "council", update_id, "--db", old_archive, "--json"])
+    data = json.loads(shown.output)
+    assert (data["captured_at"], data["dated_by"]) == ("2024-03-06T18:30:00.000000+00:00",
+                                                       "capture")  # fmt: skip
+    verified = runner.invoke(
+        story,
+        ["verify", "--json", "--db", old_archive,
+         "--against", str(FIXTURE / "checkpoint.json")],
+    )  # fmt: skip
+    assert verified.exit_code == 0, verified.output
+    connection = sqlite3.connect(old_archive)
+    version = connection.execute(
+        "SELECT value FROM story_meta WHERE name = 'schema_version'"
+    ).fetchone()
+    connection.close()
+    assert version == ("4",)

@@ -1,0 +1,347 @@
+"""Figure 9: importing a WARC of real news pages, against extraction alone (the floor).
+
+The WARC: the 62 real article pages of ``$STORY_BENCH_PAGES`` (default
+/work/shared/data/news-pages: seven outlets, saved as a browser received them; read from
+there, never copied into the project), repeated as a crawl revisits them (16 rounds, 992
+captures): one gzipped ``response`` record per capture (warcio), with HTTP headers (200,
+``Content-Type: text/html; charset=`` the page's own, ``text/html`` pages only), the
+page's URL (its ``og:url``, else a URL made from its file name) as ``WARC-Target-URI``,
+and a distinct ``WARC-Date`` (round *r* is *r* days after the first, page *i* *i*
+minutes into its round). A repeated page is extracted again; its article is the same,
+so story records it once (later captures of an unchanged article are no new version).
+
+story:    the import of that file into a fresh SQLite archive, in-process:
+          ``domain.importing.scan`` + ``Archive.import_files`` (what ``story import``
+          calls; how bench_import.py measures the archive, without the CLI), and
+          ``story import crawl.warc.gz`` itself through click's ``CliRunner``.
+baseline: the extraction floor, on the same records: warcio reading the file
+          (``ArchiveIterator``, each ``response`` record's payload), decoding it by its
+          HTTP charset, and exactly the two extractions domain/captures.py makes,
+          ``trafilatura.bare_extraction(html, url=..., with_metadata=True,
+          include_comments=False, include_tables=False)`` and ``extruct.extract(html,
+          base_url=url, syntaxes=["json-ld", "opengraph"], uniform=True)``.
+
+The three run one after another in each round (the order reversed every other round),
+median of 3 rounds, after one untimed pass of each over the pages once (imports, and
+a check that both read every page). Goal (issue 14): the import within 1.3x the floor.
+When it is not (or with --profile), cProfile says where the import's extra time goes:
+the cumulative seconds of the named suspects on each side, then the import's top
+functions.
+
+Usage: python benchmarks/bench_captures.py [--quick] [--profile]
+       (--quick: 2 rounds of pages, 124 captures, for a smoke test)
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import os
+import pstats
+import re
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from benchlib import median, wants_profile, workdir
+
+PAGES = Path(os.environ.get("STORY_BENCH_PAGES") or "/work/shared/data/news-pages")
+ROUNDS_OF_PAGES = 2 if "--quick" in sys.argv[1:] else 16  # 62 pages x 16 = 992 captures
+RUNS = 3
+GOAL = 1.3
+CRAWL_START = datetime(2025, 3, 1, 6, 0, tzinfo=UTC)
+BY = "bench"
+
+_OG_URL = re.compile(
+    rb"""<meta[^>]+(?:property|name)=["']og:url["'][^>]+content=["']([^"']+)"""
+    rb"""|<meta[^>]+content=["']([^"']+)["'][^>]+(?:property|name)=["']og:url["']""",
+    re.IGNORECASE,
+)
+_CANONICAL = re.compile(rb"""<link[^>]+rel=["']canonical["'][^>]+href=["']([^"']+)""", re.I)
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_HOSTS = {  # for a page that names no URL of its own
+    "bbc_news": "news.bbc.co.uk",
+    "guardian": "www.theguardian.com",
+    "independent": "www.independent.co.uk",
+    "new_york_times": "www.nytimes.com",
+    "rt": "www.rt.com",
+    "theintercept": "theintercept.com",
+    "washingtonpost": "www.washingtonpost.com",
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    body: bytes
+    url: str
+    charset: str
+
+
+def pages() -> list[Page]:
+    """The real pages, by path: their bytes, URL and charset (the page's, else UTF-8)."""
+    found = []
+    for path in sorted(PAGES.rglob("*.html")):
+        body = path.read_bytes()
+        named = _OG_URL.search(body) or _CANONICAL.search(body)
+        url = next((g for g in named.groups() if g), b"").decode() if named else ""
+        if not url.startswith(("http://", "https://")):
+            host = _HOSTS.get(path.parent.name, f"{path.parent.name}.example")
+            url = f"https://{host}/news/{path.stem}"
+        declared = _CHARSET.search(body[:4096])
+        found.append(Page(body, url, declared.group(1).decode().lower() if declared else "utf-8"))
+    return found
+
+
+def build_warc(path: Path, found: list[Page], rounds: int) -> int:
+    """The crawl as a gzipped WARC: every page once per round; how many captures."""
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    count = 0
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for r in range(rounds):
+            for i, page in enumerate(found):
+                date = CRAWL_START + timedelta(days=r, minutes=i)
+                http = StatusAndHeaders(
+                    "200 OK",
+                    [
+                        ("Content-Type", f"text/html; charset={page.charset}"),
+                        ("Content-Length", str(len(page.body))),
+                    ],
+                    protocol="HTTP/1.1",
+                )
+                record = writer.create_warc_record(
+                    page.url,
+                    "response",
+                    payload=BytesIO(page.body),
+                    http_headers=http,
+                    warc_headers_dict={"WARC-Date": date.strftime("%Y-%m-%dT%H:%M:%SZ")},
+                )
+                writer.write_record(record)
+                count += 1
+    return count
+
+
+# ---------------------------------------------------------------------------- the floor
+
+
+def floor(warc: Path) -> tuple[int, int]:
+    """warcio reading + decoding + trafilatura + extruct over every page record:
+    (records read, pages in which trafilatura found a document)."""
+    import extruct
+    import trafilatura
+    from warcio.archiveiterator import ArchiveIterator
+
+    records = documents = 0
+    with warc.open("rb") as stream:
+        for record in ArchiveIterator(stream):
+            if record.rec_type != "response":
+                continue
+            body = record.content_stream().read()
+            url = record.rec_headers.get_header("WARC-Target-URI")
+            content_type = record.http_headers.get_header("Content-Type") or ""
+            html = body.decode(content_type.partition("charset=")[2].strip() or "utf-8")
+            document = trafilatura.bare_extraction(
+                html, url=url, with_metadata=True, include_comments=False, include_tables=False
+            )
+            extruct.extract(html, base_url=url, syntaxes=["json-ld", "opengraph"], uniform=True)
+            records += 1
+            documents += document is not None
+    return records, documents
+
+
+# ---------------------------------------------------------------------------- story
+
+
+@dataclass
+class Outcome:
+    new: int  # versions recorded
+    present: int  # updates already in the archive
+    unchanged: int | None  # captures whose article had not changed (dropped)
+    skipped: int | None  # records that are no article page
+
+
+def story_import(warc: Path, db: Path) -> Outcome:
+    """What `story import` does with the file, without click: scan it, then record it."""
+    from domain.importing import scan
+    from storage.archive import open_archive
+
+    sources = scan((str(warc),), None, BY)
+    archive = open_archive(str(db))
+    try:
+        done = archive.import_files(sources)
+    finally:
+        archive.close()
+    (source,) = sources
+    ((_, result),) = done
+    unchanged = getattr(result, "unchanged", None) or getattr(source, "unchanged", None)
+    skipped = getattr(result, "skipped", None) or getattr(source, "skipped", None)
+    return Outcome(len(result.new), len(result.present), unchanged, skipped)
+
+
+def cli_import(warc: Path, db: Path) -> str:
+    """`story import FILE --db DB --by bench`, in-process; what it printed."""
+    from click.testing import CliRunner
+
+    from cli.main import story
+
+    result = CliRunner().invoke(
+        story, ["import", str(warc), "--db", str(db), "--by", BY], catch_exceptions=False
+    )
+    if result.exit_code != 0:
+        raise RuntimeError(f"story import failed ({result.exit_code}): {result.output}")
+    return result.output
+
+
+# ---------------------------------------------------------------------------- profile
+
+# (what, file the function is in, function): the cumulative seconds of each, per side.
+SUSPECTS = (
+    ("trafilatura.bare_extraction", "trafilatura/core.py", "bare_extraction"),
+    ("extruct.extract", "extruct/_extruct.py", "extract"),
+    ("htmldate.find_date", "htmldate/core.py", "find_date"),
+    ("decoding (captures._decode)", "domain/captures.py", "_decode"),
+    ("gzip check pass (_whole_gzip)", "domain/captures.py", "_whole_gzip"),
+    ("WARC reading (captures._warc)", "domain/captures.py", "_warc"),
+    ("warcio reading (ArchiveIterator)", "warcio/archiveiterator.py", "_iterate_records"),
+    ("warcio digest check (_update)", "warcio/digestverifyingreader.py", "_update"),
+    ("captures.revision (per capture)", "domain/captures.py", "revision"),
+    ("Update.draft", "domain/updates.py", "draft"),
+    ("scan: read, extract, spool (_spooled)", "domain/captures.py", "_spooled"),
+    ("unchanged_dropped", "domain/captures.py", "unchanged_dropped"),
+    ("CaptureSource.settled", "domain/captures.py", "settled"),
+    ("Archive.article_before", "domain/application.py", "article_before"),
+    ("spool read back (CaptureSource.read)", "domain/captures.py", "read"),
+    ("Archive.import_files (all of it)", "domain/application.py", "import_files"),
+    ("Archive.record_stream (writing)", "domain/application.py", "record_stream"),
+)
+
+
+def profiled(fn: Callable[[], Any]) -> pstats.Stats:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    fn()
+    profiler.disable()
+    return pstats.Stats(profiler, stream=io.StringIO())
+
+
+def cumulative(stats: pstats.Stats, file: str, function: str) -> float | None:
+    entries: dict[tuple[str, int, str], tuple[Any, ...]] = stats.stats  # type: ignore[attr-defined]
+    times = [
+        value[3]
+        for (path, _, name), value in entries.items()
+        if name == function and path.replace(os.sep, "/").endswith(file)
+    ]
+    return max(times) if times else None
+
+
+def total(stats: pstats.Stats) -> float:
+    return float(stats.total_tt)  # type: ignore[attr-defined]
+
+
+def profile_both(warc: Path, tmp: Path) -> None:
+    ours = profiled(lambda: story_import(warc, tmp / "profile.db"))
+    base = profiled(lambda: floor(warc))
+    print(f"--- profile (cProfile; its overhead inflates both): import {total(ours):.1f} s, "
+          f"floor {total(base):.1f} s, ratio {total(ours) / total(base):.2f}x")  # fmt: skip
+    print(f"{'cumulative seconds in':<38} {'import':>9} {'floor':>9}")
+    for what, file, function in SUSPECTS:
+        mine, theirs = cumulative(ours, file, function), cumulative(base, file, function)
+        show = [f"{t:9.2f}" if t is not None else f"{'-':>9}" for t in (mine, theirs)]
+        print(f"{what:<38} {show[0]} {show[1]}")
+    out = io.StringIO()
+    ours.stream = out  # type: ignore[attr-defined]
+    ours.sort_stats("cumulative").print_stats(r"domain|storage|cli|htmldate", 30)
+    print("--- the import's own functions (and htmldate), by cumulative time")
+    print(out.getvalue())
+    out = io.StringIO()
+    ours.stream = out  # type: ignore[attr-defined]
+    ours.sort_stats("tottime").print_stats(25)
+    print("--- the import's top functions by own time")
+    print(out.getvalue())
+
+
+# ---------------------------------------------------------------------------- main
+
+
+def rate(count: int, seconds: float) -> str:
+    return f"{count / seconds:,.1f} capt/s"
+
+
+def line(what: str, ours: str, base: str, ratio: float) -> str:
+    return f"{what:<44} story {ours:>14}   floor {base:>14}   ratio {ratio:6.2f}x"
+
+
+def main() -> None:
+    if not PAGES.is_dir():
+        print(f"Figure 9: skipped, no pages at {PAGES} (set STORY_BENCH_PAGES)")
+        return
+    found = pages()
+    with workdir("captures") as tmp:
+        warc = tmp / "crawl.warc.gz"
+        captures = build_warc(warc, found, ROUNDS_OF_PAGES)
+        once = tmp / "once.warc.gz"
+        build_warc(once, found, 1)
+        # untimed: the imports of both sides, and a check that both read every page
+        records, documents = floor(once)
+        first = story_import(once, tmp / "once.db")
+        assert records == len(found), (records, len(found))
+        if wants_profile():
+            profile_both(warc, tmp)
+            return
+
+        times: dict[str, list[float]] = {"floor": [], "api": [], "cli": []}
+        outcome: Outcome | None = None
+        printed = ""
+        for n in range(RUNS):
+            order = ["floor", "api", "cli"] if n % 2 == 0 else ["cli", "api", "floor"]
+            for side in order:
+                db = tmp / f"{side}-{n}.db"
+                start = time.perf_counter()
+                if side == "floor":
+                    floor(warc)
+                elif side == "api":
+                    outcome = story_import(warc, db)
+                else:
+                    printed = cli_import(warc, db)
+                times[side].append(time.perf_counter() - start)
+                for stale in tmp.glob(f"{side}-{n}.db*"):
+                    stale.unlink()
+        base, api, cli = (median(times[k]) for k in ("floor", "api", "cli"))
+        assert outcome is not None
+        size = warc.stat().st_size
+        print(
+            f"Figure 9: import of a WARC of real pages (ratio = story s / floor s; {captures:,} "
+            f"captures of {len(found)} pages, {size / 2**20:.0f} MB gzipped; median of {RUNS})"
+        )
+        print(line("import (scan + Archive.import_files)", rate(captures, api),
+                   rate(captures, base), api / base))  # fmt: skip
+        print(line("story import crawl.warc.gz (CLI)", rate(captures, cli),
+                   rate(captures, base), cli / base))  # fmt: skip
+        met = "met" if api / base <= GOAL else "NOT met"
+        print(f"  goal: import within {GOAL}x the floor: {met} ({api / base:.2f}x)")
+        print(f"  (seconds, each round: floor {_runs(times['floor'])}; import "
+              f"{_runs(times['api'])}; CLI {_runs(times['cli'])})")  # fmt: skip
+        print(f"  (the pages once: trafilatura found a document in {documents} of {records}; "
+              f"story recorded {first.new} versions, {first.skipped} records skipped)")  # fmt: skip
+        print(f"  (the crawl: story recorded {outcome.new} versions; {outcome.unchanged} "
+              f"captures dropped as unchanged, {outcome.skipped} skipped)")  # fmt: skip
+        print(f"  (the CLI said: {' / '.join(printed.strip().splitlines()[-2:])})")
+        if api / base > GOAL:
+            print()
+            profile_both(warc, tmp)
+
+
+def _runs(values: list[float]) -> str:
+    return ", ".join(f"{v:.1f}" for v in values)
+
+
+if __name__ == "__main__":
+    main()
