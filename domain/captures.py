@@ -6,9 +6,14 @@ paragraphs (trafilatura), and its canonical URL as the update's ``source``. Its 
 - *reported*: the page's own time, ``dateModified`` or else ``datePublished`` from its
   JSON-LD, or ``article:modified_time`` / ``article:published_time`` from OpenGraph
   (extruct; these keep the time and zone); else the day htmldate finds; else, in a
-  WARC, the capture's ``WARC-Date``.
-- *captured*: the ``WARC-Date``. Updates have no field for it yet (docs/captures.md).
+  WARC, the capture's ``WARC-Date``. The update's ``dated_by`` says which: ``page``
+  or ``capture``.
+- *captured*: the ``WARC-Date``, kept as the update's ``captured_at`` (not part of its
+  content id: the same article captured twice is one update, the first capture's).
 - *recorded*: set by the archive, as for every update.
+
+Its story: ``--story SLUG``, else the story one of its URLs is tied to (domain.urls),
+else a slug made from its canonical URL; its URLs not yet tied are tied to that story.
 
 A file is checked whole before anything is written, as every import is: a bad record
 is one line naming the file and the record's offset. A WARC is read one record at a
@@ -203,7 +208,7 @@ def revision(
         return None
     meta = _metadata(html, capture.url)
     source = _http(meta.get("url")) or _http(found.get("url")) or _http(capture.url)
-    reported = _reported(meta, html, capture)
+    reported, dated_by = _reported(meta, html, capture)
     headline = meta.get("headline") or found.get("title")
     text = found["text"]
     if headline and text.startswith(headline + "\n\n"):  # the headline is not body text
@@ -216,6 +221,7 @@ def revision(
             slug, "revision", reported, by,
             headline=headline, text=text, source=source,
             outlet=meta.get("outlet") or found.get("sitename"),
+            captured_at=capture.captured_at, dated_by=dated_by,
         )  # fmt: skip
     except StoryError as error:
         raise InvalidInput(f"{capture.where}: {error}") from None
@@ -344,9 +350,10 @@ def _warc_date(text: str | None, where: str) -> datetime | None:
     if not text:
         return None
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise InvalidInput(f"{where}: WARC-Date {text!r} is not a date") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # WARC-Dates are UTC
 
 
 def _decode(capture: Capture) -> str:
@@ -430,18 +437,19 @@ def _take(found: dict[str, str], name: str, value: Any) -> None:
         found[name] = " ".join(value.split())
 
 
-def _reported(meta: dict[str, str], html: str, capture: Capture) -> When:
+def _reported(meta: dict[str, str], html: str, capture: Capture) -> tuple[When, str]:
+    """When the page says it was reported, and what dated it: ``page`` or ``capture``."""
     for name in ("modified", "published"):
         when = _moment(meta.get(name))
         if when is not None:
-            return when
+            return when, "page"
     import htmldate
 
     day = htmldate.find_date(html, original_date=False, extensive_search=False)
     if day:
-        return When.parse(day)
+        return When.parse(day), "page"
     if capture.captured_at is not None:
-        return When.parse(capture.captured_at.isoformat())
+        return When.parse(capture.captured_at.isoformat()), "capture"
     raise InvalidInput(
         f"{capture.where}: the page gives no date of its own: import it inside a WARC "
         "file (its capture date is then used)"

@@ -36,7 +36,10 @@ from storage import guard
 if TYPE_CHECKING:
     from storage.recorder import Database
 
-SCHEMA_VERSION = 4  # 2: story_stats; 3: story_updates_facts; 4: captured_at, dated_by
+# 2: story_stats; 3: story_updates_facts; 4: captured_at, dated_by; 5: story_urls, and
+# the read models guarded (an archive of an older schema gains their triggers on opening)
+SCHEMA_VERSION = 5
+GUARDED_READ_MODELS = 5
 
 metadata = MetaData()
 
@@ -343,7 +346,8 @@ def settle(database: Database, zone: str, create: bool) -> tuple[str, list[str]]
                     connection.exec_driver_sql("SELECT pg_advisory_xact_lock(727371)")
                 metadata.create_all(connection, checkfirst=True)
                 wrong = guard.install(connection)
-                repaired = wrong if found is not None else []  # a new archive: no guard yet
+                if found is not None:  # a new archive had no guard yet: nothing was wrong
+                    repaired = [w for w in wrong if not _new_guard(w, _version(found))]
         found = _meta(database) or {}
     version = _version(found)
     wanted = {"schema_version": str(SCHEMA_VERSION), "time_zone": zone}
@@ -351,6 +355,14 @@ def settle(database: Database, zone: str, create: bool) -> tuple[str, list[str]]
         with database.writing() as connection:
             found = _upgrade(connection, wanted)
     return found["time_zone"], repaired
+
+
+def _new_guard(problem: str, version: int) -> bool:
+    """Whether a guard problem is only a trigger an archive of ``version`` never had: the
+    read models' triggers came with schema 5."""
+    return version < GUARDED_READ_MODELS and any(
+        problem.endswith(f" on {table} was missing") for table in guard.READ_MODELS
+    )
 
 
 def _upgrade(connection: Any, wanted: dict[str, str]) -> dict[str, str]:
@@ -368,6 +380,8 @@ def _upgrade(connection: Any, wanted: dict[str, str]) -> dict[str, str]:
         facts_index.create(connection, checkfirst=True)
     if version < 4:
         _add_capture_columns(connection)
+    if version < 5:
+        urls_table.create(connection, checkfirst=True)
     if version < SCHEMA_VERSION:
         with guard.lifted(connection, meta_table.name):
             connection.execute(

@@ -47,6 +47,8 @@ def test_a_saved_page_becomes_a_revision_dated_by_the_page_with_its_time_and_zon
     assert update["outlet"] == "Example News"
     assert update["source"] == URL
     assert update["text"] == "\n\n".join(BODY)  # no navigation, aside or footer
+    assert update["dated_by"] == "page"
+    assert "captured_at" not in update  # a saved page says nothing of when it was saved
 
 
 def test_the_page_around_an_unchanged_article_makes_no_new_version(tmp_path: Path) -> None:
@@ -78,6 +80,9 @@ def test_a_warc_gives_a_version_per_real_change_and_skips_and_counts_the_rest(
     assert [v["reported_at"] for v in versions] == [
         "2024-03-02T09:30:00-06:00", "2024-03-03T01:00:00-06:00",
     ]  # fmt: skip
+    assert [(v["captured_at"], v["dated_by"]) for v in versions] == [
+        ("2024-03-02T16:00:00.000000+00:00", "page"), ("2024-03-03T08:00:00.000000+00:00", "page"),
+    ]  # fmt: skip
     diff = _story(tmp_path / "a.db", "diff", "council", "--from", str(versions[0]["id"]))
     assert "-Opponents say" in diff.stdout
     assert "independent survey" in diff.stdout
@@ -92,7 +97,11 @@ def test_a_page_with_no_date_of_its_own_in_a_warc_is_dated_by_its_capture(
     done = _story(tmp_path / "a.db", "import", str(crawl))
 
     assert done.exit_code == 0, done.output
-    assert _log(tmp_path / "a.db")[0]["reported_at"] == "2024-03-05T07:08:09+00:00"
+    (update,) = _log(tmp_path / "a.db")
+    assert update["reported_at"] == "2024-03-05T07:08:09+00:00"
+    assert (update["captured_at"], update["dated_by"]) == (
+        "2024-03-05T07:08:09.000000+00:00", "capture",
+    )  # fmt: skip
 
 
 def test_a_truncated_warc_gz_is_one_line_with_the_record_offset_and_nothing_written(

@@ -115,4 +115,28 @@ def test_the_old_archive_gains_the_capture_columns_and_keeps_a_capture_time(
         "SELECT value FROM story_meta WHERE name = 'schema_version'"
     ).fetchone()
     connection.close()
-    assert version == ("4",)
+    assert version == ("5",)
+
+
+def test_the_old_archive_verifies_on_first_opening_and_gains_guarded_url_ties(
+    old_archive: str,
+) -> None:
+    """It was made before the read models had triggers: opening it makes them, and that
+    is an upgrade, not tampering to report."""
+    from click.testing import CliRunner
+
+    from cli.main import story
+
+    runner = CliRunner()
+    verified = runner.invoke(story, ["verify", "--db", old_archive])
+    assert (verified.exit_code, verified.stderr) == (0, ""), verified.output
+    tied = runner.invoke(
+        story, ["url", "tie", "council", "https://example.org/council", "--db", old_archive]
+    )
+    assert tied.exit_code == 0, tied.output
+    assert runner.invoke(story, ["verify", "--db", old_archive]).exit_code == 0
+    connection = sqlite3.connect(old_archive)
+    triggers = {n for (n,) in connection.execute("SELECT name FROM sqlite_master "
+                                                 "WHERE type = 'trigger'")}  # fmt: skip
+    connection.close()
+    assert {"story_urls_no_update", "story_urls_no_delete"} <= triggers
