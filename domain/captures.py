@@ -40,7 +40,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from domain.errors import InvalidInput, StoryError
 from domain.importing import Progress, Settling, Source
@@ -62,6 +62,14 @@ class Capture:
     url: str | None = None  # the WARC-Target-URI
     captured_at: datetime | None = None  # the WARC-Date
     charset: str | None = None  # from the HTTP Content-Type
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A WARC's 3xx response: ``source`` sends its readers to ``target``."""
+
+    source: str
+    target: str
 
 
 @dataclass(frozen=True)
@@ -89,6 +97,7 @@ class CaptureSource(Source):
     kept: frozenset[int] = frozenset()
     moved: dict[int, str] = field(default_factory=dict)
     to_tie: tuple[tuple[str, str, str], ...] = ()
+    redirects: tuple[tuple[str, str], ...] = ()  # (from, to): the WARC's 3xx responses
 
     @property
     def unchanged(self) -> int:
@@ -118,19 +127,20 @@ class CaptureSource(Source):
         its URLs tied to none are tied to it. A capture is dropped when its headline and
         text equal the story's just before it, as the archive holds it
         (``settling.before``) or as an earlier capture of this import left it."""
-        tied = settling.tied({url for f in self.found for url, _ in f.urls})
+        named = {f.line: f.urls + self._redirected(f.urls) for f in self.found}
+        tied = settling.tied({url for urls in named.values() for url, _ in urls})
         moved: dict[int, str] = {}
         to_tie: dict[str, tuple[str, str, str]] = {}
         stories: dict[int, str] = {}
         for found in sorted(self.found, key=lambda f: (f.moment, f.line)):
             story = found.story
             if self.story is None:  # else --story names every capture's story
-                named = (settling.urls.get(url) or tied.get(url) for url, _ in found.urls)
-                story = next((s for s in named if s), story)
+                ties = (settling.urls.get(url) or tied.get(url) for url, _ in named[found.line])
+                story = next((s for s in ties if s), story)
             stories[found.line] = story
             if story != found.story:
                 moved[found.line] = story
-            for url, how in found.urls:
+            for url, how in named[found.line]:
                 if url not in tied and url not in settling.urls:
                     settling.urls[url] = story
                     to_tie[url] = (url, story, how)
@@ -148,31 +158,58 @@ class CaptureSource(Source):
         return replace(self, updates=len(kept), kept=frozenset(kept), moved=moved,
                        to_tie=tuple(to_tie.values()))  # fmt: skip
 
+    def _redirected(self, urls: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+        """The URLs that redirect (in this file, through any number of 3xx) to these."""
+        came_from: dict[str, list[str]] = {}
+        for source, target in self.redirects:
+            came_from.setdefault(target, []).append(source)
+        seen = {url for url, _ in urls}
+        found: list[tuple[str, str]] = []
+        todo = [url for url, _ in urls]
+        while todo:
+            for source in came_from.get(todo.pop(), ()):
+                if source not in seen:
+                    seen.add(source)
+                    found.append((source, "redirect"))
+                    todo.append(source)
+        return tuple(found)
+
 
 def scan(path: Path, story: str | None, by: str, progress: Progress = None) -> CaptureSource:
     """Every article capture in a file as a revision, checked; InvalidInput if not.
     ``progress`` is told how many of the file's bytes each step read."""
     # The spool stays open with the source that reads it; it is gone once closed.
     spool = tempfile.TemporaryFile()  # noqa: SIM115
+    redirects: list[tuple[str, str]] = []
     try:
-        found, ids, skipped = _spooled(path, story, by, progress, spool)
+        found, ids, skipped = _spooled(path, story, by, progress, spool, redirects)
     except BaseException:
         spool.close()
         raise
     return CaptureSource(
         path, story, by, len(found), frozenset(ids), frozenset(), skipped, spool, tuple(found),
-        frozenset(range(len(found))),
+        frozenset(range(len(found))), redirects=tuple(redirects),
     )  # fmt: skip
 
 
 def _spooled(
-    path: Path, story: str | None, by: str, progress: Progress, spool: IO[bytes]
+    path: Path,
+    story: str | None,
+    by: str,
+    progress: Progress,
+    spool: IO[bytes],
+    redirects: list[tuple[str, str]],
 ) -> tuple[list[Found], set[str], int]:
     warc = path.name.lower().endswith((".warc", ".warc.gz"))
     found: list[Found] = []
     ids: set[str] = set()
     skipped = 0
     for capture in _warc(path, progress) if warc else _page(path, progress):
+        if isinstance(capture, Redirect):
+            with suppress(InvalidInput):
+                redirects.append((normalise(capture.source), normalise(capture.target)))
+            skipped += 1
+            continue
         found_ = revision(capture, story, by) if capture is not None else None
         if found_ is None:
             if capture is not None and not warc:
@@ -265,9 +302,9 @@ def _page(path: Path, progress: Progress) -> Iterator[Capture]:
         progress(len(data))
 
 
-def _warc(path: Path, progress: Progress) -> Iterator[Capture | None]:
-    """Each record of a WARC file, one at a time: a capture, or None for a record that
-    is no page (an image, a script, robots.txt, a request)."""
+def _warc(path: Path, progress: Progress) -> Iterator[Capture | Redirect | None]:
+    """Each record of a WARC file, one at a time: a capture, a redirect, or None for a
+    record that is no page (an image, a script, robots.txt, a request)."""
     try:
         from warcio.archiveiterator import ArchiveIterator
         from warcio.exceptions import ArchiveLoadFailed
@@ -286,7 +323,9 @@ def _warc(path: Path, progress: Progress) -> Iterator[Capture | None]:
                 where = f"{path} (record at offset {records.get_record_offset()})"
                 if record.digest_checker.passed is False:
                     raise InvalidInput(f"{where}: its digest does not match its content")
-                if not _is_page(record):
+                if (redirect := _redirect(record)) is not None:
+                    yield redirect
+                elif not _is_page(record):
                     yield None
                 else:
                     headers = record.http_headers or record.rec_headers  # a resource has none
@@ -332,6 +371,22 @@ def _whole_gzip(path: Path) -> None:
             f"{path} (record at offset {member}): the file ends in the middle of a record: "
             "it was cut short; copy or fetch it again"
         )
+
+
+def _redirect(record: Any) -> Redirect | None:
+    """A response that sends its URL elsewhere (301, 302, 303, 307, 308 with a Location)."""
+    headers = record.http_headers
+    if record.rec_type != "response" or headers is None:
+        return None
+    if headers.get_statuscode() not in ("301", "302", "303", "307", "308"):
+        return None
+    source, location = (
+        record.rec_headers.get_header("WARC-Target-URI"),
+        headers.get_header("Location"),
+    )
+    if not source or not location:
+        return None
+    return Redirect(source, urljoin(source, location))
 
 
 def _is_page(record: Any) -> bool:

@@ -1,7 +1,8 @@
 """URLs tied to stories, so that one article found at several addresses is one story.
 
 A capture names the URLs its article is at: its canonical URL (JSON-LD ``url``, the
-``<link rel="canonical">``), its ``og:url`` and the WARC's target URI. Each is tied to
+``<link rel="canonical">``), its ``og:url``, the WARC's target URI, and the URLs that
+redirect to any of these in the same WARC (its 3xx responses). Each is tied to
 the capture's story the first time it is seen, and a later capture that names any tied
 URL goes to that story: the same article captured at ``http://`` and ``https://``, at a
 renamed address, or syndicated under an outlet's own URL with the original's canonical
@@ -24,7 +25,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from domain.errors import InvalidInput
 
-HOWS = ("canonical", "og:url", "target-uri", "by hand")
+HOWS = ("canonical", "og:url", "target-uri", "redirect", "by hand")
 _TRACKING = re.compile(
     r"utm_[a-z_]*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_ga|_gl|cmpid|ocid|smid|igshid",
     re.IGNORECASE,

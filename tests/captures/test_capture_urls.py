@@ -135,3 +135,34 @@ def test_url_commands_say_what_to_fix_and_write_nothing(tmp_path: Path) -> None:
         done = _story(tmp_path / "a.db", *args)
         assert (done.exit_code, done.stderr, done.stdout) == (1, error + "\n", ""), args
     assert _json(tmp_path / "a.db", "url", "list") == before
+
+
+def test_a_url_that_redirects_to_the_article_in_the_warc_is_tied_to_its_story(
+    tmp_path: Path,
+) -> None:
+    from capture_pages import _record
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    short = "https://news.example.org/p/12345"
+    crawl = tmp_path / "a.warc"
+    with crawl.open("wb") as out:
+        writer = WARCWriter(out, gzip=False)
+        moved = StatusAndHeaders("301 Moved Permanently", [("Location", "/2024/03/council-"
+                                 "meets-tuesday")], protocol="HTTP/1.1")  # fmt: skip
+        writer.write_record(writer.create_warc_record(
+            short, "response", http_headers=moved,
+            warc_headers_dict={"WARC-Date": "2024-03-02T15:59:59Z"},
+        ))  # fmt: skip
+        _record(writer, URL, "text/html; charset=utf-8", page().encode(), "2024-03-02T16:00:00Z")
+
+    done = _story(tmp_path / "a.db", "import", str(crawl))
+
+    assert done.exit_code == 0, done.output
+    tied = {t["url"]: (t["story"], t["how"]) for t in _json(tmp_path / "a.db", "url", "list")}  # type: ignore[union-attr]
+    assert tied["news.example.org/p/12345"] == (SLUG, "redirect")
+    edited = [*BODY[:2], "The vote was delayed by a week."]
+    later = warc(tmp_path / "b.warc.gz", [("2024-03-03T08:00:00Z", page(
+        edited, modified="2024-03-03T01:00:00-06:00").replace(URL, RENAMED), short)])  # fmt: skip
+    assert _story(tmp_path / "a.db", "import", str(later)).exit_code == 0
+    assert [s["slug"] for s in _json(tmp_path / "a.db", "list")] == [SLUG]  # type: ignore[index]
