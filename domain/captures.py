@@ -38,6 +38,7 @@ from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from html import unescape
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
@@ -50,6 +51,7 @@ from domain.urls import normalise
 from domain.when import When
 
 MIN_ARTICLE = 200  # characters of text under which a page holds no article
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 
 
@@ -247,9 +249,8 @@ def revision(
     source = _http(meta.get("url")) or _http(found.get("url")) or _http(capture.url)
     reported, dated_by = _reported(meta, html, capture)
     headline = meta.get("headline") or found.get("title")
-    text = found["text"]
-    if headline and text.startswith(headline + "\n\n"):  # the headline is not body text
-        text = text[len(headline) + 2 :]
+    titles = _titles(html, headline, meta.get("og_title"), found.get("title"))
+    text = _untitled(found["text"], titles)
     slug = story or slug_from_url(source) or slugify(headline or "")
     if not slug:
         raise InvalidInput(f"{capture.where}: no story name can be made: give --story")
@@ -270,6 +271,26 @@ def revision(
             with suppress(InvalidInput):
                 urls.setdefault(normalise(url), how)
     return update, tuple(urls.items())
+
+
+def _titles(html: str, *given: str | None) -> set[str]:
+    """The page's names for its article: its metadata's, and its ``<title>``, whole and
+    without the outlet's name after a `` - `` or `` | ``."""
+    found = {" ".join(t.split()) for t in given if t}
+    title = _TITLE.search(html[:200_000])
+    if title:
+        text = " ".join(unescape(title.group(1)).split())
+        found.add(text)
+        found.update(re.split(r" [-|\u2013\u2014] ", text)[:1])  # hyphen, bar, en or em dash
+    return found
+
+
+def _untitled(text: str, titles: set[str]) -> str:
+    """The text without the page's titles at its start: a headline is not body text."""
+    kept = list(paragraphs(text))
+    while len(kept) > 1 and " ".join(kept[0].split()) in titles:
+        kept.pop(0)
+    return "\n\n".join(kept)
 
 
 def slug_from_url(url: str | None) -> str:
@@ -431,20 +452,28 @@ def _decode(capture: Capture) -> str:
 # Extraction
 
 
+def extraction_options(url: str | None, precision: bool = True) -> dict[str, Any]:
+    """trafilatura's options for an article's text. Precision first: on the real pages
+    captured twice (tests/realdata), its default takes in boxes around the article (an
+    infobox, an ad label) that change with a site's design, each a noise version. Where
+    precision finds no article (old table layouts), the default is asked."""
+    return {"url": url, "with_metadata": True, "include_comments": False,
+            "include_tables": False, "favor_precision": precision}  # fmt: skip
+
+
 def _article(html: str, url: str | None) -> dict[str, Any] | None:
     import trafilatura
 
-    document = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=False
-    )
-    if document is None:
-        return None
-    found: dict[str, Any] = document.as_dict() if hasattr(document, "as_dict") else document
-    text = "\n\n".join(line.strip() for line in (found.get("text") or "").splitlines())
-    if len(text) < MIN_ARTICLE:
-        return None
-    found["text"] = "\n\n".join(paragraphs(text))
-    return found
+    for precision in (True, False):
+        document = trafilatura.bare_extraction(html, **extraction_options(url, precision))
+        if document is None:
+            continue
+        found: dict[str, Any] = document.as_dict() if hasattr(document, "as_dict") else document
+        text = "\n\n".join(line.strip() for line in (found.get("text") or "").splitlines())
+        if len(text) >= MIN_ARTICLE:
+            found["text"] = "\n\n".join(paragraphs(text))
+            return found
+    return None
 
 
 def _metadata(html: str, url: str | None) -> dict[str, str]:
@@ -470,6 +499,7 @@ def _metadata(html: str, url: str | None) -> dict[str, str]:
         _take(found, "published", item.get("article:published_time"))
         _take(found, "url", item.get("og:url"))
         _take(found, "og_url", item.get("og:url"))
+        _take(found, "og_title", item.get("og:title"))
         _take(found, "outlet", item.get("og:site_name"))
     return found
 
