@@ -120,3 +120,34 @@ def test_a_crawl_of_both_captures_gives_the_same_story_as_the_pages(
     assert texts[0] == texts[1]
     logged = json.loads(_run(tmp_path / "warc.db", "log", story["slug"], "--json"))
     assert all(u["captured_at"].startswith("2024-01-0") for u in logged)
+
+
+def test_a_crawl_of_every_page_gives_one_story_per_article_and_a_version_per_change(
+    tmp_path: Path,
+) -> None:
+    """All 62 pages in one WARC, each at an address of its own (the two captures of an
+    article at two addresses): 54 articles, and the 8 captured twice get the versions
+    PAIRS names."""
+    pytest.importorskip("warcio", reason="reading WARC files needs story[captures]")
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    crawl = tmp_path / "crawl.warc.gz"
+    pages = sorted(PAGES.glob("*/*.html"))
+    with crawl.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for n, page in enumerate(pages):
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")],
+                                       protocol="HTTP/1.1")  # fmt: skip
+            writer.write_record(writer.create_warc_record(
+                f"https://crawl.example/{page.parent.name}/{page.name}", "response",
+                payload=io.BytesIO(page.read_bytes()), http_headers=headers,
+                warc_headers_dict={"WARC-Date": f"2024-01-01T00:{n // 60:02d}:{n % 60:02d}Z"},
+            ))  # fmt: skip
+
+    _run(tmp_path / "a.db", "import", str(crawl))
+
+    stories = json.loads(_run(tmp_path / "a.db", "list", "--json"))
+    assert len(pages) - len(PAIRS) == len(stories) == 54
+    assert sum(s["updates"] for s in stories) == len(stories) + sum(v - 1 for *_, v, _ in PAIRS)
+    _run(tmp_path / "a.db", "verify")
