@@ -249,9 +249,9 @@ def rebuild(db: str | None) -> None:
     """Drop the read-side index and derive it again from the event store.
 
     Replay, log, diff and blame read the index; the events are the record. Rebuild after
-    upgrading story, or when `story verify` reports an index mismatch. On SQLite, readers
-    see the old index until the new one is complete; on PostgreSQL they wait until the
-    rebuild ends (it holds the index's tables alone). Writers wait on both.
+    upgrading story, or when `story verify` reports an index mismatch. Readers see the
+    old index until the new one is complete (on PostgreSQL they wait only for the moment
+    the new tables take the old ones' place); writers wait until the rebuild ends.
 
     \b
     Example:

@@ -19,7 +19,7 @@ from operator import itemgetter
 from typing import Any
 
 from eventsourcing.persistence import PersistenceError
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection, Select, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from domain.digests import canonical_json
@@ -53,6 +53,7 @@ _ENTRIES = (
     "source, outlet, headline, text, party, issued_at, fact_key, fact_value, target, note, "
     "digest, captured_at, dated_by FROM story_updates"
 )
+REBUILD_SCHEMA = "story_rebuild"  # where PostgreSQL's rebuild makes the new read models
 _CHAIN = "SELECT position, update_id, story, digest, chain FROM story_chain ORDER BY position"
 
 
@@ -284,14 +285,13 @@ class SqlIndex:
         return int(stories), int(updates)
 
     def rebuild(self, recorded: Iterable[Update | Tie], progress: Callable[[int], None]) -> int:
-        """Drop the index and derive it again from the given updates and URL ties (in
-        recorded order), in one transaction; how many updates it holds."""
+        """Derive the index again from the given updates and URL ties (in recorded
+        order), in one transaction; how many updates it holds. Readers see the old index
+        until the new one is complete: on SQLite by its snapshot, on PostgreSQL because
+        the new tables are built beside the old (``_beside``)."""
         count = 0
         ties: list[tuple[Any, ...]] = []
-        with self.database.writing() as connection:
-            for table in (updates_table, stats_table, urls_table):
-                table.drop(connection)
-                table.create(connection)
+        with self.database.writing() as connection, self._beside(connection):
             rows: list[dict[str, Any]] = []
             for update in recorded:
                 if isinstance(update, Tie):
@@ -309,11 +309,42 @@ class SqlIndex:
             connection.exec_driver_sql(DERIVE_STATS)
             if ties:
                 connection.exec_driver_sql(self.database.sql(INSERT_TIE), ties)
-            made_again = (updates_table.name, stats_table.name, urls_table.name)
-            guard.install(connection, made_again)
         if count >= BULK:
             self.database.tidy(updates_table.name)
         return count
+
+    @contextmanager
+    def _beside(self, connection: Connection) -> Iterator[None]:
+        """The read models made afresh, for the block to fill. On PostgreSQL they are
+        made in a schema of their own (``story_rebuild``, first on the search path), so
+        that readers keep reading the old tables while they fill (a DROP would lock the
+        old tables against readers until the commit); then the old tables are dropped
+        and the new moved in their place. Their guard is made again either way."""
+        tables = (updates_table, stats_table, urls_table)
+        if self.database.sqlite:
+            for table in tables:
+                table.drop(connection)
+                table.create(connection)
+            yield
+        else:
+            home = connection.exec_driver_sql("SELECT current_schema()").scalar()
+            path = connection.exec_driver_sql("SHOW search_path").scalar()
+            connection.exec_driver_sql(
+                f"DROP SCHEMA IF EXISTS {REBUILD_SCHEMA} CASCADE; CREATE SCHEMA {REBUILD_SCHEMA}"
+            )
+            search_path = text("SELECT set_config('search_path', :path, true)")
+            connection.execute(search_path, {"path": f'{REBUILD_SCHEMA}, "{home}"'})
+            for table in tables:
+                table.create(connection)
+            yield
+            connection.execute(search_path, {"path": path})
+            for table in tables:  # the only moment readers wait: until their reads end
+                connection.exec_driver_sql(f'DROP TABLE "{home}".{table.name}')
+                connection.exec_driver_sql(
+                    f'ALTER TABLE {REBUILD_SCHEMA}.{table.name} SET SCHEMA "{home}"'
+                )
+            connection.exec_driver_sql(f"DROP SCHEMA {REBUILD_SCHEMA}")
+        guard.install(connection, tuple(table.name for table in tables))
 
     def _updates(self, query: Select[Any]) -> list[Update]:
         with self._reading() as connection:

@@ -76,3 +76,43 @@ def test_a_rebuild_restores_an_index_damaged_behind_the_archives_back(
 
     assert answers(archive) == before
     assert archive.verify().ok
+
+
+def test_readers_read_the_old_index_while_a_rebuild_runs(archive: Archive, db: str) -> None:
+    """The rebuild is held open (its progress waits) until a reader in another process's
+    place has read: were the reader blocked, the rebuild would give up waiting."""
+    import threading
+
+    rng = random.Random(7)
+    record_in_batches(archive, random_story(rng, "alpha", 40), rng)
+    reader = open_archive(db, "America/Chicago", create=False)
+    before = answers(reader)
+    started, read = threading.Event(), threading.Event()
+    failed: list[BaseException] = []
+
+    def progress(_: int) -> None:
+        started.set()
+        if not read.wait(20):
+            raise TimeoutError("the reader did not get its answers while the rebuild ran")
+
+    def rebuild() -> None:
+        try:
+            archive.rebuild(progress)
+        except BaseException as error:  # reported by the test below
+            failed.append(error)
+
+    thread = threading.Thread(target=rebuild)
+    thread.start()
+    try:
+        assert started.wait(20)
+        during = answers(reader)
+        read.set()
+    finally:
+        read.set()
+        thread.join()
+        reader.close()
+
+    assert failed == []
+    assert during == before
+    assert answers(archive) == before
+    assert archive.verify().ok
