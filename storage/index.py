@@ -222,13 +222,15 @@ class SqlIndex:
 
     def tied(self, urls: Collection[str]) -> dict[str, str]:
         """The stories these (normalised) URLs are tied to, of those tied."""
-        if not urls:
-            return {}
-        marks = ", ".join("?" for _ in urls)
-        query = f"{LATEST_TIES} AND url IN ({marks})"
+        found: dict[str, str] = {}
+        asked = list(urls)
         with self._reading() as connection:
-            rows = connection.exec_driver_sql(self.database.sql(query), tuple(urls)).all()
-        return {row[0]: row[1] for row in rows if row[1] is not None}
+            for start in range(0, len(asked), 500):  # a statement takes so many values
+                some = asked[start : start + 500]
+                query = f"{LATEST_TIES} AND url IN ({', '.join('?' for _ in some)})"
+                rows = connection.exec_driver_sql(self.database.sql(query), tuple(some))
+                found.update((row[0], row[1]) for row in rows if row[1] is not None)
+        return found
 
     def ties(self, slug: str | None) -> list[Tie]:
         """The URLs tied now (to ``slug``, or to any story), by URL."""

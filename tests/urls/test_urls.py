@@ -138,3 +138,12 @@ def test_the_clock_never_goes_back_after_a_tie(app: Any) -> None:
 
     assert appended.update.recorded_at >= tie.recorded_at
     assert app.verify().ok
+
+
+def test_thousands_of_urls_are_looked_up_at_once(app: Any) -> None:
+    """A crawl names a URL or more per capture: the lookup takes any number."""
+    _story(app)
+    tie, _ = app.tie(URL, "council-vote", BY)
+    asked = [f"example.org/other/{n}" for n in range(70_000)] + [tie.url]  # PostgreSQL: 65,535
+
+    assert app.index.tied(asked) == {tie.url: "council-vote"}
