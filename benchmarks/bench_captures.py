@@ -239,7 +239,7 @@ SUSPECTS = (
 
 
 def profiled(fn: Callable[[], Any]) -> pstats.Stats:
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(time.process_time)  # CPU time: other processes move it less
     profiler.enable()
     fn()
     profiler.disable()
@@ -264,9 +264,10 @@ def total(stats: pstats.Stats) -> float:
 def profile_both(warc: Path, tmp: Path) -> None:
     ours = profiled(lambda: story_import(warc, tmp / "profile.db"))
     base = profiled(lambda: floor(warc))
-    print(f"--- profile (cProfile; its overhead inflates both): import {total(ours):.1f} s, "
-          f"floor {total(base):.1f} s, ratio {total(ours) / total(base):.2f}x")  # fmt: skip
-    print(f"{'cumulative seconds in (calls)':<38} {'import':>16} {'floor':>16}")
+    print(f"--- profile (cProfile timing CPU seconds; its overhead inflates both): import "
+          f"{total(ours):.1f} s, floor {total(base):.1f} s, "
+          f"ratio {total(ours) / total(base):.2f}x")  # fmt: skip
+    print(f"{'cumulative CPU seconds in (calls)':<38} {'import':>16} {'floor':>16}")
     for what, file, function in SUSPECTS:
         show = [
             f"{t[0]:8.2f} ({t[1]:>5})" if t is not None else f"{'-':>16}"
@@ -344,13 +345,16 @@ def main() -> None:
                    rate(captures, base), api / base))  # fmt: skip
         print(line("story import crawl.warc.gz (CLI)", rate(captures, cli),
                    rate(captures, base), cli / base))  # fmt: skip
-        met = "met" if api / base <= GOAL else "NOT met"
-        print(f"  goal: import within {GOAL}x the floor: {met} ({api / base:.2f}x)")
+        base_cpu, api_cpu, cli_cpu = (median(cpu[k]) for k in ("floor", "api", "cli"))
+        verdicts = [
+            f"{'met' if ratio <= GOAL else 'NOT met'} by {what} ({ratio:.2f}x)"
+            for what, ratio in (("wall clock", api / base), ("CPU time", api_cpu / base_cpu))
+        ]
+        print(f"  goal: import within {GOAL}x the floor: {', '.join(verdicts)}")
         print(f"  (seconds, each round: floor {_runs(times['floor'])}; import "
               f"{_runs(times['api'])}; CLI {_runs(times['cli'])})")  # fmt: skip
         rounds = [a / f for a, f in zip(times["api"], times["floor"], strict=True)]
         print(f"  (import / floor, each round: {', '.join(f'{r:.2f}x' for r in rounds)})")
-        base_cpu, api_cpu, cli_cpu = (median(cpu[k]) for k in ("floor", "api", "cli"))
         print(f"  (CPU seconds of this process, median: floor {base_cpu:.1f}, import "
               f"{api_cpu:.1f} ({api_cpu / base_cpu:.2f}x), CLI {cli_cpu:.1f} "
               f"({cli_cpu / base_cpu:.2f}x): less moved by other processes than the "
@@ -361,7 +365,7 @@ def main() -> None:
         print(f"  (the crawl: story recorded {outcome.new} versions; {outcome.unchanged} "
               f"captures dropped as unchanged, {outcome.skipped} skipped)")  # fmt: skip
         print(f"  (the CLI said: {' / '.join(printed.strip().splitlines()[-2:])})")
-        if api / base > GOAL:
+        if max(api / base, api_cpu / base_cpu) > GOAL:
             print()
             profile_both(warc, tmp)
 
