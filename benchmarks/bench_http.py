@@ -119,13 +119,14 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def story_serve(db: str, workers: int = 1) -> Iterator[str]:
-    """A real `story serve --db DB --workers N` on a free loopback port: its base URL."""
+def story_serve(db: str, workers: int = 1, story: Path = STORY) -> Iterator[str]:
+    """A real `story serve --db DB --workers N` on a free loopback port: its base URL
+    (``story``: the executable, another tree's for an A/B)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("STORY_")}
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
-            [str(STORY), "serve", "--db", db, "--host", "127.0.0.1", "--port", str(port),
+            [str(story), "serve", "--db", db, "--host", "127.0.0.1", "--port", str(port),
              "--workers", str(workers)],
             stdout=subprocess.DEVNULL, stderr=log, env=env,
         )  # fmt: skip
