@@ -18,6 +18,8 @@ floor:    the same uvicorn settings and workers, the same clients and concurrenc
           elsewhere on the machine falls on both alike. By Little's law p99 at 32 clients
           cannot be much under 32 / (the floor's requests/s): if the floor's p99 is over
           the goal, no change to story can meet it on this machine.
+also:     the same requests with If-None-Match naming each answer's ETag (taken after
+          the warm-up): what a client that revalidates costs, each a 304 without a body.
 goal:     p99 at 32 clients <= 5x the in-process median.
 
 The clients run in this process, on the same two cores as the server: their time to send,
@@ -289,6 +291,19 @@ def warm_and_check(base: str, archive: Archive, moments: Sequence[str]) -> dict[
     return answers
 
 
+def etags(base: str, moments: Sequence[str]) -> dict[str, str]:
+    """Each date's ETag, as story serve sends it (none from a server that sends none)."""
+    where = urlsplit(base)
+    connection = http.client.HTTPConnection(str(where.hostname), where.port, timeout=60)
+    found = {}
+    for moment in moments:
+        _, headers, _ = fetch(connection, as_of_path(moment))
+        if "etag" in headers:
+            found[as_of_path(moment)] = headers["etag"]
+    connection.close()
+    return found
+
+
 def warm_floor(base: str, answers: Mapping[str, bytes]) -> None:
     """Each path asked on four connections; the floor sends the bytes story sent."""
     where = urlsplit(base)
@@ -306,20 +321,26 @@ def measure(
     name: str, db: str, workers: int, moments: Sequence[str], levels: dict[int, int], tmp: Path
 ) -> None:
     archive = open_archive(db, create=False)
-    runs, floors = [], []
+    runs, floors, revalidations = [], [], []
     try:
         in_process(archive, moments)  # warm
         before = in_process(archive, moments)
         with story_serve(db, workers) as base:
             answers = warm_and_check(base, archive, moments)
+            tags = etags(base, moments)
             with floor_serve(answers, workers, tmp) as floor:
                 warm_floor(floor, answers)
                 requests: list[tuple[str, Mapping[str, str]]] = [
                     (as_of_path(m), {}) for m in moments
                 ]
+                conditional: list[tuple[str, Mapping[str, str]]] = [
+                    (path, {"If-None-Match": tag}) for path, tag in tags.items()
+                ]
                 for clients, total in levels.items():  # story, then the floor, each level
                     runs.append(load(base, requests, clients, total))
                     floors.append(load(floor, requests, clients, total))
+                    if conditional:
+                        revalidations.append(load(base, conditional, clients, total))
         after = in_process(archive, moments)
     finally:
         archive.close()
@@ -328,9 +349,11 @@ def measure(
     print(f"{name}, story serve --workers {workers} "
           f"(answers: median {size:.0f} KB, application/json)")  # fmt: skip
     print(f"  {'in-process Archive.replay, median':<34} {ms(baseline):>10}  (baseline)")
-    for run, floor_run in zip(runs, floors, strict=True):
+    for n, (run, floor_run) in enumerate(zip(runs, floors, strict=True)):
         print("  " + run.line("HTTP as-of", baseline))
         print("  " + floor_run.line("floor (same bytes, no archive)", baseline))
+        if revalidations:
+            print("  " + revalidations[n].line("HTTP as-of, If-None-Match: 304", baseline))
     for what, top in (("story", runs[-1]), ("floor", floors[-1])):
         p99 = percentile(top.seconds, 0.99)
         print(f"  {what}: p99 at {top.clients} clients / in-process median = "
