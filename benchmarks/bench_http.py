@@ -10,6 +10,16 @@ story:    GET /api/stories/<slug>?as_of=<datetime> (what `story replay --as-of -
 baseline: the same replay called in-process, ``Archive.replay(slug, UTC, When)`` on the
           same archive, the same 50 dates, warm: its median (timed before and after the
           HTTP runs, in this process).
+floor:    the same uvicorn settings and workers, the same clients and concurrency, serving
+          no archive at all (benchmarks/http_floor.py): each request's answer is the very
+          bytes story serve sent for it (same size, application/json), looked up by an
+          async Starlette endpoint. Run in the same measure as story's, level by level
+          (story, then floor, at 1 client; then at 8; then at 32), so that load from
+          elsewhere on the machine falls on both alike. By Little's law p99 at 32 clients
+          cannot be much under 32 / (the floor's requests/s): if the floor's p99 is over
+          the goal, no change to story can meet it on this machine.
+also:     the same requests with If-None-Match naming each answer's ETag (taken after
+          the warm-up): what a client that revalidates costs, each a 304 without a body.
 goal:     p99 at 32 clients <= 5x the in-process median.
 
 The clients run in this process, on the same two cores as the server: their time to send,
@@ -61,6 +71,7 @@ from domain.when import When
 from storage.archive import open_archive
 
 STORY = Path(sys.executable).with_name("story")
+FLOOR = Path(__file__).with_name("http_floor.py")
 SLUG = "http-bench"
 N = 10_000
 QUERIES = 50
@@ -110,19 +121,47 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def story_serve(db: str, workers: int = 1) -> Iterator[str]:
-    """A real `story serve --db DB --workers N` on a free loopback port: its base URL."""
+def story_serve(db: str, workers: int = 1, story: Path = STORY) -> Iterator[str]:
+    """A real `story serve --db DB --workers N` on a free loopback port: its base URL
+    (``story``: the executable, another tree's for an A/B)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("STORY_")}
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
-            [str(STORY), "serve", "--db", db, "--host", "127.0.0.1", "--port", str(port),
+            [str(story), "serve", "--db", db, "--host", "127.0.0.1", "--port", str(port),
              "--workers", str(workers)],
             stdout=subprocess.DEVNULL, stderr=log, env=env,
         )  # fmt: skip
         base = f"http://127.0.0.1:{port}"
         try:
             wait_for(base + "/api/stories", process)
+            yield base
+        finally:
+            stop(process)
+
+
+@contextmanager
+def floor_serve(bodies: Mapping[str, bytes], workers: int, tmp: Path) -> Iterator[str]:
+    """benchmarks/http_floor.py on a free loopback port, sending ``bodies`` (path with
+    query → the bytes story serve answered): its base URL."""
+    index = {}
+    for n, (path, body) in enumerate(bodies.items()):
+        file = tmp / f"floor-body-{n}.json"
+        file.write_bytes(body)
+        index[urlsplit(path).query] = str(file)
+    listing = tmp / "floor-bodies.json"
+    listing.write_text(json.dumps(index))
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STORY_")}
+    env["PYTHONPATH"] = str(FLOOR.parent)
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [sys.executable, str(FLOOR), str(listing), str(port), str(workers)],
+            stdout=subprocess.DEVNULL, stderr=log, env=env,
+        )  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_for(base + next(iter(bodies)), process)
             yield base
         finally:
             stop(process)
@@ -181,7 +220,7 @@ def load(
     deadline = time.monotonic() + patience
 
     def client(n: int) -> tuple[list[float], Counter[int], float, float]:
-        connection = http.client.HTTPConnection(where.hostname, where.port, timeout=60)
+        connection = http.client.HTTPConnection(str(where.hostname), where.port, timeout=60)
         seconds, statuses = [], Counter[int]()
         start.wait()
         began = time.perf_counter()
@@ -236,41 +275,90 @@ def as_of_path(moment: str) -> str:
     return f"/api/stories/{SLUG}?as_of={quote(moment)}"
 
 
-def warm_and_check(base: str, archive: Archive, moments: Sequence[str]) -> None:
-    """Every date asked twice per connection (each worker warms), each answer checked."""
+def warm_and_check(base: str, archive: Archive, moments: Sequence[str]) -> dict[str, bytes]:
+    """Every date asked twice per connection (each worker warms), each answer checked:
+    the answers' bytes, by path."""
     where = urlsplit(base)
+    answers = {}
     for _ in range(4):
-        connection = http.client.HTTPConnection(where.hostname, where.port, timeout=60)
+        connection = http.client.HTTPConnection(str(where.hostname), where.port, timeout=60)
         for moment in moments:
             status, _, body = fetch(connection, as_of_path(moment))
             assert status == 200, (moment, status, body[:200])
             assert json.loads(body) == expected(archive, moment), moment
+            answers[as_of_path(moment)] = body
+        connection.close()
+    return answers
+
+
+def etags(base: str, moments: Sequence[str]) -> dict[str, str]:
+    """Each date's ETag, as story serve sends it (none from a server that sends none)."""
+    where = urlsplit(base)
+    connection = http.client.HTTPConnection(str(where.hostname), where.port, timeout=60)
+    found = {}
+    for moment in moments:
+        _, headers, _ = fetch(connection, as_of_path(moment))
+        if "etag" in headers:
+            found[as_of_path(moment)] = headers["etag"]
+    connection.close()
+    return found
+
+
+def warm_floor(base: str, answers: Mapping[str, bytes]) -> None:
+    """Each path asked on four connections; the floor sends the bytes story sent."""
+    where = urlsplit(base)
+    for _ in range(4):
+        connection = http.client.HTTPConnection(str(where.hostname), where.port, timeout=60)
+        for path, expected_body in answers.items():
+            status, headers, body = fetch(connection, path)
+            assert status == 200, (path, status)
+            assert body == expected_body, path
+            assert headers["content-type"] == "application/json", headers
         connection.close()
 
 
 def measure(
-    name: str, db: str, workers: int, moments: Sequence[str], levels: dict[int, int]
+    name: str, db: str, workers: int, moments: Sequence[str], levels: dict[int, int], tmp: Path
 ) -> None:
     archive = open_archive(db, create=False)
+    runs, floors, revalidations = [], [], []
     try:
         in_process(archive, moments)  # warm
         before = in_process(archive, moments)
         with story_serve(db, workers) as base:
-            warm_and_check(base, archive, moments)
-            requests = [(as_of_path(m), {}) for m in moments]
-            runs = [load(base, requests, clients, total) for clients, total in levels.items()]
+            answers = warm_and_check(base, archive, moments)
+            tags = etags(base, moments)
+            with floor_serve(answers, workers, tmp) as floor:
+                warm_floor(floor, answers)
+                requests: list[tuple[str, Mapping[str, str]]] = [
+                    (as_of_path(m), {}) for m in moments
+                ]
+                conditional: list[tuple[str, Mapping[str, str]]] = [
+                    (path, {"If-None-Match": tag}) for path, tag in tags.items()
+                ]
+                for clients, total in levels.items():  # story, then the floor, each level
+                    runs.append(load(base, requests, clients, total))
+                    floors.append(load(floor, requests, clients, total))
+                    if conditional:
+                        revalidations.append(load(base, conditional, clients, total))
         after = in_process(archive, moments)
     finally:
         archive.close()
     baseline = median(before + after)
-    print(f"{name}, story serve --workers {workers}")
+    size = median([len(b) for b in answers.values()]) / 1000
+    print(f"{name}, story serve --workers {workers} "
+          f"(answers: median {size:.0f} KB, application/json)")  # fmt: skip
     print(f"  {'in-process Archive.replay, median':<34} {ms(baseline):>10}  (baseline)")
-    for run in runs:
+    for n, (run, floor_run) in enumerate(zip(runs, floors, strict=True)):
         print("  " + run.line("HTTP as-of", baseline))
-    top = runs[-1]
-    p99 = percentile(top.seconds, 0.99)
-    print(f"  p99 at {top.clients} clients / in-process median = {p99 / baseline:.1f}x: "
-          f"{verdict(p99 / baseline, GOAL, 'x', higher_is_better=False)}")  # fmt: skip
+        print("  " + floor_run.line("floor (same bytes, no archive)", baseline))
+        if revalidations:
+            print("  " + revalidations[n].line("HTTP as-of, If-None-Match: 304", baseline))
+    for what, top in (("story", runs[-1]), ("floor", floors[-1])):
+        p99 = percentile(top.seconds, 0.99)
+        print(f"  {what}: p99 at {top.clients} clients / in-process median = "
+              f"{p99 / baseline:.1f}x: "
+              f"{verdict(p99 / baseline, GOAL, 'x', higher_is_better=False)}")  # fmt: skip
     sys.stdout.flush()
 
 
@@ -289,16 +377,16 @@ def main() -> None:
         archive.record(updates)
         archive.close()
         for workers in (1, 2):
-            measure("SQLite", db, workers, moments, levels)
-    server = postgres_server()
-    if server is None:
-        print("PostgreSQL: skipped (set STORY_BENCH_POSTGRES_URL)")
-        return
-    with postgres_database(server, "http") as url:
-        archive = open_archive(url)
-        archive.record(updates)
-        archive.close()
-        measure("PostgreSQL", url, 2, moments, levels)
+            measure("SQLite", db, workers, moments, levels, tmp)
+        server = postgres_server()
+        if server is None:
+            print("PostgreSQL: skipped (set STORY_BENCH_POSTGRES_URL)")
+            return
+        with postgres_database(server, "http") as url:
+            archive = open_archive(url)
+            archive.record(updates)
+            archive.close()
+            measure("PostgreSQL", url, 2, moments, levels, tmp)
 
 
 if __name__ == "__main__":

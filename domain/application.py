@@ -512,6 +512,12 @@ class Archive(Application[UUID]):
         """The ``n`` updates the archive recorded last, across every story, newest first."""
         return self.index.recent(n)
 
+    def head(self) -> tuple[int, str]:
+        """(position, digest) of the archive chain's last link, (0, GENESIS) when empty:
+        a cheap read that differs after any write (an update, a URL's tie), so a reader
+        can tell whether what it worked out before still holds."""
+        return self.index.head()
+
     def _version(self, slug: str, cut: Cut, through: str | None = None) -> StoryVersion:
         check_slug(slug)
         version, updates = self.index.relevant(slug, cut, through)

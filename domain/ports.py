@@ -94,6 +94,10 @@ class Index(Protocol):
     def chain_rows(self) -> list[ChainRow]:
         """The archive's chain table, in position order."""
 
+    def head(self) -> tuple[int, str]:
+        """(position, chain digest) of the archive chain's last link, (0, GENESIS) when
+        there is none: one read, and it moves with every update and tie recorded."""
+
     def rebuild(self, recorded: Iterable[Update | Tie], progress: Callable[[int], None]) -> int:
         """Drop the index and derive it again from these updates and URL ties (in recorded
         order), atomically; how many updates it holds."""

@@ -22,7 +22,7 @@ from eventsourcing.persistence import PersistenceError
 from sqlalchemy import Connection, Select, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from domain.digests import canonical_json
+from domain.digests import GENESIS, canonical_json
 from domain.errors import ArchiveUnavailable, first_line
 from domain.ports import StorySummary
 from domain.timeline import Cut
@@ -32,6 +32,7 @@ from domain.verification import ChainRow, Finding, row_entry
 from storage import guard, queries
 from storage.recorder import Database, SqlRecorder
 from storage.tables import (
+    CHAIN_HEAD,
     COLUMNS,
     DERIVE_STATS,
     INSERT_TIE,
@@ -219,6 +220,11 @@ class SqlIndex:
 
     def chain_rows(self) -> list[ChainRow]:
         return [ChainRow(*row) for row in self._raw(_CHAIN)]
+
+    def head(self) -> tuple[int, str]:
+        with self._reading() as connection:
+            found = connection.exec_driver_sql(CHAIN_HEAD).first()
+        return (int(found[0]), str(found[1])) if found is not None else (0, GENESIS)
 
     def tied(self, urls: Collection[str]) -> dict[str, str]:
         """The stories these (normalised) URLs are tied to, of those tied."""

@@ -130,6 +130,10 @@ class MemoryIndex:
     def chain_rows(self) -> list[ChainRow]:
         return list(self.store.chain)
 
+    def head(self) -> tuple[int, str]:
+        last = self.store.chain[-1:]
+        return (last[0].position, last[0].chain) if last else (0, GENESIS)
+
     def rebuild(self, recorded: Iterable[Update | Tie], progress: Callable[[int], None]) -> int:
         items = list(recorded)
         self.store.updates = [u for u in items if isinstance(u, Update)]

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from cli import render, render_audit
+from cli.web.answers import etag, matches
 from cli.web.app import Service, TooLarge, flag, param, service, when, zone
 from domain.application import Appended
 from domain.errors import InvalidInput, UnknownStory, UnknownUpdate
@@ -43,13 +44,31 @@ def list_(request: Request) -> Response:
 
 
 def replay(request: Request) -> Response:
-    slug, as_of, known = (
+    """The story as of a moment, with an ETag from the archive's head: If-None-Match
+    naming it is a 304, and a process keeps its latest answers (cli.web.answers)."""
+    slug, as_of, known, tz, svc = (
         request.path_params["slug"],
         when(request, "as_of"),
         when(request, "known_at"),
+        zone(request),
+        service(request),
     )
-    version = service(request).archive.replay(slug, zone(request), as_of, known)
-    return JSONResponse(render.version_json(version, as_of, known))
+    archive = svc.archive
+    head = archive.head()
+    asked = (slug, param(request, "tz") or svc.zone_name, str(as_of), str(known))
+    headers = {"ETag": etag(head, asked), "Cache-Control": "no-cache"}
+    if matches(request.headers.get("if-none-match"), headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+
+    def make() -> bytes:
+        version = archive.replay(slug, tz, as_of, known)
+        document = render.version_json(version, as_of, known)
+        return json.dumps(
+            document, ensure_ascii=False, allow_nan=False, separators=(",", ":")
+        ).encode()
+
+    body = svc.answers.answer(head, asked, make)
+    return Response(body, media_type="application/json", headers=headers)
 
 
 def replay_all(request: Request) -> Response:

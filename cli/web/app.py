@@ -31,6 +31,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cli.web.answers import Answers
 from domain.errors import (
     ArchiveUnavailable,
     InvalidInput,
@@ -99,6 +100,7 @@ class Service:
         self._lock = threading.Lock()
         self._archive: Archive | None = None
         self._cache: OrderedDict[Hashable, Any] = OrderedDict()
+        self.answers = Answers()  # as-of answers, by the archive's head (cli.web.answers)
 
     @property
     def archive(self) -> Archive:
