@@ -513,9 +513,10 @@ class Archive(Application[UUID]):
         return self.index.recent(n)
 
     def head(self) -> tuple[int, str]:
-        """(position, digest) of the archive chain's last link, (0, GENESIS) when empty:
-        a cheap read that differs after any write (an update, a URL's tie), so a reader
-        can tell whether what it worked out before still holds."""
+        """(position, digest) of the archive chain's last link, (0, GENESIS) when empty,
+        the digest marked with the time of the index's last rebuild: a cheap read that
+        differs after any write (an update, a URL's tie) and any rebuild, so a reader can
+        tell whether what it worked out before still holds."""
         return self.index.head()
 
     def _version(self, slug: str, cut: Cut, through: str | None = None) -> StoryVersion:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -29,17 +30,21 @@ from domain.timeline import Cut
 from domain.updates import Update
 from domain.urls import Tie
 from domain.verification import ChainRow, Finding, row_entry
+from domain.when import utc_text
 from storage import guard, queries
 from storage.recorder import Database, SqlRecorder
 from storage.tables import (
-    CHAIN_HEAD,
     COLUMNS,
     DERIVE_STATS,
+    FIELDS,
     INSERT_TIE,
     LATEST_TIES,
     PLACE,
+    READ_STATE,
+    REBUILT,
     SELECT_ROWS,
     SELECT_TIES,
+    meta_table,
     row_of,
     stats_table,
     tie_of,
@@ -54,6 +59,7 @@ _ENTRIES = (
     "source, outlet, headline, text, party, issued_at, fact_key, fact_value, target, note, "
     "digest, captured_at, dated_by FROM story_updates"
 )
+_SORT_UTC = FIELDS.index("sort_utc")
 REBUILD_SCHEMA = "story_rebuild"  # where PostgreSQL's rebuild makes the new read models
 _CHAIN = "SELECT position, update_id, story, digest, chain FROM story_chain ORDER BY position"
 
@@ -86,6 +92,7 @@ class SqlIndex:
         # rows it has (benchmarks/results/ab_reader_cache.txt).
         self._decoded: dict[str, Update] = {}
         self._stories: set[str] = set()  # stories whose replays have kept updates
+        self._rebuilt: str | None = None  # the index's last rebuild, as they were read
 
     def close(self) -> None:
         self.database.close()
@@ -147,6 +154,7 @@ class SqlIndex:
         for row in found:
             if row[0] is None:  # the row that carries the version number
                 version = int(row[2] if keys else row[17])
+                self._since(row[1] if keys else row[_SORT_UTC])
             else:
                 unique[row[0]] = row  # a row can answer to two parts
         if not version:
@@ -161,10 +169,17 @@ class SqlIndex:
         self._keep(slug, read.values())
         return version, [decoded.get(i) or read[i] for i in ids]
 
+    def _since(self, rebuilt: str | None) -> None:
+        """Forget the decoded updates if the index was rebuilt since they were read: a
+        rebuild writes the events' content under the same ids, which is not what the
+        rows held if they had been changed behind story's back."""
+        if rebuilt != self._rebuilt:
+            self._decoded, self._stories, self._rebuilt = {}, set(), rebuilt
+
     def _keep(self, slug: str, updates: Iterable[Update]) -> None:
-        """Keep decoded updates for the next replay (rows never change: a rebuild writes
-        the same content under the same ids); an update whose fact value is mutable is
-        not kept, so never shared between replays. Threads share a reader: when full, it
+        """Keep decoded updates for the next replay (rows change only by a rebuild:
+        ``_since``); an update whose fact value is mutable is not kept, so never shared
+        between replays. Threads share a reader: when full, it
         starts a new dict and set rather than emptying the ones others may be reading."""
         if len(self._decoded) >= DECODED:
             self._decoded, self._stories = {}, set()
@@ -223,8 +238,10 @@ class SqlIndex:
 
     def head(self) -> tuple[int, str]:
         with self._reading() as connection:
-            found = connection.exec_driver_sql(CHAIN_HEAD).first()
-        return (int(found[0]), str(found[1])) if found is not None else (0, GENESIS)
+            position, chain, rebuilt = connection.exec_driver_sql(READ_STATE).one()
+        if position is None:
+            return 0, GENESIS
+        return int(position), f"{chain} {rebuilt}" if rebuilt else str(chain)
 
     def tied(self, urls: Collection[str]) -> dict[str, str]:
         """The stories these (normalised) URLs are tied to, of those tied."""
@@ -299,24 +316,30 @@ class SqlIndex:
         the new tables are built beside the old (``_beside``)."""
         count = 0
         ties: list[tuple[Any, ...]] = []
-        with self.database.writing() as connection, self._beside(connection):
-            rows: list[dict[str, Any]] = []
-            for update in recorded:
-                if isinstance(update, Tie):
-                    ties.append(tie_row(update))
-                    continue
-                rows.append(row_of(update, self.zone))
-                if len(rows) == BULK:
+        with self.database.writing() as connection:
+            with self._beside(connection):
+                rows: list[dict[str, Any]] = []
+                for update in recorded:
+                    if isinstance(update, Tie):
+                        ties.append(tie_row(update))
+                        continue
+                    rows.append(row_of(update, self.zone))
+                    if len(rows) == BULK:
+                        connection.execute(updates_table.insert(), rows)
+                        count, rows = count + len(rows), []
+                        progress(BULK)
+                if rows:
                     connection.execute(updates_table.insert(), rows)
-                    count, rows = count + len(rows), []
-                    progress(BULK)
-            if rows:
-                connection.execute(updates_table.insert(), rows)
-                count += len(rows)
-                progress(len(rows))
-            connection.exec_driver_sql(DERIVE_STATS)
-            if ties:
-                connection.exec_driver_sql(self.database.sql(INSERT_TIE), ties)
+                    count += len(rows)
+                    progress(len(rows))
+                connection.exec_driver_sql(DERIVE_STATS)
+                if ties:
+                    connection.exec_driver_sql(self.database.sql(INSERT_TIE), ties)
+            # Readers' answers may change: they learn of it by when (Archive.head, _since).
+            rebuilt = {"name": REBUILT, "value": utc_text(datetime.now(UTC))}
+            with guard.lifted(connection, meta_table.name):
+                connection.execute(meta_table.delete().where(meta_table.c.name == REBUILT))
+                connection.execute(meta_table.insert(), rebuilt)
         if count >= BULK:
             self.database.tidy(updates_table.name)
         return count

@@ -66,6 +66,7 @@ class MemoryIndex:
         self.zone = time_zone(zone)
         self.zone_name = zone
         self.store = _Store()
+        self.rebuilt = 0  # rebuilds so far (head tells readers)
 
     def tidy(self) -> None:
         pass
@@ -132,10 +133,15 @@ class MemoryIndex:
 
     def head(self) -> tuple[int, str]:
         last = self.store.chain[-1:]
-        return (last[0].position, last[0].chain) if last else (0, GENESIS)
+        if not last:
+            return 0, GENESIS
+        return last[0].position, f"{last[0].chain} {self.rebuilt}" if self.rebuilt else last[
+            0
+        ].chain
 
     def rebuild(self, recorded: Iterable[Update | Tie], progress: Callable[[int], None]) -> int:
         items = list(recorded)
+        self.rebuilt += 1
         self.store.updates = [u for u in items if isinstance(u, Update)]
         self.store.ties = [t for t in items if isinstance(t, Tie)]
         progress(len(self.store.updates))

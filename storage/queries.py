@@ -19,7 +19,7 @@ from sqlalchemy import TextClause, text
 
 from domain.timeline import Cut
 from domain.when import utc_text
-from storage.tables import FIELDS
+from storage.tables import FIELDS, REBUILT
 
 _COLUMNS = ", ".join(f'{alias}."{name}"' for alias in ("t",) for name in FIELDS)
 
@@ -93,10 +93,14 @@ def _version(dialect: str, limit: bool, known: bool, bound: bool) -> str:
     return f"CASE WHEN {at} > {middle} THEN {size} - {later} ELSE {counted} END"
 
 
+_REBUILT = f"(SELECT value FROM story_meta WHERE name = '{REBUILT}')"
+
+
 @cache
 def relevant(dialect: str, limit: bool, known: bool, bound: bool, keys: bool) -> TextClause:
     """The rows whose content can show in a cut (a row may come twice), and a row with no
-    update id whose ``seq`` is the version number: one statement, one snapshot.
+    update id whose ``seq`` is the version number and whose ``sort_utc`` is when the
+    index was last rebuilt (NULL: never): one statement, one snapshot.
 
     ``keys``: only each row's (update_id, sort_utc, seq), for a reader that has the
     updates decoded already (storage.index).
@@ -120,9 +124,9 @@ def relevant(dialect: str, limit: bool, known: bool, bound: bool, keys: bool) ->
         f" coalesce(max(hs), '') AS hs, coalesce(max(hq), 0) AS hq FROM rev) "
     )
     rs, rq, hs, hq = (f"(SELECT b.{name} FROM b)" for name in ("rs", "rq", "hs", "hq"))
+    marks = {"seq": _version(dialect, limit, known, bound), "sort_utc": _REBUILT}
     count = ", ".join(
-        _version(dialect, limit, known, bound) if name == "seq" else "NULL"
-        for name in (("update_id", "sort_utc", "seq") if keys else FIELDS)
+        marks.get(name, "NULL") for name in (("update_id", "sort_utc", "seq") if keys else FIELDS)
     )
     parts = [
         # The amendments, and the statements in force.

@@ -276,6 +276,14 @@ INSERT_ROW = (
 )
 SELECT_ROWS = f"SELECT {_quoted(FIELDS)} FROM story_updates WHERE update_id IN"  # + (?, …)
 CHAIN_HEAD = "SELECT position, chain FROM story_chain ORDER BY position DESC LIMIT 1"
+# The chain's head and when the index was last rebuilt (Archive.head: what a read's
+# answer depends on).
+REBUILT = "index_rebuilt_at"  # its row in story_meta
+READ_STATE = (
+    "SELECT (SELECT position FROM story_chain ORDER BY position DESC LIMIT 1),"
+    " (SELECT chain FROM story_chain ORDER BY position DESC LIMIT 1),"
+    f" (SELECT value FROM story_meta WHERE name = '{REBUILT}')"
+)
 # When the link recorded last (an update, or a URL's tie) was recorded: the archive's
 # clock never goes back.
 _LAST_LINK = "(SELECT update_id FROM story_chain ORDER BY position DESC LIMIT 1)"

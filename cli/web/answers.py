@@ -7,8 +7,8 @@ update, a URL's tie) adds a link to the archive chain. ``Archive.head()`` reads 
 link (one indexed row) from the database with every request, so a write through this
 process, another ``--workers`` process or the CLI is seen by the next request: no answer
 is kept or confirmed past the state it was worked out from. A rebuild of the index
-(``story rebuild``) derives the same rows from the same events and leaves the head as
-it was.
+(``story rebuild``, the cure for an index changed behind story's back) moves the head
+too.
 """
 
 from __future__ import annotations

@@ -73,6 +73,36 @@ def test_after_a_write_the_next_answer_shows_it_and_the_old_etag_no_longer_match
     )  # an answer the write cannot change is still right
 
 
+def test_after_a_rebuild_cures_a_damaged_index_the_next_answer_is_the_rebuilt_one(
+    client: TestClient, web_db: str
+) -> None:
+    """Someone changes the index behind story's back and the service answers from it
+    (replays read the index, and the answer is kept), until `story rebuild` puts it
+    right: from then on it answers as the events say, though no update was written."""
+    from sqlalchemy import create_engine, text
+
+    from storage import guard
+    from storage.locate import archive_url
+
+    engine = create_engine(archive_url(web_db))
+    with engine.begin() as connection, guard.lifted(connection, "story_updates"):
+        connection.execute(text("UPDATE story_updates SET headline = 'Forged' "
+                                "WHERE headline IS NOT NULL"))  # fmt: skip
+    engine.dispose()
+    forged = client.get(LATEST)
+    assert json.loads(forged.content)["headline"] == "Forged"
+
+    archive = open_archive(web_db, "UTC", create=False)
+    try:
+        archive.rebuild()
+    finally:
+        archive.close()
+    cured = client.get(LATEST, headers={"If-None-Match": forged.headers["etag"]})
+
+    assert cured.status_code == 200
+    assert json.loads(cured.content)["headline"].startswith("Chicago ShotSpotter technology")
+
+
 @pytest.fixture
 def two_workers(web_db: str) -> Iterator[str]:
     with serving(web_db, "--workers", "2") as server:
