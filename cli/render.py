@@ -451,3 +451,12 @@ def update_json(u: Update, position: int, amended_by: Sequence[Update]) -> dict[
         "version": position,
         "amended_by": [{"id": a.id, "kind": a.kind, "note": a.note} for a in amended_by],
     }
+
+
+def ties_json(ties: Sequence[Any]) -> list[dict[str, Any]]:
+    """`story url list --json`: the URLs tied now, by URL."""
+    return [
+        {"url": t.url, "story": t.story, "how": t.how, "by": t.by,
+         "tied_at": utc_text(t.recorded_at) if t.recorded_at else None}
+        for t in ties
+    ]  # fmt: skip

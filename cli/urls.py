@@ -74,14 +74,10 @@ def list_(slug: str | None, db: str | None, as_json: bool) -> None:
     Example:
       story url list shotspotter --json
     """
-    from cli import safe
+    from cli import render, safe
 
     found = archive_at(db).ties(slug)
-    rows = [
-        {"url": t.url, "story": t.story, "how": t.how, "by": t.by,
-         "tied_at": t.recorded_at.isoformat() if t.recorded_at else None}
-        for t in found
-    ]  # fmt: skip
+    rows = render.ties_json(found)
     if as_json:
         emit(rows)
         return

@@ -33,6 +33,7 @@ def routes() -> list[Route]:
         Route("/api/stories/{slug}/trace", trace),
         Route("/api/stories/{slug}/updates", append, methods=["POST"]),
         Route("/api/stories/{slug}/updates/{update_id}", show),
+        Route("/api/stories/{slug}/urls", urls),
         Route("/api/replay", replay_all),
         Route("/api/trace", trace_all),
         Route("/api/verify", verify),
@@ -124,6 +125,11 @@ def show(request: Request) -> Response:
     slug, update_id = request.path_params["slug"], request.path_params["update_id"]
     update, version, amended_by = service(request).archive.show(slug, update_id)
     return JSONResponse(render.update_json(update, version, amended_by))
+
+
+def urls(request: Request) -> Response:
+    tied = service(request).archive.ties(request.path_params["slug"])
+    return JSONResponse(render.ties_json(tied))
 
 
 def blame(request: Request) -> Response:

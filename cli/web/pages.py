@@ -94,6 +94,7 @@ def story(request: Request) -> Response:
         entries=entries,
         memento=None,
         first=timeline[0],
+        urls=archive.ties(slug),
     )
 
 
@@ -132,6 +133,7 @@ def memento(request: Request) -> Response:
         entries=entries,
         memento=found[chosen],
         first=timeline[0],
+        urls=archive.ties(slug),
     )
 
 

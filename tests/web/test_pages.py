@@ -197,3 +197,24 @@ def test_the_stylesheet_is_served(client: TestClient) -> None:
 
     assert css.status_code == 200
     assert css.headers["content-type"].startswith("text/css")
+
+
+def test_a_story_page_and_the_api_name_the_urls_tied_to_it(
+    client: TestClient, web_db: str
+) -> None:
+    from storage.archive import open_archive
+
+    archive = open_archive(web_db, "UTC", create=False)
+    try:
+        archive.tie("https://www.wbez.org/2024/02/16/shotspotter/", "shotspotter", "tester")
+    finally:
+        archive.close()
+
+    page = client.get("/stories/shotspotter")
+    api = client.get("/api/stories/shotspotter/urls")
+
+    assert "<code>wbez.org/2024/02/16/shotspotter</code>" in page.text
+    assert [(t["url"], t["how"], t["by"]) for t in api.json()] == [
+        ("wbez.org/2024/02/16/shotspotter", "by hand", "tester")
+    ]
+    assert client.get("/api/stories/nope/urls").status_code == 404
