@@ -107,6 +107,9 @@ class Archive(Application[UUID]):
 
     def __init__(self, env: dict[str, str], index: Callable[[Archive], Index]) -> None:
         super().__init__(env)
+        recorder = self.recorder
+        assert isinstance(recorder, Transactional), "the recorder must share its transaction"
+        self._transactional: Transactional = recorder  # (checked once: the check is slow)
         self.index = index(self)
         self._zone_recorded = False  # once it is, it is for ever: no need to look again
 
@@ -361,9 +364,7 @@ class Archive(Application[UUID]):
         return self._recorder().transaction()
 
     def _recorder(self) -> Transactional:
-        recorder = self.recorder
-        assert isinstance(recorder, Transactional), "the recorder must share its transaction"
-        return recorder
+        return self._transactional
 
     def construct_mapper(self) -> Mapper[UUID]:
         """Stored topics are resolved among story's own events only (domain.model)."""
