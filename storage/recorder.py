@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, closing, contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -196,28 +196,24 @@ class Database:
 
     @contextmanager
     def batched(self, connection: Connection) -> Iterator[Write]:
-        """``write(statement, rows)`` for a run of writes whose results nobody reads: on
-        PostgreSQL they all go in one psycopg pipeline, one round trip where each would
-        take its own; on SQLite (no network) each is an ``executemany``. ``?``
-        placeholders; no rows, no statement; a failure is SQLAlchemy's error, as from
-        any other statement (on PostgreSQL, raised when the block ends)."""
-        if self.sqlite:
-
-            def write(statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
-                if rows:
-                    connection.exec_driver_sql(statement, list(rows))
-
-            yield write
-            return
+        """``write(statement, rows)`` for a run of writes whose results nobody reads, each
+        an ``executemany`` on the driver's own cursor (SQLAlchemy would only build results
+        for them). On PostgreSQL they all go in one psycopg pipeline: one round trip where
+        each would take its own. ``?`` placeholders; no rows, no statement; a failure is
+        SQLAlchemy's error, as from any other statement (on PostgreSQL, raised as the
+        block ends)."""
         driver: Any = connection.connection.dbapi_connection
         try:
-            with driver.cursor() as cursor, driver.pipeline():
+            with (
+                closing(driver.cursor()) as cursor,
+                nullcontext() if self.sqlite else driver.pipeline(),
+            ):
 
-                def pipelined(statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
+                def write(statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
                     if rows:
                         cursor.executemany(self.sql(statement), rows)
 
-                yield pipelined
+                yield write
         except driver.Error as error:
             raise exc.DBAPIError.instance(
                 None, None, error, driver.Error, dialect=connection.dialect
