@@ -15,6 +15,12 @@ transaction stays true until it commits. Readers are never blocked (SQLite runs 
 mode; PostgreSQL's EXCLUSIVE lock admits ``SELECT``). Connections come from
 SQLAlchemy's pool.
 
+What a write transaction knows of the archive chain's head (the last link, and when it
+was recorded: the archive's clock never goes back) is read once and kept for the
+transaction, in one place: :class:`Head`, on the :class:`Transaction`. The lock keeps it
+true; the transaction's own links move it on. A save's inserts go to the driver's
+cursor, on PostgreSQL in one pipeline (:meth:`Database.batched`).
+
 The events table is the one eventsourcing-sqlalchemy made (``archive_events``: a
 notification id, the story's UUID, its version, the event's topic and state), so older
 archives keep working. ``PERSISTENCE_MODULE=storage.recorder`` selects this module;
