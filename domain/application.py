@@ -107,6 +107,9 @@ class Archive(Application[UUID]):
 
     def __init__(self, env: dict[str, str], index: Callable[[Archive], Index]) -> None:
         super().__init__(env)
+        recorder = self.recorder
+        assert isinstance(recorder, Transactional), "the recorder must share its transaction"
+        self._transactional: Transactional = recorder  # (checked once: the check is slow)
         self.index = index(self)
         self._zone_recorded = False  # once it is, it is for ever: no need to look again
 
@@ -361,9 +364,7 @@ class Archive(Application[UUID]):
         return self._recorder().transaction()
 
     def _recorder(self) -> Transactional:
-        recorder = self.recorder
-        assert isinstance(recorder, Transactional), "the recorder must share its transaction"
-        return recorder
+        return self._transactional
 
     def construct_mapper(self) -> Mapper[UUID]:
         """Stored topics are resolved among story's own events only (domain.model)."""
@@ -375,14 +376,13 @@ class Archive(Application[UUID]):
         Not ``self.repository.get``, which replays every event of the story: an append
         to a story of 10,000 updates would read 10,000 events where two suffice.
         """
-        found = story_id(slug)
-        last = self.recorder.select_events(found, desc=True, limit=1)
-        if not last:
+        ends = self._recorder().ends(story_id(slug))
+        if not ends:
             return Story(slug=slug)
-        first = self.recorder.select_events(found, lte=1)
+        first, last = ends[0], ends[-1]
         try:
-            started = self.mapper.to_domain_event(first[0]) if first else None
-            latest = self.mapper.to_domain_event(last[0])
+            started = self.mapper.to_domain_event(first) if first.originator_version == 1 else None
+            latest = self.mapper.to_domain_event(last)
         except (ValueError, KeyError, TypeError, AttributeError, TopicError):
             started = None
         if (

@@ -13,6 +13,9 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any, Protocol, runtime_checkable
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
 
 from domain.timeline import Cut
 from domain.updates import Update
@@ -41,6 +44,10 @@ class Transactional(Protocol):
     def event_rows(self, start: int, limit: int) -> list[EventRow]:
         """Up to ``limit`` stored events from notification id ``start`` on, in order, as
         stored: what verify reads (a row may be malformed)."""
+
+    def ends(self, originator_id: UUID) -> list[StoredEvent]:
+        """An aggregate's first and last events, in order: one if it has one, none if
+        none (a story loads from these two: Story.resume)."""
 
     def now(self) -> datetime:
         """The archive's clock, for ``recorded_at``: never before the latest update

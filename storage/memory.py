@@ -276,6 +276,10 @@ class MemoryRecorder(ApplicationRecorder):
         found.sort(key=lambda e: e.originator_version, reverse=desc)
         return found[:limit] if limit is not None else found
 
+    def ends(self, originator_id: UUID) -> list[StoredEvent]:
+        found = self.select_events(originator_id)
+        return found[:1] + found[1:][-1:]
+
     def select_notifications(
         self,
         start: int | None,

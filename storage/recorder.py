@@ -15,6 +15,12 @@ transaction stays true until it commits. Readers are never blocked (SQLite runs 
 mode; PostgreSQL's EXCLUSIVE lock admits ``SELECT``). Connections come from
 SQLAlchemy's pool.
 
+What a write transaction knows of the archive chain's head (the last link, and when it
+was recorded: the archive's clock never goes back) is read once and kept for the
+transaction, in one place: :class:`Head`, on the :class:`Transaction`. The lock keeps it
+true; the transaction's own links move it on. A save's inserts go to the driver's
+cursor, on PostgreSQL in one pipeline (:meth:`Database.batched`).
+
 The events table is the one eventsourcing-sqlalchemy made (``archive_events``: a
 notification id, the story's UUID, its version, the event's topic and state), so older
 archives keep working. ``PERSISTENCE_MODULE=storage.recorder`` selects this module;
@@ -25,9 +31,10 @@ archives keep working. ``PERSISTENCE_MODULE=storage.recorder`` selects this modu
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, closing, contextmanager, nullcontext
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -56,12 +63,13 @@ from domain.updates import Update
 from domain.urls import Tie
 from domain.when import time_zone
 from storage.tables import (
-    CHAIN_HEAD,
+    HEAD,
+    HEAD_AND_CLOCK,
     INSERT_EVENT,
     INSERT_LINK,
     INSERT_ROW,
     INSERT_TIE,
-    LATEST_RECORDED,
+    SELECT_ENDS,
     SELECT_EVENTS,
     events_table,
     row_of,
@@ -74,6 +82,27 @@ URL, ZONE, CREATE = "STORY_DATABASE_URL", "STORY_ZONE", "STORY_CREATE"
 
 
 WAIT_FOR_WRITER = 60  # seconds a writer waits for the one before it to finish
+
+
+@dataclass
+class Head:
+    """The archive chain's head as a write transaction sees it: read once, at the
+    transaction's first need (:meth:`SqlRecorder.head`), then moved on by the
+    transaction's own links and clock. The transaction holds the write lock, so no one
+    else links or records meanwhile: what it holds stays true until the commit."""
+
+    position: int  # the last link's position (0: no link yet)
+    chain: str  # its chain digest
+    recorded: datetime | None  # the latest recorded_at: the archive's clock never goes back
+    clock: datetime | None  # PostgreSQL's clock as the head was read, for the first now()
+
+
+@dataclass
+class Transaction:
+    """The write transaction in progress: its connection, and the chain's head once read."""
+
+    connection: Connection
+    head: Head | None = None
 
 
 class Database:
@@ -93,7 +122,7 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_connected)
             event.listen(self.engine, "begin", _sqlite_begin)
         self.held: list[int] = []  # files held open (locked) while the archive is open
-        self._writing: ContextVar[Connection | None] = ContextVar("writing", default=None)
+        self._writing: ContextVar[Transaction | None] = ContextVar("writing", default=None)
         self._snapshot: ContextVar[Connection | None] = ContextVar("snapshot", default=None)
 
     @contextmanager
@@ -102,7 +131,7 @@ class Database:
         Commits when the outermost block ends, rolls back if it raises."""
         current = self._writing.get()
         if current is not None:
-            yield current
+            yield current.connection
             return
         with self.translated(), self.engine.connect() as connection:
             connection = connection.execution_options(story_write=True)
@@ -112,17 +141,22 @@ class Database:
                         f"SET LOCAL lock_timeout = '{WAIT_FOR_WRITER}s'; "
                         "LOCK TABLE archive_events IN EXCLUSIVE MODE"
                     )
-                token = self._writing.set(connection)
+                token = self._writing.set(Transaction(connection))
                 try:
                     yield connection
                 finally:
                     self._writing.reset(token)
 
+    def transaction(self) -> Transaction | None:
+        """The write transaction in progress (in this context), if any."""
+        return self._writing.get()
+
     @contextmanager
     def reading(self) -> Iterator[Connection]:
         """A connection for reads: the write transaction's own inside one (it sees what
         the transaction wrote), the snapshot's inside one, else one from the pool."""
-        current = self._writing.get() or self._snapshot.get()
+        writing = self._writing.get()
+        current = writing.connection if writing is not None else self._snapshot.get()
         if current is not None:
             yield current
             return
@@ -166,6 +200,31 @@ class Database:
             finally:
                 cursor.close()
 
+    @contextmanager
+    def batched(self, connection: Connection) -> Iterator[Write]:
+        """``write(statement, rows)`` for a run of writes whose results nobody reads, each
+        an ``executemany`` on the driver's own cursor (SQLAlchemy would only build results
+        for them). On PostgreSQL they all go in one psycopg pipeline: one round trip where
+        each would take its own. ``?`` placeholders; no rows, no statement; a failure is
+        SQLAlchemy's error, as from any other statement (on PostgreSQL, raised as the
+        block ends)."""
+        driver: Any = connection.connection.dbapi_connection
+        try:
+            with (
+                closing(driver.cursor()) as cursor,
+                nullcontext() if self.sqlite else driver.pipeline(),
+            ):
+
+                def write(statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
+                    if rows:
+                        cursor.executemany(self.sql(statement), rows)
+
+                yield write
+        except driver.Error as error:
+            raise exc.DBAPIError.instance(
+                None, None, error, driver.Error, dialect=connection.dialect
+            ) from error
+
     def tidy(self, table: str) -> None:
         """After a bulk write on PostgreSQL, what autovacuum would do some time later:
         fresh planner statistics and a visibility map, so that an index alone answers a
@@ -207,6 +266,9 @@ class Database:
             raise PersistenceError(error) from error
 
 
+Write = Callable[[str, Sequence[tuple[Any, ...]]], None]  # (statement, rows): Database.batched
+
+
 def _sqlite_connected(dbapi_connection: Any, _: Any) -> None:
     dbapi_connection.execute("PRAGMA journal_mode=WAL")
     # The default page cache (2 MB) is smaller than one long story's rows; this one
@@ -231,19 +293,42 @@ class SqlRecorder(ApplicationRecorder):
 
     def now(self) -> datetime:
         """The archive's clock for ``recorded_at``: PostgreSQL's (one clock however many
-        clients write), else this machine's; never before the latest update recorded."""
-        with self.database.reading() as connection:
-            if self.database.sqlite:
-                found, clock = connection.exec_driver_sql(LATEST_RECORDED).scalar(), None
-            else:
-                found, clock = connection.exec_driver_sql(
-                    LATEST_RECORDED + ", clock_timestamp()"
-                ).one()
-        clock = clock or datetime.now(UTC)
-        try:
-            return max(clock, datetime.fromisoformat(found)) if found else clock
-        except (TypeError, ValueError):  # a garbled index row: verify reports it
-            return clock
+        clients write), else this machine's; never before the latest update recorded
+        (inside a write transaction, its own included)."""
+        transaction = self.database.transaction()
+        if transaction is None:
+            with self.database.reading() as connection:
+                head = self._read_head(connection)
+            return _later(head.clock or datetime.now(UTC), head.recorded)
+        head = self.head()
+        clock = head.clock or self._clock(transaction.connection)
+        head.clock = None  # the clock read with the head serves once
+        head.recorded = _later(clock, head.recorded)
+        return head.recorded
+
+    def head(self) -> Head:
+        """The write transaction's view of the archive chain's head (see :class:`Head`)."""
+        transaction = self.database.transaction()
+        assert transaction is not None, "only a write transaction keeps the chain's head"
+        if transaction.head is None:
+            transaction.head = self._read_head(transaction.connection)
+        return transaction.head
+
+    def _read_head(self, connection: Connection) -> Head:
+        """The chain's head, and when it was recorded; on PostgreSQL, with the clock."""
+        if self.database.sqlite:
+            found = connection.exec_driver_sql(HEAD).first() or (0, GENESIS, None)
+            return Head(found[0], found[1], _recorded(found[2]), None)
+        position, chain, recorded, clock = connection.exec_driver_sql(HEAD_AND_CLOCK).one()
+        if position is None:  # no link yet
+            return Head(0, GENESIS, None, clock)
+        return Head(position, chain, _recorded(recorded), clock)
+
+    def _clock(self, connection: Connection) -> datetime:
+        if self.database.sqlite:
+            return datetime.now(UTC)
+        clock: datetime = connection.exec_driver_sql("SELECT clock_timestamp()").scalar_one()
+        return clock
 
     def transaction(self) -> AbstractContextManager[Connection]:
         """The archive's write transaction, holding its write lock: everything saved
@@ -262,41 +347,37 @@ class SqlRecorder(ApplicationRecorder):
         """The events, and the recorded ``updates`` they carry, in one transaction; with
         ``links`` (id, story, digest), other links of the archive chain (the zone's), and
         ``ties`` (a URL's tie, its digest), links too, each with its row in story_urls."""
-        sql, key = self.database.sql, self._key
+        key = self._key
+        chained = [
+            *links,
+            *((tie.link, tie.story or "", digest) for tie, digest in ties),
+            *((u.id, u.story, u.digest or "") for u in updates),
+        ]
         with self.database.writing() as connection:
-            if stored_events:
-                rows = [
+            links_rows = self._links(chained)
+            dialect = connection.dialect.name
+            with self.database.batched(connection) as write:
+                write(INSERT_EVENT, [
                     (key(e.originator_id), e.originator_version, e.topic, e.state)
                     for e in stored_events
-                ]
-                connection.exec_driver_sql(sql(INSERT_EVENT), rows)
-            if updates:
-                self._index(connection, updates)
-            if ties:
-                connection.exec_driver_sql(sql(INSERT_TIE), [tie_row(tie) for tie, _ in ties])
-            chained = [
-                *links,
-                *((tie.link, tie.story or "", digest) for tie, digest in ties),
-                *((u.id, u.story, u.digest or "") for u in updates),
-            ]
-            if chained:
-                self._link(connection, chained)
+                ])  # fmt: skip
+                rows = [row_of(update, self.zone) for update in updates]
+                write(INSERT_ROW, [tuple(row.values()) for row in rows])
+                write(upsert_stats(dialect), _stats(rows))
+                write(INSERT_TIE, [tie_row(tie) for tie, _ in ties])
+                write(INSERT_LINK, links_rows)
 
-    def _index(self, connection: Connection, updates: Sequence[Update]) -> None:
-        sql = self.database.sql
-        rows = [row_of(update, self.zone) for update in updates]
-        connection.exec_driver_sql(sql(INSERT_ROW), [tuple(row.values()) for row in rows])
-        connection.exec_driver_sql(sql(upsert_stats(connection.dialect.name)), _stats(rows))
-
-    def _link(self, connection: Connection, chained: Sequence[tuple[str, str, str]]) -> None:
-        sql = self.database.sql
-        head = connection.exec_driver_sql(CHAIN_HEAD).first()
-        position, previous = (head[0], head[1]) if head else (0, GENESIS)
-        links = []
+    def _links(self, chained: Sequence[tuple[str, str, str]]) -> list[tuple[Any, ...]]:
+        """The rows of the archive chain's next links, (id, story, digest) each; the
+        transaction's head moves on past them."""
+        if not chained:
+            return []
+        head = self.head()
+        rows = []
         for update_id, story, digest in chained:
-            position, previous = position + 1, chain_digest(previous, digest)
-            links.append((position, update_id, story, digest, previous))
-        connection.exec_driver_sql(sql(INSERT_LINK), links)
+            head.position, head.chain = head.position + 1, chain_digest(head.chain, digest)
+            rows.append((head.position, update_id, story, digest, head.chain))
+        return rows
 
     def _key(self, originator_id: UUID | str) -> Any:
         """A story's id as its column holds it: 16 bytes on SQLite."""
@@ -322,6 +403,13 @@ class SqlRecorder(ApplicationRecorder):
             query += f" LIMIT {int(limit)}"
         with self.database.reading() as connection:
             rows = connection.exec_driver_sql(self.database.sql(query), tuple(params)).all()
+        return [StoredEvent(originator_id, v, topic, _bytes(state)) for v, topic, state in rows]
+
+    def ends(self, originator_id: UUID) -> list[StoredEvent]:
+        """An aggregate's first and last events (one, if it has one; none, if none)."""
+        key = self._key(originator_id)
+        with self.database.reading() as connection:
+            rows = connection.exec_driver_sql(self.database.sql(SELECT_ENDS), (key, key)).all()
         return [StoredEvent(originator_id, v, topic, _bytes(state)) for v, topic, state in rows]
 
     def select_notifications(
@@ -393,6 +481,18 @@ def _bytes(state: Any) -> Any:
 def _uuid_of_bytes(value: Any) -> Any:
     """A story's UUID from SQLite's 16 bytes (anything else as it is, for verify)."""
     return UUID(bytes=value) if isinstance(value, bytes) and len(value) == 16 else value
+
+
+def _recorded(found: Any) -> datetime | None:
+    """A stored recorded_at; None if there is none (or it is garbled: verify reports it)."""
+    try:
+        return datetime.fromisoformat(found) if found else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _later(clock: datetime, recorded: datetime | None) -> datetime:
+    return max(clock, recorded) if recorded is not None else clock
 
 
 def _uuid(originator_id: UUID | str) -> UUID:

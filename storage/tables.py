@@ -247,6 +247,12 @@ INSERT_EVENT = (
 SELECT_EVENTS = (
     "SELECT originator_version, topic, state FROM archive_events WHERE originator_id = ?"
 )
+# A story's first and last events (the same one, for a story of one event).
+SELECT_ENDS = (
+    SELECT_EVENTS + " AND (originator_version = 1 OR originator_version = "
+    "(SELECT max(originator_version) FROM archive_events WHERE originator_id = ?)) "
+    "ORDER BY originator_version"
+)
 ROW_FIELDS = (
     "story",
     "update_id",
@@ -275,7 +281,6 @@ INSERT_ROW = (
     f"VALUES ({', '.join('?' for _ in ROW_FIELDS)})"
 )
 SELECT_ROWS = f"SELECT {_quoted(FIELDS)} FROM story_updates WHERE update_id IN"  # + (?, …)
-CHAIN_HEAD = "SELECT position, chain FROM story_chain ORDER BY position DESC LIMIT 1"
 # The chain's head and when the index was last rebuilt (Archive.head: what a read's
 # answer depends on).
 REBUILT = "index_rebuilt_at"  # its row in story_meta
@@ -284,12 +289,17 @@ READ_STATE = (
     " (SELECT chain FROM story_chain ORDER BY position DESC LIMIT 1),"
     f" (SELECT value FROM story_meta WHERE name = '{REBUILT}')"
 )
-# When the link recorded last (an update, or a URL's tie) was recorded: the archive's
-# clock never goes back.
-_LAST_LINK = "(SELECT update_id FROM story_chain ORDER BY position DESC LIMIT 1)"
-LATEST_RECORDED = (
-    f"SELECT coalesce((SELECT recorded_at FROM story_updates WHERE update_id = {_LAST_LINK}),"
-    f" (SELECT recorded_at FROM story_urls WHERE link = {_LAST_LINK}))"
+# The archive chain's head: its last link (position, chain digest) and when that link
+# (an update, or a URL's tie) was recorded, for the archive's clock never to go back.
+HEAD = (
+    "SELECT c.position, c.chain, coalesce("
+    "(SELECT recorded_at FROM story_updates WHERE update_id = c.update_id), "
+    "(SELECT recorded_at FROM story_urls WHERE link = c.update_id)) "
+    "FROM story_chain c ORDER BY c.position DESC LIMIT 1"
+)
+# On PostgreSQL, with the server's clock: one row, a link or not.
+HEAD_AND_CLOCK = (
+    f"SELECT h.*, clock_timestamp() FROM (SELECT 1) AS one LEFT JOIN ({HEAD}) AS h ON true"
 )
 TIE_FIELDS = ("url", "story", "how", "by", "recorded_at", "link")
 INSERT_TIE = (

@@ -105,7 +105,7 @@ def test_events_and_index_rows_commit_together(
     def fail(*_: Any) -> None:  # after the events went in, before the index rows do
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(recorder.SqlRecorder, "_index", fail)
+    monkeypatch.setattr(recorder, "row_of", fail)
     with pytest.raises(RuntimeError):
         archive.append(report("2024-02-12", "Never half-written."))
     assert count_rows(db, "archive_events") == 0
