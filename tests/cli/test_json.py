@@ -53,15 +53,29 @@ def test_import_json_lists_new_and_already_present_ids_per_file(cli: Cli) -> Non
 
     skipped = [{"file": str(EXAMPLE / "README.md"), "why": "not a .txt capture or a .jsonl file"}]
     assert first == {
-        "files": [{"file": str(EXAMPLE_FILE), "new": EXAMPLE_IDS, "already_present": [],
-                   "unchanged": 0, "skipped": 0}],
+        "files": [
+            {
+                "file": str(EXAMPLE_FILE),
+                "new": EXAMPLE_IDS,
+                "already_present": [],
+                "unchanged": 0,
+                "skipped": 0,
+            }
+        ],
         "new": 9,
         "already_present": 0,
         "skipped": skipped,
     }
     assert again == {
-        "files": [{"file": str(EXAMPLE_FILE), "new": [], "already_present": EXAMPLE_IDS,
-                   "unchanged": 0, "skipped": 0}],
+        "files": [
+            {
+                "file": str(EXAMPLE_FILE),
+                "new": [],
+                "already_present": EXAMPLE_IDS,
+                "unchanged": 0,
+                "skipped": 0,
+            }
+        ],
         "new": 0,
         "already_present": 9,
         "skipped": skipped,

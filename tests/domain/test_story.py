@@ -63,9 +63,7 @@ def test_a_retraction_cannot_amend_a_retraction() -> None:
     retraction = update("retraction", target=report.id, note="wrong")
     story.record(retraction, target=report)
     with pytest.raises(InvalidInput, match="cannot amend a retraction"):
-        story.record(
-            update("retraction", target=retraction.id, note="oops"), target=retraction
-        )
+        story.record(update("retraction", target=retraction.id, note="oops"), target=retraction)
 
 
 def test_a_fact_is_retracted_not_corrected() -> None:
@@ -73,9 +71,7 @@ def test_a_fact_is_retracted_not_corrected() -> None:
     fact = update("fact", key="contract.status", value="running")
     story.record(fact)
     with pytest.raises(InvalidInput, match="cannot amend a fact"):
-        story.record(
-            update("correction", target=fact.id, text="y", note="z"), target=fact
-        )
+        story.record(update("correction", target=fact.id, text="y", note="z"), target=fact)
 
 
 def test_an_amendment_cannot_be_reported_before_what_it_amends() -> None:

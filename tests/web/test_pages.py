@@ -199,9 +199,7 @@ def test_the_stylesheet_is_served(client: TestClient) -> None:
     assert css.headers["content-type"].startswith("text/css")
 
 
-def test_a_story_page_and_the_api_name_the_urls_tied_to_it(
-    client: TestClient, web_db: str
-) -> None:
+def test_a_story_page_and_the_api_name_the_urls_tied_to_it(client: TestClient, web_db: str) -> None:
     from storage.archive import open_archive
 
     archive = open_archive(web_db, "UTC", create=False)
