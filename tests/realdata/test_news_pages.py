@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,11 @@ from click.testing import CliRunner
 
 from cli.main import story
 
-PAGES = Path(__file__).resolve().parents[3] / "shared" / "data" / "news-pages"
+# STORY_NEWS_PAGES names the folder; else it is looked for beside the repository.
+PAGES = Path(
+    os.environ.get("STORY_NEWS_PAGES")
+    or Path(__file__).resolve().parents[3] / "shared" / "data" / "news-pages"
+)
 # (earlier, later, versions, a phrase only the later version's text has, or None). One
 # version: the later capture's article is the earlier's, around it a redesigned site.
 PAIRS = [
@@ -42,7 +47,9 @@ PAIRS = [
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not PAGES.is_dir(), reason=f"the real pages are not at {PAGES}"),
+    pytest.mark.skipif(
+        not PAGES.is_dir(), reason=f"the real pages are not at {PAGES} (set STORY_NEWS_PAGES)"
+    ),
 ]
 
 
