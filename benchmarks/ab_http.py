@@ -33,8 +33,7 @@ from benchlib import (
     median,
     ms,
     percentile,
-    postgres_database,
-    postgres_server,
+    served_archives,
     workdir,
 )
 
@@ -95,21 +94,9 @@ def main() -> None:
     print(header("ab_http.py"))
     print(f"before: {trees[0]}\nafter:  {trees[1]}")
     with workdir("ab-http") as tmp:
-        db = str(tmp / "archive.db")
-        archive = open_archive(db)
-        archive.record(updates)
-        archive.close()
-        for workers in (1, 2):
-            ab("SQLite", db, workers, trees, moments, levels, rounds)
-        server = postgres_server()
-        if server is None:
-            print("PostgreSQL: skipped (set STORY_BENCH_POSTGRES_URL)")
-            return
-        with postgres_database(server, "abhttp") as url:
-            archive = open_archive(url)
-            archive.record(updates)
-            archive.close()
-            ab("PostgreSQL", url, 2, trees, moments, levels, rounds)
+        for name, db, workers in served_archives(tmp, updates, "abhttp"):
+            for count in workers:
+                ab(name, db, count, trees, moments, levels, rounds)
 
 
 if __name__ == "__main__":

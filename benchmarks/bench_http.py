@@ -57,9 +57,8 @@ from benchlib import (
     median,
     ms,
     percentile,
-    postgres_database,
-    postgres_server,
     revision,
+    served_archives,
     verdict,
     workdir,
 )
@@ -372,21 +371,9 @@ def main() -> None:
     print(f"HTTP as-of of a {n:,}-update story, {len(moments)} dates, warm; "
           "ratio = HTTP latency / in-process Archive.replay median")  # fmt: skip
     with workdir("http") as tmp:
-        db = str(tmp / "archive.db")
-        archive = open_archive(db)
-        archive.record(updates)
-        archive.close()
-        for workers in (1, 2):
-            measure("SQLite", db, workers, moments, levels, tmp)
-        server = postgres_server()
-        if server is None:
-            print("PostgreSQL: skipped (set STORY_BENCH_POSTGRES_URL)")
-            return
-        with postgres_database(server, "http") as url:
-            archive = open_archive(url)
-            archive.record(updates)
-            archive.close()
-            measure("PostgreSQL", url, 2, moments, levels, tmp)
+        for name, db, workers in served_archives(tmp, updates, "http"):
+            for count in workers:
+                measure(name, db, count, moments, levels, tmp)
 
 
 if __name__ == "__main__":

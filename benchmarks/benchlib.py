@@ -444,3 +444,26 @@ def postgres_database(server: str, tag: str) -> Iterator[str]:
     finally:
         with psycopg.connect(admin, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def served_archives(
+    tmp: Path, updates: Sequence[Any], tag: str
+) -> Iterator[tuple[str, str, tuple[int, ...]]]:
+    """An archive holding ``updates`` on each database, for the HTTP figures: (its name,
+    its --db, the --workers to serve it with). SQLite in ``tmp``; PostgreSQL in a fresh
+    database (dropped afterwards) when $STORY_BENCH_POSTGRES_URL is set."""
+    from storage.archive import open_archive
+
+    def filled(db: str) -> str:
+        archive = open_archive(db)
+        archive.record(updates)
+        archive.close()
+        return db
+
+    yield "SQLite", filled(str(tmp / "archive.db")), (1, 2)
+    server = postgres_server()
+    if server is None:
+        print(f"PostgreSQL: skipped (set {POSTGRES_ENV})")
+        return
+    with postgres_database(server, tag) as url:
+        yield "PostgreSQL", filled(url), (2,)
