@@ -44,8 +44,8 @@ class Answers:
     A process keeps the answers worked out at the newest head it has seen. A request
     that reads another head, not an older one, drops them all (they may be stale); one
     that read an older head (a write came between) gets its answer worked out and not
-    kept. Past ``limit``
-    bytes the least recently asked go first. Each ``story serve`` worker has its own.
+    kept. Past ``limit`` bytes the least recently asked go first. Each ``story serve``
+    worker has its own.
     """
 
     def __init__(self, limit: int = LIMIT) -> None:
