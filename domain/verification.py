@@ -151,7 +151,6 @@ def read_event(raw: EventRow, decode: Decode, slugs: dict[Any, str]) -> Any:
     UUID to its slug, from the start events read so far.
     """
     notification_id, originator, version, topic, state_ = raw
-    where = slugs.get(originator, str(originator))
     try:
         if not isinstance(state_, bytes | bytearray | memoryview):
             raise TypeError(f"its state is stored as {type(state_).__name__}, not bytes")
@@ -185,7 +184,7 @@ def read_event(raw: EventRow, decode: Decode, slugs: dict[Any, str]) -> Any:
             return StoredTie(notification_id, originator, version, story, how, by,
                              utc_text(timestamp), digest, previous)  # fmt: skip
         if topic not in UPDATE_TOPICS:
-            return Finding(where, None, "changed content",
+            return Finding(slugs.get(originator, str(originator)), None, "changed content",
                            f"event {notification_id} has topic {str(topic)[:60]!r}, "
                            "which is none of story's events")  # fmt: skip
         state = decode(bytes(state_))
@@ -199,6 +198,7 @@ def read_event(raw: EventRow, decode: Decode, slugs: dict[Any, str]) -> Any:
         return StoredUpdate(notification_id, story, version, record,
                             utc_text(timestamp), digest, previous, originator)  # fmt: skip
     except (*MALFORMED, OverflowError, UnicodeError, RecursionError) as error:
+        where = slugs.get(originator, str(originator))
         return Finding(where, None, "changed content",
                        f"event {notification_id} cannot be read: {_first(error)}")  # fmt: skip
 
@@ -385,7 +385,7 @@ def verify(
             continue
         if only is not None and item.story != only:
             continue
-        story = stories.setdefault(item.story, _Story(item.story))
+        story = stories.get(item.story) or stories.setdefault(item.story, _Story(item.story))
         try:
             text = canonical_json({**item.record, "recorded_at": item.recorded_at})
             canonical_bytes = text.encode()  # for the digest
