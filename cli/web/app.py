@@ -115,7 +115,8 @@ class Service:
         return found
 
     def cached(self, key: Hashable, make: Callable[[], Any], size: int = 64) -> Any:
-        """A value worked out once per key (keys name immutable facts: update ids)."""
+        """A value worked out once per key (keys name immutable facts: update ids): the
+        story page's change sizes (benchmarks/results/ab_page_sizes.txt)."""
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
