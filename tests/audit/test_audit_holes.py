@@ -1,6 +1,6 @@
-"""Issue 12's holes in what verify vouches for: each attack below changed what a replay
-answers, or jammed the archive, or crashed verify, while `verify` said OK. Now each is a
-finding that names what was changed (or a refusal by the database itself)."""
+"""Attacks on what verify vouches for, each one that would change what a replay answers,
+jam the archive or crash verify: each must be a finding that names what was changed (or
+a refusal by the database itself)."""
 
 from __future__ import annotations
 
