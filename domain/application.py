@@ -373,8 +373,8 @@ class Archive(Application[UUID]):
     def _load(self, slug: str) -> Story:
         """A story from its first and last events (Story.resume); a new one if none.
 
-        Not ``self.repository.get``, which replays every event of the story: an append
-        to a story of 10,000 updates would read 10,000 events where two suffice.
+        Not ``self.repository.get``, which replays every event of the story: at 10,000
+        updates a load takes some 2,000 times as long (benchmarks/results/ab_load.txt).
         """
         ends = self._recorder().ends(story_id(slug))
         if not ends:
