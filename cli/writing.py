@@ -194,8 +194,15 @@ def import_(
                 done = archive.import_files(sources, bar.update)
         except InvalidInput as error:
             raise InvalidInput(_renamed(str(error), names)) from None
-        stories = {s.name: next(s.read()).story for s in sources if s.path.suffix == ".txt"}
-    results = [(names.get(name, name), result, stories.get(name)) for name, result in done]
+    captures = {s.name for s in sources if s.path.suffix == ".txt"}  # their story is named
+    results = [
+        (
+            names.get(name, name),
+            result,
+            result.last.story if name in captures and result.last else None,
+        )
+        for name, result in done
+    ]
     left = skipped(paths)
     if as_json:
         emit(render.imported_json(results, left))
