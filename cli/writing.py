@@ -218,21 +218,14 @@ STANDARD_INPUT = "standard input"
 
 
 def _standard_input(paths: tuple[str, ...], spool: str) -> tuple[tuple[str, ...], dict[str, str]]:
-    """`-` as a file in ``spool`` (read twice, as every import is): a .txt capture if it
-    starts as one, else JSON Lines; and the name to show for that file."""
+    """`-` as a file in ``spool`` (domain.importing.spooled), and the name to show for it."""
     if "-" not in paths:
         return paths, {}
-    import os
-
-    from domain.sources import is_capture
+    from domain.importing import spooled
 
     if sys.stdin is None or sys.stdin.closed:
         raise InvalidInput("standard input is closed: give the files to import")
-    data = sys.stdin.buffer.read()
-    first = data.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", "replace")
-    path = os.path.join(spool, "stdin.txt" if is_capture(first) else "stdin.jsonl")
-    with open(path, "wb") as file:
-        file.write(data)
+    path = spooled(sys.stdin.buffer.read(), spool)
     return tuple(path if p == "-" else p for p in paths), {path: STANDARD_INPUT}
 
 
