@@ -144,7 +144,8 @@ COLUMNS = [updates_table.c[name] for name in FIELDS]
 
 
 def row_of(update: Update, zone: tzinfo) -> dict[str, Any]:
-    """A recorded update as an index row; its place on the timeline fixed in ``zone``."""
+    """A recorded update as an index row (its keys in the table's order: ROW_FIELDS); its
+    place on the timeline fixed in ``zone``."""
     assert update.recorded_at is not None
     reported, value = update.reported_at, update.value
     return {
@@ -232,29 +233,8 @@ SELECT_ENDS = (
     "(SELECT max(originator_version) FROM archive_events WHERE originator_id = ?)) "
     "ORDER BY originator_version"
 )
-ROW_FIELDS = (
-    "story",
-    "update_id",
-    "kind",
-    "reported_at",
-    "reported_day",
-    "sort_utc",
-    "recorded_at",
-    "by",
-    "source",
-    "outlet",
-    "headline",
-    "text",
-    "party",
-    "issued_at",
-    "fact_key",
-    "fact_value",
-    "target",
-    "note",
-    "digest",
-    "captured_at",
-    "dated_by",
-)  # fmt: skip (row_of's keys, in order)
+# row_of's keys, in order: every column but ``seq``, which the database numbers.
+ROW_FIELDS = tuple(column.name for column in updates_table.columns if column.name != "seq")
 INSERT_ROW = (
     f"INSERT INTO story_updates ({_quoted(ROW_FIELDS)}) "
     f"VALUES ({', '.join('?' for _ in ROW_FIELDS)})"
