@@ -270,9 +270,9 @@ class SqlIndex:
             raise ArchiveUnavailable(f"cannot read the archive: {first_line(error)}") from None
 
     def summaries(self, slug: str | None) -> dict[str, tuple[Any, Any, Any]]:
-        """The story list as stored (not parsed: a row may be garbage)."""
+        """The story list as stored (not parsed: a row may be garbage), by story."""
         s = stats_table.c
-        query = select(s.story, s.updates, s.first_day, s.last_day)
+        query = select(s.story, s.updates, s.first_day, s.last_day).order_by(s.story)
         if slug is not None:
             query = query.where(s.story == slug)
         with self._reading() as connection:
@@ -287,13 +287,8 @@ class SqlIndex:
         return [Finding(None, None, "guard tampered", f"{found} (put right on opening)")]
 
     def stories(self) -> list[StorySummary]:
-        s = stats_table.c
-        query = select(s.story, s.updates, s.first_day, s.last_day).order_by(s.story)
-        with self._reading() as connection:
-            return [
-                StorySummary(row[0], int(row[1]), row[2], row[3])
-                for row in connection.execute(query)
-            ]
+        found = self.summaries(None).items()
+        return [StorySummary(story, int(n), first, last) for story, (n, first, last) in found]
 
     def counts(self) -> tuple[int, int]:
         s = stats_table.c
