@@ -188,13 +188,10 @@ class Database:
         with self.reading() as connection:
             driver = connection.connection.dbapi_connection
             assert driver is not None
-            if self.sqlite:
-                cursor = driver.cursor()
-            else:  # a server-side cursor: rows come as they are read
-                cursor = driver.cursor(name=f"story_{id(params)}")
-                sql = sql.replace("?", "%s")
+            # On PostgreSQL a server-side cursor: rows come as they are read.
+            cursor = driver.cursor() if self.sqlite else driver.cursor(name=f"story_{id(params)}")
             try:
-                cursor.execute(sql, params)
+                cursor.execute(self.sql(sql), params)
                 while batch := cursor.fetchmany(5000):
                     yield from batch
             finally:
