@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
@@ -175,7 +175,7 @@ class Archive(Application[UUID]):
         """The recorder's write transaction (joined, inside one): a database failure is
         one line, and nothing was written."""
         try:
-            with self._transaction():
+            with self._transactional.transaction():
                 yield
         except IntegrityError as error:
             raise ArchiveUnavailable(
@@ -292,7 +292,7 @@ class Archive(Application[UUID]):
                     f"URL {url} is tied to story {address.story!r}: untie it first "
                     f"(story url untie {url})"
                 )
-            now = now or self._recorder().now()
+            now = now or self._transactional.now()
             tie = address.tie(story, how, by, now)
             addresses[url] = address
             recorded.append((tie, address.head))
@@ -328,7 +328,7 @@ class Archive(Application[UUID]):
             target = None
             if update.target:
                 target = recorded.get(update.target) or known.get(update.target)
-            now = now or self._recorder().now()  # one instant per chunk: the archive's clock
+            now = now or self._transactional.now()  # one instant per chunk: the archive's clock
             recorded[update.id] = result.last = story.record(update, self.index.zone, target, now)
             result.new.append(update.id)
         # Each story's events are stored together, in the order the stories are given;
@@ -360,12 +360,6 @@ class Archive(Application[UUID]):
             return "?"  # verify reports the event
         return str(getattr(event, "time_zone", "?"))
 
-    def _transaction(self) -> AbstractContextManager[object]:
-        return self._recorder().transaction()
-
-    def _recorder(self) -> Transactional:
-        return self._transactional
-
     def construct_mapper(self) -> Mapper[UUID]:
         """Stored topics are resolved among story's own events only (domain.model)."""
         return StoryMapper(transcoder=self.construct_transcoder())
@@ -376,7 +370,7 @@ class Archive(Application[UUID]):
         Not ``self.repository.get``, which replays every event of the story: at 10,000
         updates a load takes some 2,000 times as long (benchmarks/results/ab_load.txt).
         """
-        ends = self._recorder().ends(story_id(slug))
+        ends = self._transactional.ends(story_id(slug))
         if not ends:
             return Story(slug=slug)
         first, last = ends[0], ends[-1]
@@ -650,7 +644,7 @@ class Archive(Application[UUID]):
                 f"the archive does not verify ({len(result.findings)} problems): "
                 "run `story verify`; a checkpoint would vouch for altered history"
             )
-        made_at = utc_text(self._recorder().now())
+        made_at = utc_text(self._transactional.now())
         return checkpoints.make(
             archive, made_at, result.stories, result.updates, result.head, result.links
         )
@@ -686,7 +680,7 @@ class Archive(Application[UUID]):
         slugs: dict[object, str] = {}
         decode = self.mapper.transcoder.decode
         start, page = 1, 5000
-        recorder = self._recorder()
+        recorder = self._transactional
         while True:
             rows = recorder.event_rows(start, page)
             for row in rows:

@@ -97,10 +97,7 @@ def problems(connection: Connection) -> list[str]:
     """What is wrong with the guard, one line per trigger (or function)."""
     if connection.dialect.name == "postgresql":
         return list(_pg_problems(connection))
-    rows = connection.execute(
-        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
-    ).all()
-    have = {str(name): str(sql) for name, sql in rows}
+    have = _sqlite_triggers_now(connection)
     found = []
     for name, (table, sql) in sqlite_triggers().items():
         if name not in have:
@@ -108,6 +105,14 @@ def problems(connection: Connection) -> list[str]:
         elif have[name] != sql:
             found.append(f"trigger {name} on {table} did not do what story made it do")
     return found
+
+
+def _sqlite_triggers_now(connection: Connection) -> dict[str, str]:
+    """Trigger name -> its CREATE statement, of the triggers SQLite has now."""
+    rows = connection.execute(
+        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+    ).all()
+    return {str(name): str(sql) for name, sql in rows}
 
 
 def _pg_problems(connection: Connection) -> Iterator[str]:
@@ -156,29 +161,17 @@ def install(connection: Connection, tables: tuple[str, ...] = GUARDED) -> list[s
 
 def _install(connection: Connection, tables: tuple[str, ...]) -> None:
     if connection.dialect.name == "postgresql":
-        _install_postgresql(connection, tables)
-    elif connection.dialect.name == "sqlite":
-        _install_sqlite(connection, tables)
-
-
-def _install_sqlite(connection: Connection, tables: tuple[str, ...]) -> None:
-    rows = connection.execute(
-        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
-    ).all()
-    have = {str(name): str(sql) for name, sql in rows}
+        connection.execute(text(_PG_FUNCTION))
+        for name, (table, sql) in _pg_triggers().items():
+            if table in tables:
+                connection.execute(text(f'DROP TRIGGER IF EXISTS "{name}" ON {table}'))
+                connection.execute(text(sql))
+        return
+    have = _sqlite_triggers_now(connection)
     for name, (table, sql) in sqlite_triggers().items():
         if table in tables and have.get(name) != sql:
             connection.execute(text(f'DROP TRIGGER IF EXISTS "{name}"'))
             connection.execute(text(sql))
-
-
-def _install_postgresql(connection: Connection, tables: tuple[str, ...]) -> None:
-    connection.execute(text(_PG_FUNCTION))
-    for name, (table, sql) in _pg_triggers().items():
-        if table not in tables:
-            continue
-        connection.execute(text(f'DROP TRIGGER IF EXISTS "{name}" ON {table}'))
-        connection.execute(text(sql))
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from itertools import groupby
 from operator import itemgetter
@@ -109,13 +109,9 @@ class SqlIndex:
     def tidy(self) -> None:
         self.database.tidy(updates_table.name)
 
-    @contextmanager
-    def snapshot(self) -> Iterator[None]:
-        """Reads inside all see the archive at the moment of the first: they share one
-        read transaction (a deferred BEGIN on SQLite in WAL mode; REPEATABLE READ on
-        PostgreSQL). Writers are not held up."""
-        with self.database.snapshot():
-            yield
+    def snapshot(self) -> AbstractContextManager[None]:
+        """Reads inside all see the archive at the moment of the first (Database.snapshot)."""
+        return self.database.snapshot()
 
     def updates(self, slug: str, cut: Cut | None = None) -> list[Update]:
         (limit, known, _), params = queries.shape(cut)
@@ -274,9 +270,9 @@ class SqlIndex:
             raise ArchiveUnavailable(f"cannot read the archive: {first_line(error)}") from None
 
     def summaries(self, slug: str | None) -> dict[str, tuple[Any, Any, Any]]:
-        """The story list as stored (not parsed: a row may be garbage)."""
+        """The story list as stored (not parsed: a row may be garbage), by story."""
         s = stats_table.c
-        query = select(s.story, s.updates, s.first_day, s.last_day)
+        query = select(s.story, s.updates, s.first_day, s.last_day).order_by(s.story)
         if slug is not None:
             query = query.where(s.story == slug)
         with self._reading() as connection:
@@ -290,16 +286,9 @@ class SqlIndex:
         found = "; ".join(self.repaired)
         return [Finding(None, None, "guard tampered", f"{found} (put right on opening)")]
 
-    def stories(self, slug: str | None = None) -> list[StorySummary]:
-        s = stats_table.c
-        query = select(s.story, s.updates, s.first_day, s.last_day).order_by(s.story)
-        if slug is not None:
-            query = query.where(s.story == slug)
-        with self._reading() as connection:
-            return [
-                StorySummary(row[0], int(row[1]), row[2], row[3])
-                for row in connection.execute(query)
-            ]
+    def stories(self) -> list[StorySummary]:
+        found = self.summaries(None).items()
+        return [StorySummary(story, int(n), first, last) for story, (n, first, last) in found]
 
     def counts(self) -> tuple[int, int]:
         s = stats_table.c
@@ -341,7 +330,7 @@ class SqlIndex:
                 connection.execute(meta_table.delete().where(meta_table.c.name == REBUILT))
                 connection.execute(meta_table.insert(), rebuilt)
         if count >= BULK:
-            self.database.tidy(updates_table.name)
+            self.tidy()
         return count
 
     @contextmanager

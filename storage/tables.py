@@ -6,12 +6,10 @@ from __future__ import annotations
 import json
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
-from uuid import UUID
 
 from sqlalchemy import (
     BigInteger,
     Column,
-    Dialect,
     Index,
     Integer,
     LargeBinary,
@@ -19,13 +17,12 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    TypeDecorator,
     Uuid,
     inspect,
     select,
     text,
 )
-from sqlalchemy.types import BINARY, TypeEngine
+from sqlalchemy.types import BINARY
 
 from domain.errors import ArchiveUnavailable
 from domain.updates import MISSING, Update
@@ -44,31 +41,13 @@ GUARDED_READ_MODELS = 5
 metadata = MetaData()
 
 
-class StoryUuid(TypeDecorator[UUID]):
-    """A story's UUID: its 16 bytes on SQLite, PostgreSQL's own type there."""
-
-    impl = Uuid
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        return dialect.type_descriptor(BINARY(16) if dialect.name == "sqlite" else Uuid())
-
-    def process_bind_param(self, value: UUID | None, dialect: Dialect) -> Any:
-        if value is None or dialect.name != "sqlite":
-            return value
-        return value.bytes
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> UUID | None:
-        if value is None or isinstance(value, UUID):
-            return value
-        return UUID(bytes=bytes(value)) if dialect.name == "sqlite" else UUID(str(value))
-
-
 events_table = Table(
     "archive_events",  # the layout eventsourcing-sqlalchemy made
     metadata,
     Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
-    Column("originator_id", StoryUuid(), nullable=False),
+    # A story's UUID: its 16 bytes on SQLite. Events are read and written as plain SQL
+    # (storage.recorder), so only the column's type in CREATE TABLE matters.
+    Column("originator_id", BINARY(16).with_variant(Uuid(), "postgresql"), nullable=False),
     Column("originator_version", BigInteger().with_variant(Integer(), "sqlite"), nullable=False),
     Column("topic", Text(), nullable=False),
     Column("state", LargeBinary(), nullable=False),
@@ -165,7 +144,8 @@ COLUMNS = [updates_table.c[name] for name in FIELDS]
 
 
 def row_of(update: Update, zone: tzinfo) -> dict[str, Any]:
-    """A recorded update as an index row; its place on the timeline fixed in ``zone``."""
+    """A recorded update as an index row (its keys in the table's order: ROW_FIELDS); its
+    place on the timeline fixed in ``zone``."""
     assert update.recorded_at is not None
     reported, value = update.reported_at, update.value
     return {
@@ -253,29 +233,8 @@ SELECT_ENDS = (
     "(SELECT max(originator_version) FROM archive_events WHERE originator_id = ?)) "
     "ORDER BY originator_version"
 )
-ROW_FIELDS = (
-    "story",
-    "update_id",
-    "kind",
-    "reported_at",
-    "reported_day",
-    "sort_utc",
-    "recorded_at",
-    "by",
-    "source",
-    "outlet",
-    "headline",
-    "text",
-    "party",
-    "issued_at",
-    "fact_key",
-    "fact_value",
-    "target",
-    "note",
-    "digest",
-    "captured_at",
-    "dated_by",
-)  # fmt: skip (row_of's keys, in order)
+# row_of's keys, in order: every column but ``seq``, which the database numbers.
+ROW_FIELDS = tuple(column.name for column in updates_table.columns if column.name != "seq")
 INSERT_ROW = (
     f"INSERT INTO story_updates ({_quoted(ROW_FIELDS)}) "
     f"VALUES ({', '.join('?' for _ in ROW_FIELDS)})"
