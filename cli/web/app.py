@@ -302,7 +302,7 @@ def service_at(db: str | None, zone: str) -> Service:
     """The service over the archive at ``db`` (None: the default), with its tokens."""
     from domain.tokens import Tokens
     from storage.archive import open_archive
-    from storage.tokens import SqlTokens
+    from storage.token_tables import SqlTokens
 
     service = Service(lambda: open_archive(db, zone, create=False), zone)
     service.tokens = Tokens(SqlTokens(lambda: service.archive))
