@@ -80,6 +80,9 @@ def _version(dialect: str, limit: bool, known: bool, bound: bool) -> str:
     size = "(SELECT s.updates FROM story_stats s WHERE s.story = :slug)"
     if not (limit or bound):
         return f"coalesce({size}, 0)"
+    # The rows after the cut: the complement of _seen's limit or bound, written as ranges
+    # (each an index range scan). tests/storage/test_projection.py checks the version
+    # numbers against the fold of the updates Cut.admits.
     at, after = (
         (":limit", "t.sort_utc > :limit")
         if limit

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.types import BINARY
 
 from domain.errors import ArchiveUnavailable
+from domain.timeline import order_key
 from domain.updates import MISSING, Update
 from domain.urls import Tie
 from domain.when import stored, utc_text
@@ -154,7 +155,7 @@ def row_of(update: Update, zone: tzinfo) -> dict[str, Any]:
         "kind": update.kind,
         "reported_at": reported.text,
         "reported_day": reported.day.isoformat(),
-        "sort_utc": utc_text(reported.start(zone)),
+        "sort_utc": utc_text(order_key(update, zone)),
         "recorded_at": utc_text(update.recorded_at),
         "by": update.by,
         "source": update.source,
