@@ -18,12 +18,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
+from uuid import UUID
 
 from domain.checkpoints import Checkpoint
 from domain.digests import GENESIS, canonical_json, chain_digest, digest_of
 from domain.errors import StoryError
 from domain.model import (
     REGISTERED_TOPIC,
+    SETTINGS_ID,
     STARTED_TOPIC,
     TIE_MARK,
     TIED_TOPIC,
@@ -108,6 +110,8 @@ class StoredZone:
     notification_id: int
     zone: str
     digest: str
+    originator: Any = SETTINGS_ID
+    version: int = 1
 
 
 @dataclass(slots=True)
@@ -152,6 +156,8 @@ def read_event(raw: EventRow, decode: Decode, slugs: dict[Any, str]) -> Any:
     """
     notification_id, originator, version, topic, state_ = raw
     try:
+        if not isinstance(version, int):
+            raise TypeError(f"its version {str(version)[:20]!r} is not a number")
         if not isinstance(state_, bytes | bytearray | memoryview):
             raise TypeError(f"its state is stored as {type(state_).__name__}, not bytes")
         if topic == STARTED_TOPIC:
@@ -165,7 +171,7 @@ def read_event(raw: EventRow, decode: Decode, slugs: dict[Any, str]) -> Any:
             zone, digest = state["time_zone"], state["digest"]
             if not isinstance(zone, str) or not isinstance(digest, str):
                 raise TypeError("its zone or digest is not text")
-            return StoredZone(notification_id, zone, digest)
+            return StoredZone(notification_id, zone, digest, originator, version)
         if topic == REGISTERED_TOPIC:
             url = decode(bytes(state_))["url"]
             if not isinstance(url, str):
@@ -342,6 +348,7 @@ def verify(
     last_recorded, ticks, updates = "", 0, 0
     addresses: dict[Any, _Address] = {}
     ties: list[tuple[Any, ...]] = []  # what the index's story_urls must hold, in order
+    ids: dict[str, UUID] = {}  # each story's aggregate id, by slug
     for item in events:
         ticks += 1
         if ticks == 1000:
@@ -395,6 +402,24 @@ def verify(
                                     f"event {item.notification_id} cannot be read: "
                                     f"{_first(error)}"))  # fmt: skip
             continue
+        named = item.record.get("story")
+        if item.originator is not None and item.originator != _story_id(named, ids):
+            # Moved under another aggregate's id: not a link of its own story's sequence.
+            under = starts.get(item.originator)
+            detail = (f"event {item.notification_id} is filed under "
+                      f"{f'story {under!r}' if under else 'an id that is no story'}'s id, "
+                      "not its own story's")  # fmt: skip
+            findings.append(Finding(str(named), uid, "malformed story", detail))
+            if digest_of(canonical_bytes, item.previous) != item.digest:
+                changed = f"it no longer matches its digest {item.digest[:12]}"
+                findings.append(Finding(str(named), uid, "changed content", changed))
+            index.pop(uid, None)
+            owner = stories.setdefault(str(named), _Story(str(named)))
+            _count(owner, item.record)
+            seen.append(_Seen(item.story, uid, item.version, item.digest, item.previous))
+            recorded.append((item.recorded_at, item.story, uid))
+            updates += 1
+            continue
         if not story.started:
             story.started = True  # one finding per story
             if item.originator is not None and starts.get(item.originator) is None:
@@ -406,9 +431,7 @@ def verify(
                                     f"recorded {item.recorded_at}, before the update recorded "
                                     f"ahead of it ({last_recorded})"))  # fmt: skip
         last_recorded = max(last_recorded, item.recorded_at)
-        day = str(item.record.get("reported_at", ""))[:10]  # When.text starts with its day
-        count, first, last = story.summary
-        story.summary = (count + 1, min(first, day) if count else day, max(last, day))
+        _count(story, item.record)
         index_findings.extend(_check_index(story, item, uid, index, zone))
         seen.append(_Seen(item.story, uid, item.version, item.digest, item.previous))
         recorded.append((item.recorded_at, item.story, uid))
@@ -437,7 +460,28 @@ def verify(
     return Verification(len(stories), updates, head, findings, digests, recorded, tied)
 
 
+def _count(story: _Story, record: dict[str, Any]) -> None:
+    """Count an update in its story's summary (the story list's row)."""
+    day = str(record.get("reported_at", ""))[:10]  # When.text starts with its day
+    count, first, last = story.summary
+    story.summary = (count + 1, min(first, day) if count else day, max(last, day))
+
+
+def _story_id(slug: Any, ids: dict[str, UUID]) -> UUID | None:
+    """The aggregate id of the story ``slug`` names (None if it names none)."""
+    if not isinstance(slug, str):
+        return None
+    found = ids.get(slug)
+    if found is None:
+        found = ids[slug] = story_id(slug)
+    return found
+
+
 def _check_zone(item: StoredZone) -> Iterator[Finding]:
+    if item.originator != SETTINGS_ID or item.version != 1:
+        yield Finding(None, ZONE_LINK, "malformed story",
+                      f"event {item.notification_id} records the archive's time zone under "
+                      "another id or version than the archive's settings'")  # fmt: skip
     if zone_digest(item.zone) != item.digest:
         yield Finding(None, ZONE_LINK, "changed content",
                       f"the recorded time zone {item.zone[:40]!r} no longer matches its digest "

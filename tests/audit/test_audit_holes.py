@@ -188,6 +188,41 @@ def test_a_deleted_first_event_is_found_and_the_next_append_is_one_line(
     assert error.startswith(f"story {SLUG!r} cannot take updates: its recorded events")
 
 
+def test_an_update_moved_under_another_id_is_found_and_the_next_append_is_not_blamed(
+    archive: Cli, attacker: Attacker
+) -> None:
+    from uuid import uuid4
+
+    last = attacker.events()[-1]
+    elsewhere = uuid4().bytes if isinstance(last.originator_id, bytes) else uuid4()
+    with attacker.tampering() as execute:
+        execute("UPDATE archive_events SET originator_id = ? WHERE id = ?", elsewhere, last.id)
+    moved = finding(last.update_id, "malformed story", f"event {last.id} is filed under an id "
+                    "that is no story's id, not its own story's")  # fmt: skip
+
+    lines, _ = archive.verify_fails()
+    assert lines == [moved]
+    archive.append(SLUG, "report", "2024-02-17", "--text", "Later.")
+    lines, _ = archive.verify_fails()
+    assert lines == [moved]
+
+
+def test_the_zone_moved_into_a_story_is_found(archive: Cli, attacker: Attacker) -> None:
+    from domain.model import ZONE_LINK, ZONE_TOPIC
+
+    story = next(e for e in attacker.events() if e.topic.endswith(":Story.Started"))
+    with attacker.tampering() as execute:
+        execute(
+            "UPDATE archive_events SET originator_id = ?, originator_version = 99 WHERE topic = ?",
+            story.originator_id,
+            ZONE_TOPIC,
+        )
+
+    lines, _ = archive.verify_fails()
+    detail = "event 1 records the archive's time zone under another id or version than the "
+    assert finding(ZONE_LINK, "malformed story", detail + "archive's settings'", None) in lines
+
+
 # 4. recorded_at
 
 
@@ -255,6 +290,20 @@ def test_a_malformed_event_is_a_finding_with_its_id(
         line.startswith(f"story {SLUG!r}: changed content: event {event.id} {why}")
         for line in lines
     ), lines
+
+
+def test_a_version_that_is_no_number_is_a_finding(archive: Cli, attacker: Attacker) -> None:
+    if attacker.postgres:
+        pytest.skip("PostgreSQL's integer column holds numbers only")
+    event = attacker.event(THIRD)
+    with attacker.tampering() as execute:
+        execute("UPDATE archive_events SET originator_version = 'x' WHERE id = ?", event.id)
+
+    lines, _ = archive.verify_fails()
+    assert (
+        f"story {SLUG!r}: changed content: event {event.id} cannot be read: its version "
+        "'x' is not a number" in lines
+    )
 
 
 def test_a_state_stored_as_text_is_a_finding(archive: Cli, attacker: Attacker) -> None:
