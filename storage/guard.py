@@ -117,21 +117,31 @@ def _sqlite_triggers_now(connection: Connection) -> dict[str, str]:
 
 def _pg_problems(connection: Connection) -> Iterator[str]:
     body = connection.execute(
-        text("SELECT prosrc FROM pg_proc WHERE proname = 'story_append_only'")
+        text(
+            "SELECT prosrc FROM pg_proc"
+            f" WHERE proname = 'story_append_only' AND pronamespace = {_SCHEMA}"
+        )
     ).all()
     if not body:
         yield "function story_append_only was missing"
     elif [str(row[0]) for row in body] != [_PG_BODY]:
         yield "function story_append_only did not do what story made it do"
     wanted = _pg_triggers()
+    # Only triggers on the archive's own tables count, calling the archive's own function:
+    # a decoy of the same name in another schema guards nothing.
     rows = connection.execute(
         text(
-            "SELECT t.tgname, t.tgenabled, pg_get_triggerdef(t.oid) FROM pg_trigger t "
-            "WHERE t.tgname = ANY(:names)"
+            "SELECT t.tgname, t.tgenabled, pg_get_triggerdef(t.oid),"
+            f" (SELECT p.pronamespace = {_SCHEMA} FROM pg_proc p WHERE p.oid = t.tgfoid)"
+            " FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+            f" WHERE t.tgname = ANY(:names) AND c.relnamespace = {_SCHEMA}"
         ),
         {"names": list(wanted)},
     ).all()
-    have = {str(name): (str(state), _unqualified(str(sql))) for name, state, sql in rows}
+    have = {
+        str(name): (str(state), _unqualified(str(sql)) if own else "")
+        for name, state, sql, own in rows
+    }
     for name, (table, sql) in wanted.items():
         if name not in have:
             yield f"trigger {name} on {table} was missing"
@@ -139,6 +149,9 @@ def _pg_problems(connection: Connection) -> Iterator[str]:
             yield f"trigger {name} on {table} did not do what story made it do"
         elif have[name][0] != "O":
             yield f"trigger {name} on {table} was {_STATES.get(have[name][0], 'altered')}"
+
+
+_SCHEMA = "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())"  # the archive's
 
 
 def _unqualified(definition: str) -> str:

@@ -424,3 +424,27 @@ def test_a_trigger_enabled_for_replicas_only_is_found_and_enabled_again(
                              "opening)", None)]  # fmt: skip
     shell = attacker.shell("DELETE FROM story_chain")
     assert "recorded history cannot be deleted" in shell.stderr
+
+
+def test_a_decoy_trigger_in_another_schema_is_found_and_the_guard_put_back(
+    postgres_db: str,
+) -> None:
+    archive, attacker = Cli(postgres_db), Attacker(postgres_db)
+    archive.import_example()
+    decoy = (
+        "DROP SCHEMA IF EXISTS decoy CASCADE; CREATE SCHEMA decoy; "
+        "CREATE TABLE decoy.archive_events (LIKE public.archive_events); "
+        "DROP TRIGGER archive_events_append_only ON public.archive_events; "
+        "CREATE TRIGGER archive_events_append_only BEFORE UPDATE OR DELETE ON "
+        "decoy.archive_events FOR EACH ROW EXECUTE FUNCTION story_append_only()"
+    )
+    try:
+        assert attacker.shell(decoy).returncode == 0
+
+        lines, _ = archive.verify_fails()
+        missing = "trigger archive_events_append_only on archive_events was missing"
+        assert lines == [finding(None, "guard tampered", f"{missing} (put right on opening)", None)]
+        shell = attacker.shell("DELETE FROM public.archive_events WHERE id = 1")
+        assert "recorded history cannot be deleted" in shell.stderr
+    finally:
+        attacker.shell("DROP SCHEMA IF EXISTS decoy CASCADE")
