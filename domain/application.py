@@ -54,6 +54,7 @@ from domain.timeline import Cut, StoryVersion, history, not_yet_reported, state
 from domain.updates import Update, check_slug
 from domain.urls import Tie, normalise
 from domain.verification import (
+    MALFORMED,
     Finding,
     Stored,
     StoredAddress,
@@ -668,7 +669,7 @@ class Archive(Application[UUID]):
                     continue
                 recorded_at = datetime.fromisoformat(item.recorded_at)
                 update = Update.from_record(item.record, recorded_at)
-            except (ValueError, KeyError, TypeError, StoryError) as error:
+            except MALFORMED as error:
                 raise ArchiveUnavailable(
                     f"cannot rebuild: {first_line(error)}: run `story verify`"
                 ) from None

@@ -44,6 +44,7 @@ from storage.tables import (
     REBUILT,
     SELECT_ROWS,
     SELECT_TIES,
+    damaged,
     meta_table,
     row_of,
     stats_table,
@@ -149,7 +150,7 @@ class SqlIndex:
         version, unique = 0, {}
         for row in found:
             if row[0] is None:  # the row that carries the version number
-                version = int(row[2] if keys else row[17])
+                version = _number(row[2] if keys else row[17], "story list")
                 self._since(row[1] if keys else row[_SORT_UTC])
             else:
                 unique[row[0]] = row  # a row can answer to two parts
@@ -205,7 +206,7 @@ class SqlIndex:
         """(the version an update makes, how many versions its story has)."""
         with self._reading() as connection:
             found = connection.exec_driver_sql(self.database.sql(PLACE), (update_id,)).one()
-        total, later = int(found[0]), int(found[1])
+        total, later = _number(found[0], "story list"), _number(found[1], "story list")
         return total - later, total
 
     def amending(self, update_id: str) -> list[Update]:
@@ -288,7 +289,10 @@ class SqlIndex:
 
     def stories(self) -> list[StorySummary]:
         found = self.summaries(None).items()
-        return [StorySummary(story, int(n), first, last) for story, (n, first, last) in found]
+        return [
+            StorySummary(story, _number(n, "story list"), first, last)
+            for story, (n, first, last) in found
+        ]
 
     def counts(self) -> tuple[int, int]:
         s = stats_table.c
@@ -296,7 +300,7 @@ class SqlIndex:
             stories, updates = connection.execute(
                 select(func.count(), func.coalesce(func.sum(s.updates), 0))
             ).one()
-        return int(stories), int(updates)
+        return _number(stories, "story list"), _number(updates, "story list")
 
     def rebuild(self, recorded: Iterable[Update | Tie], progress: Callable[[int], None]) -> int:
         """Derive the index again from the given updates and URL ties (in recorded
@@ -373,3 +377,11 @@ class SqlIndex:
     def recent(self, n: int) -> list[Update]:
         """The ``n`` updates recorded last (``seq`` counts in recorded order), newest first."""
         return self._updates(select(*COLUMNS).order_by(updates_table.c.seq.desc()).limit(n))
+
+
+def _number(value: Any, what: str) -> int:
+    """A count the index holds, or a one-line error if it was changed into no number."""
+    try:
+        return int(value)
+    except (ValueError, TypeError) as error:
+        raise damaged(what, error) from None

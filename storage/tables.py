@@ -186,30 +186,43 @@ def tie_of(row: Any) -> Tie:
 
 
 def update_of(row: Any) -> Update:
-    """An index row (its FIELDS, in order) as the update it records."""
-    (update_id, story, kind, reported_at, by, source, outlet, headline, text_, party,
-     issued_at, fact_key, fact_value, target, note, recorded_at, _, _, digest, captured_at,
-     dated_by) = row  # fmt: skip
-    return Update.restore(
-        id=update_id,
-        story=story,
-        kind=kind,
-        reported_at=stored(reported_at),
-        by=by,
-        source=source,
-        outlet=outlet,
-        headline=headline,
-        text=text_,
-        party=party,
-        issued_at=stored(issued_at) if issued_at else None,
-        key=fact_key,
-        value=MISSING if fact_value is None else json.loads(fact_value),
-        target=target,
-        note=note,
-        captured_at=datetime.fromisoformat(captured_at) if captured_at else None,
-        dated_by=dated_by,
-        recorded_at=datetime.fromisoformat(recorded_at),
-        digest=digest,
+    """An index row (its FIELDS, in order) as the update it records; a row changed into
+    something unreadable behind story's back is a one-line ArchiveUnavailable."""
+    try:
+        (update_id, story, kind, reported_at, by, source, outlet, headline, text_, party,
+         issued_at, fact_key, fact_value, target, note, recorded_at, _, _, digest, captured_at,
+         dated_by) = row  # fmt: skip
+        return Update.restore(
+            id=update_id,
+            story=story,
+            kind=kind,
+            reported_at=stored(reported_at),
+            by=by,
+            source=source,
+            outlet=outlet,
+            headline=headline,
+            text=text_,
+            party=party,
+            issued_at=stored(issued_at) if issued_at else None,
+            key=fact_key,
+            value=MISSING if fact_value is None else json.loads(fact_value),
+            target=target,
+            note=note,
+            captured_at=datetime.fromisoformat(captured_at) if captured_at else None,
+            dated_by=dated_by,
+            recorded_at=datetime.fromisoformat(recorded_at),
+            digest=digest,
+        )
+    except (ValueError, TypeError, AttributeError) as error:
+        raise damaged(f"row of update {str(row[0])[:20]}", error) from None
+
+
+def damaged(what: str, error: BaseException) -> ArchiveUnavailable:
+    """The error for an index row that cannot be read (verify names it, rebuild cures it)."""
+    detail = str(error).splitlines()[0][:80] if str(error) else type(error).__name__
+    return ArchiveUnavailable(
+        f"the index's {what} cannot be read ({detail}): it was changed outside story; "
+        "run `story verify`, then `story rebuild`"
     )
 
 

@@ -336,6 +336,9 @@ def test_a_garbage_index_row_is_a_finding(
     lines, _ = archive.verify_fails()
     assert lines
     assert all("index mismatch: the read-side index differs" in line for line in lines)
+    assert archive.fails("log", SLUG).endswith(  # log reads every row: one line, the cure
+        "it was changed outside story; run `story verify`, then `story rebuild`"
+    )
 
 
 def test_a_garbage_story_list_row_is_a_finding(archive: Cli, attacker: Attacker) -> None:
@@ -350,6 +353,14 @@ def test_a_garbage_story_list_row_is_a_finding(archive: Cli, attacker: Attacker)
                 "to 2024-02-16, its events 9 updates reported 2024-02-12 to 2024-02-16 "
                 "(run `story rebuild`)")
     ]  # fmt: skip
+    for command in (["list"], ["replay", SLUG]):
+        assert archive.fails(*command).startswith("the index's story list cannot be read")
+
+
+def test_an_event_that_cannot_be_rebuilt_from_is_one_line(archive: Cli, attacker: Attacker) -> None:
+    attacker.change_update(THIRD, lambda update: update.update(reported_at=5))
+
+    assert archive.fails("rebuild").startswith("cannot rebuild: ")
 
 
 # 6. Topics
