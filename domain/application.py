@@ -50,6 +50,7 @@ from domain.model import (
 )
 from domain.ports import Index, StorySummary, Transactional
 from domain.provenance import Blame, Sighting, blame, trace, trivial_updates
+from domain.text import counted
 from domain.timeline import Cut, StoryVersion, history, not_yet_reported, state
 from domain.updates import Update, check_slug
 from domain.urls import Tie, normalise
@@ -223,7 +224,10 @@ class Archive(Application[UUID]):
                 result.unchanged, result.skipped = source.unchanged, source.skipped
                 results.append((source.name, result))
             except StoryError as error:
-                done = f"; {len(results)} earlier file(s) were imported" if results else ""
+                were = "was" if len(results) == 1 else "were"
+                done = (
+                    f"; {counted(len(results), 'earlier file')} {were} imported" if results else ""
+                )
                 raise InvalidInput(
                     f"{source.name}: {error}: nothing of it was written{done}"
                 ) from None
@@ -642,7 +646,7 @@ class Archive(Application[UUID]):
         result = self.verify()
         if not result.ok:
             raise ArchiveUnavailable(
-                f"the archive does not verify ({len(result.findings)} problems): "
+                f"the archive does not verify ({counted(len(result.findings), 'problem')}): "
                 "run `story verify`; a checkpoint would vouch for altered history"
             )
         made_at = utc_text(self._transactional.now())

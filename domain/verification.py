@@ -38,6 +38,7 @@ from domain.model import (
     tie_link,
     zone_digest,
 )
+from domain.text import counted
 from domain.updates import CAPTURE_FIELDS, ID_LENGTH, Update
 from domain.when import When, utc_text
 
@@ -424,7 +425,7 @@ def verify(
             story.started = True  # one finding per story
             if item.originator is not None and starts.get(item.originator) is None:
                 findings.append(Finding(item.story, None, "missing update",
-                                        "the story's start event (version 1) is gone"))  # fmt: skip
+                                        "the story's start event is gone"))  # fmt: skip
         findings.extend(_check_update(story, item, canonical_bytes, text, uid))
         if item.recorded_at < last_recorded:
             findings.append(Finding(item.story, uid, "recorded out of order",
@@ -525,8 +526,8 @@ def _check_tie(address: _Address | None, item: StoredTie) -> list[Finding]:
     if item.version != address.version + 1:
         found.append(Finding(item.story, link, "missing update" if item.version >
                              address.version + 1 else "reordered",
-                             f"tie version {item.version} of URL {address.url[:80]} follows "
-                             f"version {address.version}"))  # fmt: skip
+                             f"tie #{item.version - 1} of URL {address.url[:80]} follows "
+                             f"tie #{address.version - 1}"))  # fmt: skip
     elif item.previous != address.head:
         found.append(Finding(item.story, link, "broken chain",
                              f"the tie of URL {address.url[:80]} links to {item.previous[:12]}, "
@@ -562,8 +563,8 @@ def _check_start(
     where = f"event {item.notification_id}"
     if item.version != 1 or item.originator in starts:
         yield Finding(item.slug, None, "malformed story",
-                      f"{where} starts the story again at version {item.version}: a story "
-                      "has one start event, at version 1, and only updates after it")  # fmt: skip
+                      f"{where} starts the story again, as its event #{item.version}: "
+                      "a story has one start event, its first, then only updates")  # fmt: skip
         return
     starts[item.originator] = item.slug
     if str(story_id(item.slug)) != str(item.originator):
@@ -636,7 +637,7 @@ def _check_update(
                 story.slug,
                 uid,
                 "changed content",
-                f"version {item.version} no longer matches its digest {item.digest[:12]}",
+                f"it no longer matches its digest {item.digest[:12]}",
             )
         )
     elif _content_id(text, item.record, item.recorded_at) != uid:  # else the long way:
@@ -655,22 +656,20 @@ def _check_update(
                 Finding(story.slug, uid, "changed content", f"unreadable record: {_first(error)}")
             )
     if item.version > story.version + 1:
-        missing = ", ".join(str(v) for v in range(story.version + 1, item.version))
-        found.append(
-            Finding(
-                story.slug,
-                uid,
-                "missing update",
-                f"version(s) {missing} before version {item.version} are gone",
-            )
-        )
+        gone = range(story.version, item.version - 1)  # by their number in recorded order
+        numbers = ", ".join(f"#{n}" for n in gone)
+        detail = (f"{counted(len(gone), 'update')} recorded before it in its story "
+                  f"({numbers}; it is #{item.version - 1}) {'is' if len(gone) == 1 else 'are'} "
+                  "gone")  # fmt: skip
+        found.append(Finding(story.slug, uid, "missing update", detail))
     elif item.version <= story.version:
         found.append(
             Finding(
                 story.slug,
                 uid,
                 "reordered",
-                f"version {item.version} was recorded after version {story.version}",
+                f"it is its story's update #{item.version - 1} in recorded order, but "
+                f"comes after #{story.version - 1}",
             )
         )
     elif item.previous != story.head:
@@ -679,8 +678,8 @@ def _check_update(
                 story.slug,
                 uid,
                 "broken chain",
-                f"version {item.version} links to {item.previous[:12]}, "
-                f"but the update before it has digest {story.head[:12]}",
+                f"it links to {item.previous[:12]}, "
+                f"but the update recorded before it has digest {story.head[:12]}",
             )
         )
     story.version = max(story.version, item.version)
@@ -706,8 +705,8 @@ def _check_reordering(
         later = stories[finding.story].links.get(item.previous)
         if later is not None and later > item.version:
             findings[n] = Finding(finding.story, finding.update_id, "reordered",
-                                  f"version {item.version} links to version {later}, "
-                                  "which should come after it")  # fmt: skip
+                                  f"it links to its story's update #{later - 1} in recorded "
+                                  "order, which should come after it")  # fmt: skip
 
 
 def _check_chain(
@@ -762,7 +761,7 @@ def _check_chain(
         story, uid, at = first
         found.append(Finding(story, uid, "broken chain",
                              f"the archive chain stops following from the events at link {at} "
-                             f"({broken} links from there on)"))  # fmt: skip
+                             f"({counted(broken, 'link')} from there on)"))  # fmt: skip
     return previous, found
 
 

@@ -164,8 +164,8 @@ def test_a_copy_of_the_first_event_at_the_next_version_is_a_malformed_story(
 
     lines, _ = archive.verify_fails()
     assert lines == [
-        finding(None, "malformed story", "event 12 starts the story again at version 11: a "
-                "story has one start event, at version 1, and only updates after it")
+        finding(None, "malformed story", "event 12 starts the story again, as its event #11: "
+                "a story has one start event, its first, then only updates")
     ]  # fmt: skip
     error = archive.fails("append", SLUG, "--kind", "report", "--reported-at", "2024-02-17",
                           "--text", "More.")  # fmt: skip
@@ -182,7 +182,7 @@ def test_a_deleted_first_event_is_found_and_the_next_append_is_one_line(
         execute("DELETE FROM archive_events WHERE topic = 'domain.model:Story.Started'")
 
     lines, _ = archive.verify_fails()
-    assert lines == [finding(None, "missing update", "the story's start event (version 1) is gone")]
+    assert lines == [finding(None, "missing update", "the story's start event is gone")]
     error = archive.fails("append", SLUG, "--kind", "report", "--reported-at", "2024-02-17",
                           "--text", "More.")  # fmt: skip
     assert error.startswith(f"story {SLUG!r} cannot take updates: its recorded events")
