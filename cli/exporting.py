@@ -102,8 +102,8 @@ def _opened(path: str | None) -> Iterator[IO[bytes]]:
         sys.stdout.flush()
         yield sys.stdout.buffer
         return
-    target = Path(os.path.realpath(path))
-    if target.exists() and not target.is_file():
+    target = Path(os.path.realpath(path))  # still a link if the links go round in a loop
+    if target.is_symlink() or (target.exists() and not target.is_file()):
         raise InvalidInput(
             f"{path} is not a regular file: give a file path, "
             "or leave out -o to write to standard output"

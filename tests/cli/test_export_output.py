@@ -77,3 +77,14 @@ def test_export_to_a_folder_is_refused_and_leaves_it_alone(
     assert error == f"{folder} {REFUSED}"
     assert [p.name for p in folder.iterdir()] == ["kept"]
     assert not (tmp_path / "folder.partial").exists()
+
+
+def test_export_through_a_loop_of_symlinks_is_refused(example: Cli, tmp_path: Path) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.symlink_to(second)
+    second.symlink_to(first)
+
+    error = example.fails("export", "-o", str(first))
+
+    assert error == f"{first} {REFUSED}"
+    assert (os.readlink(first), os.readlink(second)) == (str(second), str(first))
