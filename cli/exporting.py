@@ -34,7 +34,12 @@ FORMATS = ("jsonl", "csv", "timemap", "atom", "git", "warc")
     help="jsonl: every update (importable); csv: the log; timemap: Memento link format "
     "(one story); atom: every version; git: a `git fast-import` stream; warc: every version.",
 )
-@click.option("-o", "--output", metavar="PATH", help="Write to PATH (default: standard output).")
+@click.option(
+    "-o",
+    "--output",
+    metavar="PATH",
+    help="Write to the file PATH, whole when complete (default: standard output).",
+)
 @click.option(
     "--base-url",
     default="http://localhost:8000",
@@ -88,12 +93,21 @@ def _stories(archive: Archive, slugs: tuple[str, ...]) -> list[str]:
 @contextmanager
 def _opened(path: str | None) -> Iterator[IO[bytes]]:
     """Standard output, or a file written beside PATH and moved there when complete
-    (a failed export leaves no partial file)."""
+    (a failed export leaves no partial file).
+
+    A symlink at PATH is followed: the file it names is replaced and the link stays. A
+    FIFO, a device or a folder at PATH is refused, never replaced by a regular file.
+    """
     if path is None:
         sys.stdout.flush()
         yield sys.stdout.buffer
         return
-    target = Path(path)
+    target = Path(os.path.realpath(path))  # still a link if the links go round in a loop
+    if target.is_symlink() or (target.exists() and not target.is_file()):
+        raise InvalidInput(
+            f"{path} is not a regular file: give a file path, "
+            "or leave out -o to write to standard output"
+        )
     partial = target.with_name(target.name + ".partial")
     try:
         handle = partial.open("wb")

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from cli import auditing, exporting, reading, safe, serving, token_commands, url_commands, writing
-from cli.options import color_option, color_param
+from cli.options import color_option, global_options_after
 from domain.errors import StoryError
 
 
@@ -49,8 +49,9 @@ class StoryGroup(click.Group):
         return super().parse_args(ctx, args)
 
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
-        """Every command takes --color after it too, as the group does before it."""
-        cmd.params.append(color_param())
+        """Every command (and each command of a group) takes --db, --tz and --color after
+        it too, as the group does before it."""
+        global_options_after(cmd)
         super().add_command(cmd, name)
 
 

@@ -126,6 +126,25 @@ def zone_before(ctx: click.Context) -> tzinfo | None:
     return ZONE.convert(name, param, group)
 
 
+def _db_after(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """--db after a command that has no --db of its own (keygen, which opens no archive,
+    and the groups url and token): it takes the place of the one before the command."""
+    group = _story(ctx)
+    if value is not None and group is not None:
+        group.params["db"] = value
+
+
+def _zone_after(ctx: click.Context, param: click.Parameter, value: tzinfo | None) -> None:
+    """--tz after a command that has no --tz of its own: it takes the place of the one
+    before the command, and the zone in use is checked now, before the command runs (a
+    bad one is a usage error for every command, keygen's too)."""
+    group = _story(ctx)
+    if value is not None and group is not None:
+        group.params["tz"] = value  # a tzinfo, which zone_before passes through
+    if not ctx.resilient_parsing:
+        zone_before(ctx)
+
+
 def _db(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     return value if value is not None else db_before(ctx)
 
@@ -183,6 +202,27 @@ def color_param() -> click.Option:
         ["--color"], type=click.Choice(COLORS), expose_value=False, is_eager=True,
         callback=_color, help=COLOR_HELP,
     )  # fmt: skip
+
+
+def global_options_after(command: click.Command) -> None:
+    """Gives a command --db, --tz and --color after it, with the effect they have before
+    it, where it has not declared them itself; and so to each command of a group."""
+    names = {param.name for param in command.params}
+    if "db" not in names:
+        command.params.append(
+            click.Option(["--db"], metavar="PATH|URL", expose_value=False, callback=_db_after,
+                         help=DB_HELP)
+        )  # fmt: skip
+    if "tz" not in names:
+        command.params.append(
+            click.Option(["--tz"], type=ZONE, metavar="ZONE", expose_value=False, is_eager=True,
+                         callback=_zone_after, help=TZ_HELP)
+        )  # fmt: skip
+    if "color" not in names:
+        command.params.append(color_param())
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            global_options_after(sub)
 
 
 def when_option(name: str, help: str) -> Callable[[F], F]:

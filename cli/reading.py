@@ -176,8 +176,9 @@ def diff(
     """What changed between two versions: body text, headline, statements, facts.
 
     A version is named by its number (as `story log` counts), an update id or its first
-    digits (the story right after that update) or a date (the story as of then); --from
-    defaults to the first version and --to to the latest. --by sentence labels each
+    digits (the story right after that update) or a date (the story as of then); digits
+    alone are a version number if the story has that version, else the start of an id.
+    --from defaults to the first version and --to to the latest. --by sentence labels each
     change to the body as added, deleted, edited (with the words that changed) or moved.
 
     \b

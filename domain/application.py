@@ -458,15 +458,25 @@ class Archive(Application[UUID]):
         return self._version(slug, Cut(tz, when, known_at))
 
     def _named(self, slug: str, cut: Cut, ref: str) -> str:
-        """The update id a version number or an id prefix names; else ``ref`` unchanged."""
+        """The update id a version number or an id prefix names; else ``ref`` unchanged.
+
+        All digits are a version number if the story has that version, else the start of
+        an update id (ids are hex: 9267757 may begin 9267757de05e); neither is an error
+        that names both readings."""
         if _NUMBER.match(ref):
             timeline = self._updates(slug, cut)
-            if not 1 <= int(ref) <= len(timeline):
+            if 1 <= int(ref) <= len(timeline):
+                return timeline[int(ref) - 1].id
+            if not _PREFIX.match(ref):
                 raise UnknownUpdate(
                     f"story {slug!r} has no version {ref}: it has {len(timeline)} "
                     f"(see `story log {slug}`)"
                 )
-            return timeline[int(ref) - 1].id
+            if not any(u.id.startswith(ref) for u in timeline):
+                raise UnknownUpdate(
+                    f"story {slug!r} has no version {ref} (it has {len(timeline)}) and no "
+                    f"update whose id begins {ref}: see `story log {slug}`"
+                )
         if not _PREFIX.match(ref):
             return ref
         matches = [u.id for u in self._updates(slug, cut) if u.id.startswith(ref.lower())]

@@ -467,6 +467,23 @@ def test_diff_by_a_version_number_the_story_lacks_says_how_many_it_has(example: 
     )
 
 
+def test_diff_by_an_id_prefix_of_digits_only_names_that_update(example: Cli) -> None:
+    # 3505fe888773 is version 4: its first four digits are no version of the story.
+    assert example.json("diff", "shotspotter", "--from", "3505")["from"] == {
+        "ref": "3505", "version": 4, "update": "3505fe888773",
+    }  # fmt: skip
+    assert example.json("diff", "shotspotter", "--to", "3505")["to"]["update"] == "3505fe888773"
+
+
+def test_diff_by_digits_that_are_no_version_and_begin_no_id_names_both_readings(
+    example: Cli,
+) -> None:
+    assert example.fails("diff", "shotspotter", "--from", "9999") == (
+        "story 'shotspotter' has no version 9999 (it has 9) and no update whose id begins "
+        "9999: see `story log shotspotter`"
+    )
+
+
 def test_diff_of_versions_sharing_no_statement_or_fact_lists_each_one(cli: Cli) -> None:
     cli.add("s", "fact", "2024-03-01", key="one", value="1")
     old = cli.add("s", "statement", "2024-03-01", party="Mayor", text="We will vote.")

@@ -1,4 +1,5 @@
-"""--db and --tz before the command, after it, and from STORY_DB / STORY_TZ.
+"""--db, --tz and --color before the command, after it (every command), and from STORY_DB /
+STORY_TZ.
 
 The option after the command wins over the one before it, which wins over the
 environment variable.
@@ -7,8 +8,11 @@ environment variable.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
+import click
+import pytest
 from click.testing import CliRunner, Result
 
 from cli.main import story
@@ -16,6 +20,7 @@ from cli.main import story
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "shotspotter"
 ISOLATED = {"STORY_DB": None, "STORY_TZ": None, "STORY_BY": "tester"}
 REPORT = ["--kind", "report", "--reported-at", "2024-03-01", "--text", "The council met."]
+TIED = "https://example.com/shotspotter"
 
 
 def run(*args: str, **env: str) -> Result:
@@ -128,3 +133,113 @@ def test_a_file_that_is_not_an_archive_is_one_line_and_left_alone(tmp_path: Path
         f"Error: cannot open archive sqlite:///{notes}: file is not a database\n"
     )
     assert notes.read_text() == "not an archive\n"
+
+
+# Each command, with arguments that make it run to the end on the example archive (what
+# to run first, for the commands that need it).
+RUNS: dict[str, tuple[list[str], list[list[str]]]] = {
+    "append": (["budget", *REPORT], []),
+    "import": ([str(EXAMPLE)], []),
+    "list": ([], []),
+    "log": (["shotspotter"], []),
+    "replay": (["shotspotter"], []),
+    "diff": (["shotspotter"], []),
+    "show": (["shotspotter", "dac7ab932221"], []),
+    "info": ([], []),
+    "rebuild": ([], []),
+    "verify": ([], []),
+    "checkpoint": ([], []),
+    "keygen": (["{tmp}/key.pem"], []),
+    "blame": (["shotspotter"], []),
+    "trace": (["shotspotter", "ShotSpotter"], []),
+    "serve": ([], []),
+    "export": ([], []),
+    "token create": (["bot"], []),
+    "token list": ([], []),
+    "token revoke": (["bot"], [["token", "create", "bot"]]),
+    "url tie": (["shotspotter", TIED], []),
+    "url untie": ([TIED], [["url", "tie", "shotspotter", TIED]]),
+    "url list": ([], []),
+}
+
+
+def command_paths(group: click.Group = story, path: str = "") -> Iterator[str]:
+    """Every command of `story`, and each command of its groups ("token create")."""
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from command_paths(command, f"{path}{name} ")
+        else:
+            yield path + name
+
+
+def test_every_command_is_run_by_the_tests_of_the_global_options() -> None:
+    assert sorted(command_paths()) == sorted(RUNS)
+
+
+@pytest.fixture
+def no_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`story serve` returns where it would start serving."""
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+
+
+def command_line(path: str, tmp_path: Path) -> list[str]:
+    args, _ = RUNS[path]
+    return [*path.split(), *(arg.replace("{tmp}", str(tmp_path)) for arg in args)]
+
+
+@pytest.mark.usefixtures("no_server")
+@pytest.mark.parametrize("path", sorted(RUNS))
+def test_every_command_takes_tz_and_color_after_it(path: str, tmp_path: Path) -> None:
+    db = str(tmp_path / "archive.db")
+    assert run("import", str(EXAMPLE), "--db", db).exit_code == 0
+    for setup in RUNS[path][1]:
+        assert run(*setup, "--db", db).exit_code == 0
+
+    result = run(*command_line(path, tmp_path), "--db", db, "--tz", "UTC", "--color", "never")
+
+    assert result.exit_code == 0, result.output
+    assert "Error" not in result.stderr  # token create says on stderr that it made the token
+
+
+@pytest.mark.usefixtures("no_server")
+@pytest.mark.parametrize("path", sorted(RUNS))
+def test_a_bad_tz_after_any_command_is_the_usage_error_it_is_before_it(
+    path: str, tmp_path: Path
+) -> None:
+    db = str(tmp_path / "archive.db")
+    line = command_line(path, tmp_path)
+
+    before = run("--tz", "Mars/Olympus", *line, "--db", db)
+    after = run(*line, "--db", db, "--tz", "Mars/Olympus")
+
+    error = "Error: Invalid value for '--tz': time zone 'Mars/Olympus' is unknown: "
+    for result, hint in ((before, "story"), (after, f"story {path}")):
+        assert (result.exit_code, result.stdout) == (2, ""), result.output
+        assert result.stderr.startswith(error), result.stderr
+        assert result.stderr.endswith(f" (see `{hint} --help`)\n"), result.stderr
+    assert before.stderr.removesuffix(" (see `story --help`)\n") == after.stderr.removesuffix(
+        f" (see `story {path} --help`)\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no archive, no key
+
+
+def test_tz_after_import_is_the_zone_of_the_archive_it_creates(tmp_path: Path) -> None:
+    db = tmp_path / "archive.db"
+
+    imported = run("--tz", "Europe/Paris", "import", str(EXAMPLE), "--db", str(db), "--tz",
+                   "America/Chicago")  # fmt: skip
+
+    assert imported.exit_code == 0, imported.output
+    assert zone_of(db) == "America/Chicago"
+
+
+def test_db_after_keygen_is_ignored_as_it_is_before_it(tmp_path: Path) -> None:
+    before = run("--db", str(tmp_path / "before.db"), "keygen", str(tmp_path / "before.pem"))
+    after = run("keygen", str(tmp_path / "after.pem"), "--db", str(tmp_path / "after.db"))
+
+    assert (before.exit_code, after.exit_code) == (0, 0), before.output + after.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "after.pem", "after.pem.pub", "before.pem", "before.pem.pub",
+    ]  # fmt: skip
