@@ -5,8 +5,8 @@ The shortcuts measured:
 
 - ``Update.restore`` builds an update from a stored row or record without the
   dataclass's constructor; plain: ``Update(**fields)``.
-- ``when.stored`` builds a stored date without ``When``'s constructor; plain: the
-  constructor (``When(day)``, ``When(day, moment)``), and ``When.parse``.
+- ``when.stored`` reads a stored date without ``When.parse``'s checks; plain:
+  ``When.parse``.
 - ``When.text`` is a ``cached_property``; plain: a ``property``.
 - The fold (``domain.timeline._Fold``) adds the updates nothing amends in short, in
   ``__init__`` and in ``add``, and lists a version's updates with ``map`` and C-level
@@ -38,7 +38,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from benchlib import make_story, median, revision, workdir
@@ -64,13 +64,6 @@ def plain_restore(cls: type[Update], /, **fields: Any) -> Update:
 
 
 def plain_stored(text: str) -> When:
-    if len(text) == 10:
-        return When(date.fromisoformat(text))
-    moment = datetime.fromisoformat(text)
-    return When(moment.date(), moment)
-
-
-def parsed_stored(text: str) -> When:
     return When.parse(text)
 
 
@@ -189,8 +182,7 @@ SHORTCUTS: dict[str, Callable[[], Any]] = {
     "Update.restore / Update(**fields)": lambda: replaced(
         Update, "restore", classmethod(plain_restore)
     ),
-    "when.stored / When(day, moment)": lambda: everywhere(when.stored, plain_stored),
-    "when.stored / When.parse": lambda: everywhere(when.stored, parsed_stored),
+    "when.stored / When.parse": lambda: everywhere(when.stored, plain_stored),
     "When.text cached / property": lambda: replaced(When, "text", property(plain_text)),
     "_Fold.__init__ in short / add": lambda: replaced(_Fold, "__init__", plain_init),
     "_Fold.add in short / plain": lambda: replaced(_Fold, "add", plain_add),
@@ -205,8 +197,7 @@ SHORTCUTS: dict[str, Callable[[], Any]] = {
 # The figures each shortcut exists for.
 FIGURES = {
     "Update.restore / Update(**fields)": ("replay, new reader", "decode rows", "decode records"),
-    "when.stored / When(day, moment)": ("replay, new reader", "decode rows"),
-    "when.stored / When.parse": ("decode rows",),
+    "when.stored / When.parse": ("replay, new reader", "decode rows"),
     "When.text cached / property": (
         "replay+JSON, warm",
         "replay+JSON, new",
