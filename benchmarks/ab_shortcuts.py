@@ -8,11 +8,8 @@ The shortcuts measured:
 - ``when.stored`` reads a stored date without ``When.parse``'s checks; plain:
   ``When.parse``.
 - ``When.text`` is a ``cached_property``; plain: a ``property``.
-- The fold (``domain.timeline._Fold``) adds the updates nothing amends in short, in
-  ``__init__`` and in ``add``, and lists a version's updates with ``map`` and C-level
-  getters in ``_made_by``; plain: ``add`` for every update, ``add`` without its short
-  case, and comprehensions.
-  The three are also switched off together.
+- The fold (``domain.timeline._Fold``) adds the reports and statements nothing amends
+  in short in ``__init__``; plain: ``add`` for every update.
 
 Each is switched off by putting the plain code in its place (in every module that holds
 it), one at a time. Figures, on a 10,000-update story (benchlib.make_story, seed 1) in
@@ -37,7 +34,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,7 +42,7 @@ from benchlib import make_story, median, revision, workdir
 
 from cli import render
 from domain import when
-from domain.timeline import Cut, Note, Statement, _amendment, _Fold, history, state
+from domain.timeline import Cut, _Fold, history, state
 from domain.updates import Update
 from domain.when import When
 from storage import tables
@@ -101,45 +98,6 @@ def plain_init(self: _Fold, updates: Any) -> None:
         self.add(update, n >= last and update.kind in ("report", "revision"))
 
 
-def plain_add(self: _Fold, update: Update, in_body: bool) -> None:
-    self.position[update.id] = len(self.order)
-    self.order.append(update)
-    if update.id in self.retractions:
-        if in_body:
-            self.notes.append(Note(len(self.body), _amendment(self.retractions[update.id])))
-        return
-    fix = self.corrections.get(update.id)
-    if update.kind in ("report", "revision"):
-        new_headline = (fix.headline if fix else None) or update.headline
-        if new_headline:
-            self.headline, self.headline_from = new_headline, update.id
-        if in_body:
-            self.body.extend(fix.paragraphs if fix else update.paragraphs)
-            self.body_from.append(update.id)
-            if fix:
-                self.notes.append(Note(len(self.body), _amendment(fix)))
-    elif update.kind == "statement":
-        text = (fix or update).text or ""
-        issued = str(update.issued_at) if update.issued_at else None
-        correction = _amendment(fix) if fix else None
-        self.statements.append(Statement(update.id, update.party or "", text, issued, correction))
-    elif update.kind == "fact" and update.key:
-        self.facts[update.key] = update.value
-        self.fact_from[update.key] = update.id
-    else:
-        self.amendments.append(_amendment(update))
-
-
-def plain_made_by(self: _Fold, facts: dict[str, Any]) -> tuple[Update, ...]:
-    ids = set(self.body_from)
-    ids.update(s.update_id for s in self.statements)
-    ids.update(a.update_id for a in self.amendments)
-    ids.update(self.fact_from[key] for key in facts)
-    if self.headline_from:
-        ids.add(self.headline_from)
-    return tuple(self.order[i] for i in sorted(self.position[uid] for uid in ids))
-
-
 # --------------------------------------------------------------- switching them off
 
 
@@ -170,14 +128,6 @@ def everywhere(shortcut: Any, plain: Any) -> Iterator[None]:
             setattr(module, name, shortcut)
 
 
-@contextmanager
-def together(*switches: AbstractContextManager[None]) -> Iterator[None]:
-    with ExitStack() as stack:
-        for switch in switches:
-            stack.enter_context(switch)
-        yield
-
-
 SHORTCUTS: dict[str, Callable[[], Any]] = {
     "Update.restore / Update(**fields)": lambda: replaced(
         Update, "restore", classmethod(plain_restore)
@@ -185,13 +135,6 @@ SHORTCUTS: dict[str, Callable[[], Any]] = {
     "when.stored / When.parse": lambda: everywhere(when.stored, plain_stored),
     "When.text cached / property": lambda: replaced(When, "text", property(plain_text)),
     "_Fold.__init__ in short / add": lambda: replaced(_Fold, "__init__", plain_init),
-    "_Fold.add in short / plain": lambda: replaced(_Fold, "add", plain_add),
-    "_Fold._made_by map / comprehension": lambda: replaced(_Fold, "_made_by", plain_made_by),
-    "_Fold, all three / plain": lambda: together(
-        replaced(_Fold, "__init__", plain_init),
-        replaced(_Fold, "add", plain_add),
-        replaced(_Fold, "_made_by", plain_made_by),
-    ),
 }
 
 # The figures each shortcut exists for.
@@ -204,9 +147,6 @@ FIGURES = {
         "versions as JSON",
     ),
     "_Fold.__init__ in short / add": ("replay, warm", "fold at 50 dates", "history"),
-    "_Fold.add in short / plain": ("replay, warm", "fold at 50 dates", "history"),
-    "_Fold._made_by map / comprehension": ("replay, warm", "fold at 50 dates"),
-    "_Fold, all three / plain": ("replay, warm", "fold at 50 dates", "history"),
 }
 
 
