@@ -48,7 +48,7 @@ class When:
     def __str__(self) -> str:
         return self.text
 
-    @cached_property
+    @cached_property  # kept for updates rendered again: benchmarks/results/ab_shortcuts.txt
     def text(self) -> str:
         """As given (normalised): ``YYYY-MM-DD`` or ISO 8601 with its offset."""
         if self.moment is None:
