@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from operator import attrgetter
 from typing import Any
 
 from domain.errors import NotYetReported, UnknownUpdate
@@ -197,8 +196,7 @@ class _Fold:
             if updates[n].kind == "revision" and updates[n].id not in self.retractions:
                 last = n
                 break
-        # ``add`` for each update; reports and statements that nothing amends (most of a
-        # long story) are added here in short.
+        # Reports and statements nothing amends, in short: benchmarks/results/ab_shortcuts.txt
         add, amended, position, order = self.add, self.amended, self.position, self.order
         body, body_from, statements = self.body, self.body_from, self.statements
         for n, update in enumerate(updates):
@@ -225,22 +223,8 @@ class _Fold:
         self.body, self.body_from, self.notes = [], [], []
 
     def add(self, update: Update, in_body: bool) -> None:
-        uid, order = update.id, self.order
-        self.position[uid] = len(order)
-        order.append(update)
-        if uid not in self.amended:  # the common case, in short
-            kind = update.kind
-            if kind == "report" or kind == "revision":
-                if update.headline:
-                    self.headline, self.headline_from = update.headline, uid
-                if in_body:
-                    if update.text:
-                        self.body.extend(update.text.split("\n\n"))  # Update.paragraphs
-                    self.body_from.append(uid)
-                return
-            if kind == "statement":
-                self.statements.append(_statement(update))
-                return
+        self.position[update.id] = len(self.order)
+        self.order.append(update)
         if update.id in self.retractions:
             if in_body:  # a note where the withdrawn text stood
                 self.notes.append(Note(len(self.body), _amendment(self.retractions[update.id])))
@@ -285,14 +269,13 @@ class _Fold:
 
     def _made_by(self, facts: dict[str, Any]) -> tuple[Update, ...]:
         """The updates whose content shows (and the amendments in force), in order."""
-        # (map and C-level getters: a history builds one of these per version)
         ids = set(self.body_from)
-        ids.update(map(_UPDATE_ID, self.statements))
-        ids.update(map(_UPDATE_ID, self.amendments))
-        ids.update(map(self.fact_from.__getitem__, facts))
+        ids.update(s.update_id for s in self.statements)
+        ids.update(a.update_id for a in self.amendments)
+        ids.update(self.fact_from[key] for key in facts)
         if self.headline_from:
             ids.add(self.headline_from)
-        return tuple(map(self.order.__getitem__, sorted(map(self.position.__getitem__, ids))))
+        return tuple(self.order[n] for n in sorted(self.position[uid] for uid in ids))
 
 
 _BODY = ("report", "revision")
@@ -301,9 +284,6 @@ _BODY = ("report", "revision")
 def _statement(update: Update) -> Statement:
     issued = str(update.issued_at) if update.issued_at else None
     return Statement(update.id, update.party or "", update.text or "", issued)
-
-
-_UPDATE_ID = attrgetter("update_id")
 
 
 def _amendment(update: Update) -> Amendment:

@@ -210,7 +210,8 @@ class Update:
     def restore(cls, **fields: Any) -> Update:
         """An update as the archive stored it (an index row, an event's record): its
         fields were checked when it was drafted, so they are taken as they are, without
-        the dataclass's per-field work (a replay restores hundreds)."""
+        the dataclass's per-field work."""
+        # Faster than the constructor at decoding: benchmarks/results/ab_shortcuts.txt
         update = object.__new__(cls)
         update.__dict__.update(_RESTORED, **fields)
         return update

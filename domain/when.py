@@ -48,7 +48,7 @@ class When:
     def __str__(self) -> str:
         return self.text
 
-    @cached_property
+    @cached_property  # kept for updates rendered again: benchmarks/results/ab_shortcuts.txt
     def text(self) -> str:
         """As given (normalised): ``YYYY-MM-DD`` or ISO 8601 with its offset."""
         if self.moment is None:
@@ -91,16 +91,11 @@ def _parse(text: str, what: str, today: date | None = None) -> When:
 
 def stored(text: str) -> When:
     """A When as the archive wrote it (``str(When)``): read without the checks of parse."""
-    when: When = _new(When)  # without the dataclass's checks: a replay reads thousands
+    # Faster than parse on a replay's rows: benchmarks/results/ab_shortcuts.txt
     if len(text) == 10:
-        when.__dict__.update(day=_from_date(text), moment=None)
-    else:
-        moment = _from_datetime(text)
-        when.__dict__.update(day=moment.date(), moment=moment)
-    return when
-
-
-_new, _from_date, _from_datetime = object.__new__, date.fromisoformat, datetime.fromisoformat
+        return When(date.fromisoformat(text))
+    moment = datetime.fromisoformat(text)
+    return When(moment.date(), moment)
 
 
 def time_zone(name: str) -> tzinfo:
