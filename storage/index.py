@@ -201,16 +201,15 @@ class SqlIndex:
             for start in range(0, len(wanted), 500):
                 part = tuple(wanted[start : start + 500])
                 query = f"{SELECT_ROWS} ({', '.join('?' for _ in part)})"
-                rows = connection.exec_driver_sql(self.database.sql(query), part)
+                rows = self.database.rows(connection, query, *part)
                 found.update((row[0], update_of(row)) for row in rows)
         return found
 
     def place(self, update_id: str) -> tuple[int, int]:
         """(the version an update makes, how many versions its story has)."""
         with self._reading() as connection:
-            found = connection.exec_driver_sql(self.database.sql(PLACE), (update_id,)).one()
-        total, later = int(found[0]), int(found[1])
-        return total - later, total
+            [(total, later)] = self.database.rows(connection, PLACE, update_id)
+        return int(total) - int(later), int(total)
 
     def amending(self, update_id: str) -> list[Update]:
         t = updates_table.c

@@ -200,26 +200,41 @@ class Database:
             finally:
                 cursor.close()
 
+    def rows(self, connection: Connection, statement: str, *params: Any) -> list[Any]:
+        """The rows of one small query, on the driver's own cursor: an append's reads,
+        where SQLAlchemy's result handling would cost more than the query (see
+        :meth:`cursor`)."""
+        with self.cursor(connection) as cursor:
+            cursor.execute(self.sql(statement), params)
+            found: list[Any] = cursor.fetchall()
+        return found
+
     @contextmanager
     def batched(self, connection: Connection) -> Iterator[Write]:
         """``write(statement, rows)`` for a run of writes whose results nobody reads, each
         an ``executemany`` on the driver's own cursor (SQLAlchemy would only build results
         for them). On PostgreSQL they all go in one psycopg pipeline: one round trip where
-        each would take its own. ``?`` placeholders; no rows, no statement; a failure is
-        SQLAlchemy's error, as from any other statement (on PostgreSQL, raised as the
-        block ends)."""
-        driver: Any = connection.connection.dbapi_connection
-        try:
-            with (
-                closing(driver.cursor()) as cursor,
-                nullcontext() if self.sqlite else driver.pipeline(),
-            ):
+        each would take its own; a failure is raised as the block ends. No rows, no
+        statement."""
+        with self.cursor(connection) as cursor:
+            driver = cursor.connection
+            with nullcontext() if self.sqlite else driver.pipeline():
 
                 def write(statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
                     if rows:
                         cursor.executemany(self.sql(statement), rows)
 
                 yield write
+
+    @contextmanager
+    def cursor(self, connection: Connection) -> Iterator[Any]:
+        """The driver's own cursor on a connection, for statements written with ``?``
+        placeholders (:meth:`sql`); a failure is SQLAlchemy's error, as from any other
+        statement."""
+        driver: Any = connection.connection.dbapi_connection
+        try:
+            with closing(driver.cursor()) as cursor:
+                yield cursor
         except driver.Error as error:
             raise exc.DBAPIError.instance(
                 None, None, error, driver.Error, dialect=connection.dialect
@@ -317,9 +332,9 @@ class SqlRecorder(ApplicationRecorder):
     def _read_head(self, connection: Connection) -> Head:
         """The chain's head, and when it was recorded; on PostgreSQL, with the clock."""
         if self.database.sqlite:
-            found = connection.exec_driver_sql(HEAD).first() or (0, GENESIS, None)
-            return Head(found[0], found[1], _recorded(found[2]), None)
-        position, chain, recorded, clock = connection.exec_driver_sql(HEAD_AND_CLOCK).one()
+            found = self.database.rows(connection, HEAD) or [(0, GENESIS, None)]
+            return Head(found[0][0], found[0][1], _recorded(found[0][2]), None)
+        [(position, chain, recorded, clock)] = self.database.rows(connection, HEAD_AND_CLOCK)
         if position is None:  # no link yet
             return Head(0, GENESIS, None, clock)
         return Head(position, chain, _recorded(recorded), clock)
@@ -409,7 +424,7 @@ class SqlRecorder(ApplicationRecorder):
         """An aggregate's first and last events (one, if it has one; none, if none)."""
         key = self._key(originator_id)
         with self.database.reading() as connection:
-            rows = connection.exec_driver_sql(self.database.sql(SELECT_ENDS), (key, key)).all()
+            rows = self.database.rows(connection, SELECT_ENDS, key, key)
         return [StoredEvent(originator_id, v, topic, _bytes(state)) for v, topic, state in rows]
 
     def select_notifications(
