@@ -111,16 +111,21 @@ class Database:
     def __init__(self, url: str) -> None:
         self.sqlite = url.startswith("sqlite")
         options: dict[str, Any] = {"pool_use_lifo": True, "pool_reset_on_return": "rollback"}
+        # The drivers' own transaction handling is off: the "begin" hook (_begin) sends
+        # each transaction's BEGIN itself, a writer's with the write lock.
         if self.sqlite:
-            # The driver's own transaction handling is off: the "begin" hook below
-            # sends BEGIN (IMMEDIATE, for writers) itself.
             options["connect_args"] = {"timeout": WAIT_FOR_WRITER, "isolation_level": None}
+            self.lock = "BEGIN IMMEDIATE"
         else:
-            options["pool_pre_ping"] = True
+            options.update(pool_pre_ping=True, isolation_level="AUTOCOMMIT")
+            self.lock = (
+                f"BEGIN; SET LOCAL lock_timeout = '{WAIT_FOR_WRITER}s'; "
+                "LOCK TABLE archive_events IN EXCLUSIVE MODE"
+            )  # one round trip
         self.engine: Engine = create_engine(url, **options)
+        event.listen(self.engine, "begin", _begin)
         if self.sqlite:
             event.listen(self.engine, "connect", _sqlite_connected)
-            event.listen(self.engine, "begin", _sqlite_begin)
         self.held: list[int] = []  # files held open (locked) while the archive is open
         self._writing: ContextVar[Transaction | None] = ContextVar("writing", default=None)
         self._snapshot: ContextVar[Connection | None] = ContextVar("snapshot", default=None)
@@ -134,13 +139,8 @@ class Database:
             yield current.connection
             return
         with self.translated(), self.engine.connect() as connection:
-            connection = connection.execution_options(story_write=True)
+            connection = connection.execution_options(story_begin=self.lock)
             with connection.begin():
-                if not self.sqlite:
-                    connection.exec_driver_sql(
-                        f"SET LOCAL lock_timeout = '{WAIT_FOR_WRITER}s'; "
-                        "LOCK TABLE archive_events IN EXCLUSIVE MODE"
-                    )
                 token = self._writing.set(Transaction(connection))
                 try:
                     yield connection
@@ -160,7 +160,7 @@ class Database:
         if current is not None:
             yield current
             return
-        with self.translated(), self.engine.connect() as connection:
+        with self.translated(), self.engine.connect() as connection, connection.begin():
             yield connection
 
     @contextmanager
@@ -173,7 +173,9 @@ class Database:
             return
         with self.translated(), self.engine.connect() as connection:
             if not self.sqlite:
-                connection = connection.execution_options(isolation_level="REPEATABLE READ")
+                connection = connection.execution_options(
+                    story_begin="BEGIN ISOLATION LEVEL REPEATABLE READ"
+                )
             with connection.begin():
                 token = self._snapshot.set(connection)
                 try:
@@ -248,7 +250,7 @@ class Database:
             return
         try:
             with self.engine.connect() as connection:
-                connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                connection.execution_options(story_begin="").exec_driver_sql(
                     f"VACUUM (ANALYZE, SKIP_LOCKED) {table}"
                 )
         except exc.SQLAlchemyError:
@@ -291,10 +293,13 @@ def _sqlite_connected(dbapi_connection: Any, _: Any) -> None:
     dbapi_connection.execute("PRAGMA cache_size = -32768")
 
 
-def _sqlite_begin(connection: Connection) -> None:
-    """Writers take SQLite's write lock up front, so they queue instead of failing."""
-    writer = connection.get_execution_options().get("story_write", False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+def _begin(connection: Connection) -> None:
+    """A transaction begins as its connection's ``story_begin`` option says: a writer
+    takes the write lock up front (Database.lock), so writers queue instead of failing;
+    a plain ``BEGIN`` by default; nothing (autocommit) when it is empty."""
+    begin = connection.get_execution_options().get("story_begin", "BEGIN")
+    if begin:
+        connection.exec_driver_sql(begin)
 
 
 class SqlRecorder(ApplicationRecorder):

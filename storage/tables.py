@@ -357,11 +357,12 @@ def settle(database: Database, zone: str, create: bool) -> tuple[str, list[str]]
     if found is None or not guard.installed(database.engine):
         # As a writer (BEGIN IMMEDIATE on SQLite; an advisory lock on PostgreSQL), so
         # that processes opening a new archive at once take turns rather than fail.
+        lock = "BEGIN; SELECT pg_advisory_xact_lock(727371)"
         with database.translated(), database.engine.connect() as connection:
-            connection = connection.execution_options(story_write=True)
+            connection = connection.execution_options(
+                story_begin="BEGIN IMMEDIATE" if database.sqlite else lock
+            )
             with connection.begin():
-                if not database.sqlite:
-                    connection.exec_driver_sql("SELECT pg_advisory_xact_lock(727371)")
                 metadata.create_all(connection, checkfirst=True)
                 wrong = guard.install(connection)
                 if found is not None:  # a new archive had no guard yet: nothing was wrong
