@@ -123,7 +123,7 @@ class Database:
                 "LOCK TABLE archive_events IN EXCLUSIVE MODE"
             )  # one round trip
         self.engine: Engine = create_engine(url, **options)
-        event.listen(self.engine, "begin", _begin)
+        event.listen(self.engine, "begin", self._begin)
         if self.sqlite:
             event.listen(self.engine, "connect", _sqlite_connected)
         self.held: list[int] = []  # files held open (locked) while the archive is open
@@ -146,6 +146,15 @@ class Database:
                     yield connection
                 finally:
                     self._writing.reset(token)
+
+    def _begin(self, connection: Connection) -> None:
+        """A transaction begins as its connection's ``story_begin`` option says: a writer
+        takes the write lock up front (:attr:`lock`), so writers queue instead of
+        failing; a plain ``BEGIN`` by default; nothing (autocommit) when it is empty."""
+        begin = connection.get_execution_options().get("story_begin", "BEGIN")
+        if begin:
+            with self.cursor(connection) as cursor:
+                cursor.execute(begin)
 
     def transaction(self) -> Transaction | None:
         """The write transaction in progress (in this context), if any."""
@@ -291,15 +300,6 @@ def _sqlite_connected(dbapi_connection: Any, _: Any) -> None:
     # The default page cache (2 MB) is smaller than one long story's rows; this one
     # (32 MB per connection) is taken only as pages are read.
     dbapi_connection.execute("PRAGMA cache_size = -32768")
-
-
-def _begin(connection: Connection) -> None:
-    """A transaction begins as its connection's ``story_begin`` option says: a writer
-    takes the write lock up front (Database.lock), so writers queue instead of failing;
-    a plain ``BEGIN`` by default; nothing (autocommit) when it is empty."""
-    begin = connection.get_execution_options().get("story_begin", "BEGIN")
-    if begin:
-        connection.exec_driver_sql(begin)
 
 
 class SqlRecorder(ApplicationRecorder):
