@@ -16,10 +16,12 @@ mode; PostgreSQL's EXCLUSIVE lock admits ``SELECT``). Connections come from
 SQLAlchemy's pool.
 
 What a write transaction knows of the archive chain's head (the last link, and when it
-was recorded: the archive's clock never goes back) is read once and kept for the
-transaction, in one place: :class:`Head`, on the :class:`Transaction`. The lock keeps it
-true; the transaction's own links move it on. A save's inserts go to the driver's
-cursor, on PostgreSQL in one pipeline (:meth:`Database.batched`).
+was recorded: the archive's clock never goes back) is read as the write lock is taken
+(on PostgreSQL in the lock's own round trip) and kept for the transaction, in one place:
+:class:`Head`, on the :class:`Transaction`. The lock keeps it true; the transaction's
+own links move it on. An append's statements go to the driver's own cursor
+(:meth:`Database.cursor`), a save's inserts on PostgreSQL in one pipeline
+(:meth:`Database.batched`).
 
 The events table is the one eventsourcing-sqlalchemy made (``archive_events``: a
 notification id, the story's UUID, its version, the event's topic and state), so older
@@ -63,7 +65,6 @@ from domain.updates import Update
 from domain.urls import Tie
 from domain.when import time_zone
 from storage.tables import (
-    HEAD,
     HEAD_AND_CLOCK,
     INSERT_EVENT,
     INSERT_LINK,
@@ -86,9 +87,9 @@ WAIT_FOR_WRITER = 60  # seconds a writer waits for the one before it to finish
 
 @dataclass
 class Head:
-    """The archive chain's head as a write transaction sees it: read once, at the
-    transaction's first need (:meth:`SqlRecorder.head`), then moved on by the
-    transaction's own links and clock. The transaction holds the write lock, so no one
+    """The archive chain's head as a write transaction sees it: read once, as the
+    transaction takes the write lock (:meth:`SqlRecorder.transaction`), then moved on by
+    the transaction's own links and clock. The transaction holds the write lock, so no one
     else links or records meanwhile: what it holds stays true until the commit."""
 
     position: int  # the last link's position (0: no link yet)
@@ -99,9 +100,11 @@ class Head:
 
 @dataclass
 class Transaction:
-    """The write transaction in progress: its connection, and the chain's head once read."""
+    """The write transaction in progress: its connection, the rows of the read it began
+    with, and the chain's head once read."""
 
     connection: Connection
+    first: list[Any]
     head: Head | None = None
 
 
@@ -131,21 +134,34 @@ class Database:
         self._snapshot: ContextVar[Connection | None] = ContextVar("snapshot", default=None)
 
     @contextmanager
-    def writing(self) -> Iterator[Connection]:
+    def writing(self, first: str = "") -> Iterator[Connection]:
         """The write transaction, holding the write lock; joined if one is in progress.
-        Commits when the outermost block ends, rolls back if it raises."""
+        Commits when the outermost block ends, rolls back if it raises. ``first``: a read
+        made as the lock is taken (on PostgreSQL, in the same round trip), its rows kept
+        as the transaction's ``first``."""
         current = self._writing.get()
         if current is not None:
             yield current.connection
             return
         with self.translated(), self.engine.connect() as connection:
-            connection = connection.execution_options(story_begin=self.lock)
+            connection = connection.execution_options(story_begin="")  # begun by _lock
             with connection.begin():
-                token = self._writing.set(Transaction(connection))
+                token = self._writing.set(Transaction(connection, self._lock(connection, first)))
                 try:
                     yield connection
                 finally:
                     self._writing.reset(token)
+
+    def _lock(self, connection: Connection, first: str) -> list[Any]:
+        """Begin a writer's transaction, taking the write lock; then the rows of ``first``."""
+        with self.cursor(connection) as cursor:
+            if self.sqlite:
+                cursor.execute(self.lock)
+                return cursor.execute(first).fetchall() if first else []
+            cursor.execute(f"{self.lock}; {first}" if first else self.lock)
+            while cursor.nextset():  # to the last statement's rows
+                pass
+            return cursor.fetchall() if first else []
 
     def _begin(self, connection: Connection) -> None:
         """A transaction begins as its connection's ``story_begin`` option says: a writer
@@ -307,6 +323,7 @@ class SqlRecorder(ApplicationRecorder):
 
     def __init__(self, database: Database, zone: str, repaired: Sequence[str] = ()) -> None:
         self.database = database
+        self._head = HEAD_AND_CLOCK.format(clock="NULL" if database.sqlite else "clock_timestamp()")
         self.zone = time_zone(zone)  # where a date-only update sits on the timeline
         self.zone_name = zone
         self.repaired = list(repaired)  # what was wrong with the guard on opening
@@ -331,18 +348,12 @@ class SqlRecorder(ApplicationRecorder):
         transaction = self.database.transaction()
         assert transaction is not None, "only a write transaction keeps the chain's head"
         if transaction.head is None:
-            transaction.head = self._read_head(transaction.connection)
+            found = transaction.first or self.database.rows(transaction.connection, self._head)
+            transaction.head = _head(found)
         return transaction.head
 
     def _read_head(self, connection: Connection) -> Head:
-        """The chain's head, and when it was recorded; on PostgreSQL, with the clock."""
-        if self.database.sqlite:
-            found = self.database.rows(connection, HEAD) or [(0, GENESIS, None)]
-            return Head(found[0][0], found[0][1], _recorded(found[0][2]), None)
-        [(position, chain, recorded, clock)] = self.database.rows(connection, HEAD_AND_CLOCK)
-        if position is None:  # no link yet
-            return Head(0, GENESIS, None, clock)
-        return Head(position, chain, _recorded(recorded), clock)
+        return _head(self.database.rows(connection, self._head))
 
     def _clock(self, connection: Connection) -> datetime:
         if self.database.sqlite:
@@ -352,8 +363,9 @@ class SqlRecorder(ApplicationRecorder):
 
     def transaction(self) -> AbstractContextManager[Connection]:
         """The archive's write transaction, holding its write lock: everything saved
-        inside commits together at its end, or nothing does."""
-        return self.database.writing()
+        inside commits together at its end, or nothing does. The chain's head is read as
+        the lock is taken."""
+        return self.database.writing(first=self._head)
 
     def insert_events(
         self,
@@ -501,6 +513,14 @@ def _bytes(state: Any) -> Any:
 def _uuid_of_bytes(value: Any) -> Any:
     """A story's UUID from SQLite's 16 bytes (anything else as it is, for verify)."""
     return UUID(bytes=value) if isinstance(value, bytes) and len(value) == 16 else value
+
+
+def _head(rows: list[Any]) -> Head:
+    """The chain's head, when it was recorded and the clock, from HEAD_AND_CLOCK's row."""
+    [(position, chain, recorded, clock)] = rows
+    if position is None:  # no link yet
+        return Head(0, GENESIS, None, clock)
+    return Head(position, chain, _recorded(recorded), clock)
 
 
 def _recorded(found: Any) -> datetime | None:

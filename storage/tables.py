@@ -297,10 +297,9 @@ HEAD = (
     "(SELECT recorded_at FROM story_urls WHERE link = c.update_id)) "
     "FROM story_chain c ORDER BY c.position DESC LIMIT 1"
 )
-# On PostgreSQL, with the server's clock: one row, a link or not.
-HEAD_AND_CLOCK = (
-    f"SELECT h.*, clock_timestamp() FROM (SELECT 1) AS one LEFT JOIN ({HEAD}) AS h ON true"
-)
+# With the clock (PostgreSQL's: SQL's clock_timestamp(); NULL: this machine's): one row,
+# a link or not.
+HEAD_AND_CLOCK = "SELECT h.*, {clock} FROM (SELECT 1) AS one LEFT JOIN (" + HEAD + ") AS h ON true"
 TIE_FIELDS = ("url", "story", "how", "by", "recorded_at", "link")
 INSERT_TIE = (
     f"INSERT INTO story_urls ({_quoted(TIE_FIELDS)}) VALUES ({', '.join('?' for _ in TIE_FIELDS)})"
