@@ -114,8 +114,8 @@ class Database:
     def __init__(self, url: str) -> None:
         self.sqlite = url.startswith("sqlite")
         options: dict[str, Any] = {"pool_use_lifo": True, "pool_reset_on_return": "rollback"}
-        # The drivers' own transaction handling is off: the "begin" hook (_begin) sends
-        # each transaction's BEGIN itself, a writer's with the write lock.
+        # The drivers' own transaction handling is off: story sends each BEGIN itself, a
+        # writer's with the write lock (_lock), any other's from the "begin" hook (_begin).
         if self.sqlite:
             options["connect_args"] = {"timeout": WAIT_FOR_WRITER, "isolation_level": None}
             self.lock = "BEGIN IMMEDIATE"
@@ -153,7 +153,8 @@ class Database:
                     self._writing.reset(token)
 
     def _lock(self, connection: Connection, first: str) -> list[Any]:
-        """Begin a writer's transaction, taking the write lock; then the rows of ``first``."""
+        """Begin a writer's transaction, taking the write lock up front (writers queue
+        instead of failing); then the rows of ``first``."""
         with self.cursor(connection) as cursor:
             if self.sqlite:
                 cursor.execute(self.lock)
@@ -164,9 +165,9 @@ class Database:
             return cursor.fetchall() if first else []
 
     def _begin(self, connection: Connection) -> None:
-        """A transaction begins as its connection's ``story_begin`` option says: a writer
-        takes the write lock up front (:attr:`lock`), so writers queue instead of
-        failing; a plain ``BEGIN`` by default; nothing (autocommit) when it is empty."""
+        """A transaction begins as its connection's ``story_begin`` option says (a
+        snapshot's in REPEATABLE READ, settle's with its own lock); a plain ``BEGIN`` by
+        default; nothing (autocommit) when it is empty."""
         begin = connection.get_execution_options().get("story_begin", "BEGIN")
         if begin:
             with self.cursor(connection) as cursor:
