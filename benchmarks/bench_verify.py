@@ -11,6 +11,11 @@ story:    ``Archive.verify()`` (every digest, both chains, each story's event se
 baseline: ``sqlite3`` reading the same ``archive_events`` rows (every event, in id order)
           and ``hashlib.sha256`` over each row's ``state`` bytes: the least any verifier
           must do. Interleaved with story's runs, median of 3.
+decode:   the same rows, each state's JSON decoded (``json.loads``) and each update's
+          record re-encoded as canonical JSON with its recorded time and hashed: the
+          least a verifier that recomputes each digest must do in Python (story's verify
+          does this and more). Its ratio to the baseline says how much of story's ratio
+          no Python verifier can avoid.
 
 With ``STORY_BENCH_POSTGRES_URL`` set (a server URL such as
 ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``) the same archive is built in a
@@ -23,10 +28,10 @@ Usage: python benchmarks/bench_verify.py [--profile]
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
 from benchlib import (
     chunked,
@@ -44,6 +49,7 @@ from benchlib import (
 )
 
 from domain.application import Archive
+from domain.digests import canonical_json
 from storage.archive import open_archive
 
 STORIES = 1_000
@@ -69,46 +75,72 @@ def check(archive: Archive) -> None:
     assert (result.stories, result.updates) == (STORIES, N), (result.stories, result.updates)
 
 
-def sqlite_hash(path: Path) -> int:
-    """Read every event row with sqlite3 and hash its state; how many rows."""
+def sqlite_states(path: Path) -> Iterator[bytes]:
+    """Every event row's state, read with sqlite3."""
     db = sqlite3.connect(path)
     try:
-        count = 0
         for (state,) in db.execute(EVENTS):
-            hashlib.sha256(state).digest()
-            count += 1
-        return count
+            yield state
     finally:
         db.close()
 
 
-def postgres_hash(url: str) -> int:
-    """Read every event row with psycopg and hash its state; how many rows."""
+def postgres_states(url: str) -> Iterator[bytes]:
+    """Every event row's state, read with psycopg."""
     import psycopg
 
     with psycopg.connect(libpq(url)) as connection:
-        count = 0
         for (state,) in connection.execute(EVENTS):
-            hashlib.sha256(state).digest()
-            count += 1
-        return count
+            yield state
 
 
-def compare(archive: Archive, baseline: Callable[[], Any]) -> tuple[float, float, int]:
-    """(story s, baseline s, rows the baseline read): medians of interleaved runs."""
-    rows = baseline()  # warm: page cache
-    ours, base = [timed(lambda: check(archive))], [timed(baseline)]  # the first run checks
-    for _ in range(RUNS - 1):
-        ours.append(timed(archive.verify))
-        base.append(timed(baseline))
-    return median(ours), median(base), rows
+def hash_each(states: Iterable[bytes]) -> int:
+    """The floor: hash each state as stored; how many rows."""
+    count = 0
+    for state in states:
+        hashlib.sha256(state).digest()
+        count += 1
+    return count
 
 
-def report(where: str, ours: float, base: float, base_name: str) -> None:
+def rehash_each(states: Iterable[bytes]) -> int:
+    """The least a verifier that recomputes each update's digest must do in Python:
+    decode each state's JSON, and hash each update's record re-encoded canonically with
+    its recorded time; how many rows."""
+    count = 0
+    for state in states:
+        event = json.loads(state)
+        record = event.get("update")
+        if record is not None:
+            text = canonical_json({**record, "recorded_at": event["timestamp"]["_data_"]})
+            hashlib.sha256(text.encode()).digest()
+        count += 1
+    return count
+
+
+def compare(
+    archive: Archive, states: Callable[[], Iterable[bytes]]
+) -> tuple[float, float, float, int]:
+    """(story s, floor s, decode floor s, rows read): medians of interleaved runs."""
+    rows = hash_each(states())  # warm: page cache
+    ours, base, decoded = [timed(lambda: check(archive))], [], []  # the first run checks
+    for n in range(RUNS):
+        if n:
+            ours.append(timed(archive.verify))
+        base.append(timed(lambda: hash_each(states())))
+        decoded.append(timed(lambda: rehash_each(states())))
+    return median(ours), median(base), median(decoded), rows
+
+
+def report(where: str, ours: float, base: float, decoded: float, base_name: str) -> None:
     print(row(f"verify {N:,} updates ({where}), seconds", f"{ours:.2f} s", base_name,
               f"{base:.2f} s", ours / base))  # fmt: skip
     print(row(f"verify {N:,} updates ({where}), rate", rate(N, ours), base_name,
               rate(N, base), ours / base))  # fmt: skip
+    print(row(f"verify ({where}) vs decode + re-encode", f"{ours:.2f} s", "decode",
+              f"{decoded:.2f} s", ours / decoded))  # fmt: skip
+    print(row(f"decode + re-encode ({where}) vs the floor", f"{decoded:.2f} s", base_name,
+              f"{base:.2f} s", decoded / base))  # fmt: skip
 
 
 def main() -> None:
@@ -121,7 +153,7 @@ def main() -> None:
             profile(archive.verify, limit=25)
             archive.close()
             return
-        ours, base, rows = compare(archive, lambda: sqlite_hash(path))
+        ours, base, decoded, rows = compare(archive, lambda: sqlite_states(path))
         archive.close()
 
     print(
@@ -129,7 +161,7 @@ def main() -> None:
         f"updates, {rows:,} event rows; median of {RUNS})"
     )
     print(f"  (SQLite archive imported in {built:.1f} s, {rate(N, built)})")
-    report("SQLite", ours, base, "sqlite3")
+    report("SQLite", ours, base, decoded, "sqlite3")
 
     if server is None:
         print("  (PostgreSQL: skipped, STORY_BENCH_POSTGRES_URL is not set)")
@@ -137,11 +169,11 @@ def main() -> None:
     with postgres_database(server, "verify") as url:
         archive, built = build(url)
         try:
-            ours, base, _ = compare(archive, lambda: postgres_hash(url))
+            ours, base, decoded, _ = compare(archive, lambda: postgres_states(url))
         finally:
             archive.close()
     print(f"  (PostgreSQL archive imported in {built:.1f} s, {rate(N, built)})")
-    report("PostgreSQL", ours, base, "psycopg")
+    report("PostgreSQL", ours, base, decoded, "psycopg")
 
 
 if __name__ == "__main__":

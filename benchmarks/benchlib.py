@@ -32,6 +32,7 @@ ROOT = Path(os.environ.get("STORY_BENCH_TREE") or Path(__file__).resolve().paren
 if str(ROOT) not in sys.path:  # run as `python benchmarks/x.py` from anywhere
     sys.path.insert(0, str(ROOT))
 
+from domain.application import chunked  # noqa: E402, F401  (re-exported for the benchmarks)
 from domain.timeline import Cut, StoryVersion  # noqa: E402
 from domain.updates import Update  # noqa: E402
 from domain.when import When, utc_text  # noqa: E402
@@ -54,18 +55,6 @@ _VOCABULARY = (
     "not a an of in on for with at from and but as it its their they was were has have"
 )
 _WORDS = tuple(_VOCABULARY.split())
-
-
-def chunked(updates: Iterable[Update], size: int = 1000) -> Iterator[list[Update]]:
-    """A stream of updates in lists of at most ``size`` (as `story import` saves them)."""
-    chunk: list[Update] = []
-    for update in updates:
-        chunk.append(update)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def sentence(rng: random.Random, words: int) -> str:

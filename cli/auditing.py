@@ -59,6 +59,7 @@ def verify(
     """
     from cli import render_audit
     from domain import checkpoints
+    from domain.text import counted
 
     checkpoint = None
     if against is not None:
@@ -82,9 +83,8 @@ def verify(
     else:
         click.echo(render_audit.verification(safe.shown(result), checkpoint, slug))
     if not result.ok:
-        raise click.ClickException(
-            f"{len(result.findings)} problem(s) found: the archive was changed outside story"
-        )
+        found = counted(len(result.findings), "problem")
+        raise click.ClickException(f"{found} found: the archive was changed outside story")
 
 
 @click.command()

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from cli import auditing, exporting, reading, safe, serving, tokens, urls, writing
+from cli import auditing, exporting, reading, safe, serving, token_commands, url_commands, writing
 from cli.options import color_option, color_param
 from domain.errors import StoryError
 
@@ -143,6 +143,6 @@ for command in (
     reading.list_, reading.log, reading.replay, reading.diff, reading.show, reading.info,
     reading.rebuild,
     auditing.verify, auditing.checkpoint, auditing.keygen, auditing.blame, auditing.trace,
-    serving.serve, exporting.export, tokens.token, urls.url,
+    serving.serve, exporting.export, token_commands.token, url_commands.url,
 ):  # fmt: skip
     story.add_command(command)

@@ -257,12 +257,12 @@ def rebuild(db: str | None) -> None:
     Example:
       story rebuild
     """
-    from cli import render
+    from domain.text import counted
 
     archive = archive_at(db)
     total = archive.event_count()
     hidden = not sys.stderr.isatty()
     with click.progressbar(length=total, label="Rebuilding", file=sys.stderr, hidden=hidden) as bar:
         count = archive.rebuild(bar.update)
-    stories = render.counted(archive.counts()[0], "story", "stories")
-    click.echo(f"Rebuilt the index: {render.counted(count, 'update')} in {stories}")
+    stories = counted(archive.counts()[0], "story", "stories")
+    click.echo(f"Rebuilt the index: {counted(count, 'update')} in {stories}")

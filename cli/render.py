@@ -17,6 +17,7 @@ from cli.render_sentences import sentence_diff, sentence_diff_json
 from domain.application import Appended, Imported, StorySummary
 from domain.diffing import StoryDiff, word_diff
 from domain.provenance import SentenceDiff
+from domain.text import counted
 from domain.timeline import Amendment, StoryVersion
 from domain.updates import MISSING, Update
 from domain.when import When, utc_text
@@ -29,11 +30,6 @@ def stamp(moment: datetime | None) -> str:
     if moment is None:
         return "-"
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def counted(n: int, noun: str, plural: str | None = None) -> str:
-    """`1 update`, `2 updates`: a count with its noun in the right number."""
-    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def _json_value(value: Any) -> str:

@@ -6,9 +6,10 @@ from typing import Any
 
 import click
 
-from cli.render import amendment_note, counted, update_fields
+from cli.render import amendment_note, update_fields
 from domain.checkpoints import Checkpoint
 from domain.provenance import Blame, Blamed, Sighting
+from domain.text import counted
 from domain.timeline import StoryVersion
 from domain.verification import Verification
 from domain.when import When

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+from datetime import tzinfo
 
 import click
+
+from cli.options import db_option, tz_option
 
 
 @click.command()
@@ -17,20 +20,9 @@ import click
     type=click.IntRange(1, 64),
     help="Server processes (for PostgreSQL; SQLite has one writer at a time anyway).",
 )
-@click.option(
-    "--db",
-    metavar="PATH|URL",
-    help="Archive: an SQLite file or an SQLAlchemy URL. [env: STORY_DB]",
-)
-@click.option(
-    "--tz",
-    metavar="ZONE",
-    help="Time zone in which dates in requests are days. [default: UTC; env: STORY_TZ]",
-)
-@click.pass_context
-def serve(
-    ctx: click.Context, host: str, port: int, workers: int, db: str | None, tz: str | None
-) -> None:
+@db_option
+@tz_option
+def serve(host: str, port: int, workers: int, db: str | None, tz: tzinfo | None) -> None:
     """Serve the archive over HTTP: pages, a JSON API, Memento and Atom feeds.
 
     Pages for every story (its timeline, any version, diffs, blame), the --json output
@@ -52,22 +44,21 @@ def serve(
         raise click.ClickException(
             f"story serve needs {missing.name}: pip install 'story[serve]'"
         ) from None
-    from domain.when import time_zone
+    from cli.web.app import create_app, service_at
+    from domain.when import zone_name
     from storage.archive import open_archive
     from storage.locate import archive_url, display_url
 
-    # Options after the command win over those before it, which win over the environment.
-    group = ctx.parent.params if ctx.parent else {}
-    db = db or group.get("db") or os.environ.get("STORY_DB") or None
-    zone = tz or group.get("tz") or os.environ.get("STORY_TZ") or "UTC"
-    time_zone(zone)
+    zone = zone_name(tz) if tz is not None else "UTC"
     open_archive(db, zone, create=False).close()  # no archive: one line now, not per request
-    # The app is made in each worker process, from the environment (cli.web.app).
-    if db is not None:
-        os.environ["STORY_DB"] = db
-    os.environ["STORY_TZ"] = zone
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"Serving {display_url(archive_url(db))} at http://{shown}:{port}/ (Ctrl-C stops)")
+    if workers == 1:
+        app = create_app(service_at(db, zone))
+        uvicorn.run(app, host=host, port=port, log_level="info")
+        return
+    # uvicorn starts each worker process afresh: they find the archive in the environment.
+    os.environ.update({"STORY_DB": db or "", "STORY_TZ": zone})
     uvicorn.run(
         "cli.web.app:from_environment",
         factory=True,

@@ -194,8 +194,15 @@ def import_(
                 done = archive.import_files(sources, bar.update)
         except InvalidInput as error:
             raise InvalidInput(_renamed(str(error), names)) from None
-        stories = {s.name: next(s.read()).story for s in sources if s.path.suffix == ".txt"}
-    results = [(names.get(name, name), result, stories.get(name)) for name, result in done]
+    captures = {s.name for s in sources if s.path.suffix == ".txt"}  # their story is named
+    results = [
+        (
+            names.get(name, name),
+            result,
+            result.last.story if name in captures and result.last else None,
+        )
+        for name, result in done
+    ]
     left = skipped(paths)
     if as_json:
         emit(render.imported_json(results, left))
@@ -211,21 +218,14 @@ STANDARD_INPUT = "standard input"
 
 
 def _standard_input(paths: tuple[str, ...], spool: str) -> tuple[tuple[str, ...], dict[str, str]]:
-    """`-` as a file in ``spool`` (read twice, as every import is): a .txt capture if it
-    starts as one, else JSON Lines; and the name to show for that file."""
+    """`-` as a file in ``spool`` (domain.importing.spooled), and the name to show for it."""
     if "-" not in paths:
         return paths, {}
-    import os
-
-    from domain.sources import is_capture
+    from domain.importing import spooled
 
     if sys.stdin is None or sys.stdin.closed:
         raise InvalidInput("standard input is closed: give the files to import")
-    data = sys.stdin.buffer.read()
-    first = data.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", "replace")
-    path = os.path.join(spool, "stdin.txt" if is_capture(first) else "stdin.jsonl")
-    with open(path, "wb") as file:
-        file.write(data)
+    path = spooled(sys.stdin.buffer.read(), spool)
     return tuple(path if p == "-" else p for p in paths), {path: STANDARD_INPUT}
 
 

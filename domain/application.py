@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
@@ -50,10 +50,12 @@ from domain.model import (
 )
 from domain.ports import Index, StorySummary, Transactional
 from domain.provenance import Blame, Sighting, blame, trace, trivial_updates
+from domain.text import counted
 from domain.timeline import Cut, StoryVersion, history, not_yet_reported, state
 from domain.updates import Update, check_slug
 from domain.urls import Tie, normalise
 from domain.verification import (
+    MALFORMED,
     Finding,
     Stored,
     StoredAddress,
@@ -175,7 +177,7 @@ class Archive(Application[UUID]):
         """The recorder's write transaction (joined, inside one): a database failure is
         one line, and nothing was written."""
         try:
-            with self._transaction():
+            with self._transactional.transaction():
                 yield
         except IntegrityError as error:
             raise ArchiveUnavailable(
@@ -222,7 +224,10 @@ class Archive(Application[UUID]):
                 result.unchanged, result.skipped = source.unchanged, source.skipped
                 results.append((source.name, result))
             except StoryError as error:
-                done = f"; {len(results)} earlier file(s) were imported" if results else ""
+                were = "was" if len(results) == 1 else "were"
+                done = (
+                    f"; {counted(len(results), 'earlier file')} {were} imported" if results else ""
+                )
                 raise InvalidInput(
                     f"{source.name}: {error}: nothing of it was written{done}"
                 ) from None
@@ -292,7 +297,7 @@ class Archive(Application[UUID]):
                     f"URL {url} is tied to story {address.story!r}: untie it first "
                     f"(story url untie {url})"
                 )
-            now = now or self._recorder().now()
+            now = now or self._transactional.now()
             tie = address.tie(story, how, by, now)
             addresses[url] = address
             recorded.append((tie, address.head))
@@ -328,7 +333,7 @@ class Archive(Application[UUID]):
             target = None
             if update.target:
                 target = recorded.get(update.target) or known.get(update.target)
-            now = now or self._recorder().now()  # one instant per chunk: the archive's clock
+            now = now or self._transactional.now()  # one instant per chunk: the archive's clock
             recorded[update.id] = result.last = story.record(update, self.index.zone, target, now)
             result.new.append(update.id)
         # Each story's events are stored together, in the order the stories are given;
@@ -360,12 +365,6 @@ class Archive(Application[UUID]):
             return "?"  # verify reports the event
         return str(getattr(event, "time_zone", "?"))
 
-    def _transaction(self) -> AbstractContextManager[object]:
-        return self._recorder().transaction()
-
-    def _recorder(self) -> Transactional:
-        return self._transactional
-
     def construct_mapper(self) -> Mapper[UUID]:
         """Stored topics are resolved among story's own events only (domain.model)."""
         return StoryMapper(transcoder=self.construct_transcoder())
@@ -373,10 +372,10 @@ class Archive(Application[UUID]):
     def _load(self, slug: str) -> Story:
         """A story from its first and last events (Story.resume); a new one if none.
 
-        Not ``self.repository.get``, which replays every event of the story: an append
-        to a story of 10,000 updates would read 10,000 events where two suffice.
+        Not ``self.repository.get``, which replays every event of the story: at 10,000
+        updates a load takes some 2,000 times as long (benchmarks/results/ab_load.txt).
         """
-        ends = self._recorder().ends(story_id(slug))
+        ends = self._transactional.ends(story_id(slug))
         if not ends:
             return Story(slug=slug)
         first, last = ends[0], ends[-1]
@@ -647,10 +646,10 @@ class Archive(Application[UUID]):
         result = self.verify()
         if not result.ok:
             raise ArchiveUnavailable(
-                f"the archive does not verify ({len(result.findings)} problems): "
+                f"the archive does not verify ({counted(len(result.findings), 'problem')}): "
                 "run `story verify`; a checkpoint would vouch for altered history"
             )
-        made_at = utc_text(self._recorder().now())
+        made_at = utc_text(self._transactional.now())
         return checkpoints.make(
             archive, made_at, result.stories, result.updates, result.head, result.links
         )
@@ -674,7 +673,7 @@ class Archive(Application[UUID]):
                     continue
                 recorded_at = datetime.fromisoformat(item.recorded_at)
                 update = Update.from_record(item.record, recorded_at)
-            except (ValueError, KeyError, TypeError, StoryError) as error:
+            except MALFORMED as error:
                 raise ArchiveUnavailable(
                     f"cannot rebuild: {first_line(error)}: run `story verify`"
                 ) from None
@@ -686,7 +685,7 @@ class Archive(Application[UUID]):
         slugs: dict[object, str] = {}
         decode = self.mapper.transcoder.decode
         start, page = 1, 5000
-        recorder = self._recorder()
+        recorder = self._transactional
         while True:
             rows = recorder.event_rows(start, page)
             for row in rows:

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from domain.errors import InvalidInput
-from domain.sources import decode, jsonl_updates, read_seed
+from domain.sources import decode, is_capture, jsonl_updates, read_seed
 from domain.updates import Update
 
 Progress = Callable[[int], None] | None  # told how many bytes of a file were read
@@ -190,3 +190,13 @@ def skipped(paths: tuple[str, ...]) -> list[tuple[Path, str]]:
 def _captured(path: Path) -> bool:
     """A saved web page or a WARC file (domain.captures reads them)."""
     return path.name.lower().endswith(CAPTURE_SUFFIXES)
+
+
+def spooled(data: bytes, folder: str) -> str:
+    """Bytes read from standard input (``-``), written to a file in ``folder`` as an import
+    reads files (twice): a .txt capture if they start as one, else JSON Lines; its path."""
+    first = data.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", "replace")
+    path = os.path.join(folder, "stdin.txt" if is_capture(first) else "stdin.jsonl")
+    with open(path, "wb") as file:
+        file.write(data)
+    return path

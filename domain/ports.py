@@ -54,14 +54,12 @@ class Transactional(Protocol):
         recorded (the database server's clock where there is one)."""
 
 
-class Index(Protocol):
-    """The read side: recorded updates, queryable without replaying every event."""
+class Reading(Protocol):
+    """What replays, logs, diffs and the web read: recorded updates, queryable without
+    replaying every event."""
 
     zone: tzinfo  # places date-only reported_at on the timeline; fixed per archive
     zone_name: str  # its name, as the archive's settings hold it
-
-    def tidy(self) -> None:
-        """After a bulk write: let the database catch up (fresh planner statistics)."""
 
     def snapshot(self) -> AbstractContextManager[None]:
         """Reads inside (the index's and the event store's) all see the archive as it
@@ -89,6 +87,22 @@ class Index(Protocol):
 
     def has_story(self, slug: str) -> bool: ...
 
+    def stories(self) -> list[StorySummary]: ...
+
+    def counts(self) -> tuple[int, int]:
+        """(stories, updates)."""
+
+    def recent(self, n: int) -> list[Update]:
+        """The ``n`` updates recorded last, newest first."""
+
+    def head(self) -> tuple[int, str]:
+        """(position, chain digest) of the archive chain's last link, (0, GENESIS) when
+        there is none: one read, and it moves with every update and tie recorded."""
+
+
+class Auditing(Protocol):
+    """What verify compares with the events: the index as stored, unparsed."""
+
     def fingerprints(self, slug: str | None) -> dict[str, tuple[str, int, Any]]:
         """Update id -> (story, domain.verification.row_entry of its row, its seq)."""
 
@@ -101,13 +115,13 @@ class Index(Protocol):
     def chain_rows(self) -> list[ChainRow]:
         """The archive's chain table, in position order."""
 
-    def head(self) -> tuple[int, str]:
-        """(position, chain digest) of the archive chain's last link, (0, GENESIS) when
-        there is none: one read, and it moves with every update and tie recorded."""
+    def tie_rows(self) -> list[tuple[Any, ...]]:
+        """Every tie the index holds, as stored, in recorded order: (url, story, how, by,
+        recorded_at, link), for verify."""
 
-    def rebuild(self, recorded: Iterable[Update | Tie], progress: Callable[[int], None]) -> int:
-        """Drop the index and derive it again from these updates and URL ties (in recorded
-        order), atomically; how many updates it holds."""
+
+class Urls(Protocol):
+    """Which story each URL is tied to."""
 
     def tied(self, urls: Collection[str]) -> dict[str, str]:
         """The stories these (normalised) URLs are tied to, of those tied."""
@@ -115,17 +129,21 @@ class Index(Protocol):
     def ties(self, slug: str | None) -> list[Tie]:
         """The URLs tied now (to ``slug``, or to any story), by URL."""
 
-    def tie_rows(self) -> list[tuple[Any, ...]]:
-        """Every tie the index holds, as stored, in recorded order: (url, story, how, by,
-        recorded_at, link), for verify."""
 
-    def stories(self) -> list[StorySummary]: ...
+class Upkeep(Protocol):
+    """Keeping the index: after bulk writes, a rebuild from the events, closing."""
 
-    def counts(self) -> tuple[int, int]:
-        """(stories, updates)."""
+    def tidy(self) -> None:
+        """After a bulk write: let the database catch up (fresh planner statistics)."""
+
+    def rebuild(self, recorded: Iterable[Update | Tie], progress: Callable[[int], None]) -> int:
+        """Drop the index and derive it again from these updates and URL ties (in recorded
+        order), atomically; how many updates it holds."""
 
     def close(self) -> None:
         """Release connections."""
 
-    def recent(self, n: int) -> list[Update]:
-        """The ``n`` updates recorded last, newest first."""
+
+class Index(Reading, Auditing, Urls, Upkeep, Protocol):
+    """The read side (one row per update, written in the same transaction as its event):
+    all four ports, as storage.index.SqlIndex and storage.memory.MemoryIndex give them."""

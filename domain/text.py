@@ -84,3 +84,8 @@ class _Loose(str):
 def loosely(lines: Sequence[str]) -> list[str]:
     """Lines that compare (in difflib) ignoring whitespace and punctuation."""
     return [_Loose(line) for line in lines]
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """`1 update`, `2 updates`: a count with its noun in the right number."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"

@@ -3,7 +3,7 @@
 A token names the archivist its writes are recorded as (``by``). The secret is shown
 once, when the token is created; the archive keeps its SHA-256, so a copy of the
 archive lets nobody write as anyone. Where the records live is a ``TokenStore``: the
-archive's database (storage.tokens), or ``MemoryTokens`` for one process (tests).
+archive's database (storage.token_tables), or ``MemoryTokens`` for one process (tests).
 """
 
 from __future__ import annotations

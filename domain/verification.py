@@ -18,12 +18,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
+from uuid import UUID
 
 from domain.checkpoints import Checkpoint
 from domain.digests import GENESIS, canonical_json, chain_digest, digest_of
 from domain.errors import StoryError
 from domain.model import (
     REGISTERED_TOPIC,
+    SETTINGS_ID,
     STARTED_TOPIC,
     TIE_MARK,
     TIED_TOPIC,
@@ -36,6 +38,7 @@ from domain.model import (
     tie_link,
     zone_digest,
 )
+from domain.text import counted
 from domain.updates import CAPTURE_FIELDS, ID_LENGTH, Update
 from domain.when import When, utc_text
 
@@ -108,6 +111,8 @@ class StoredZone:
     notification_id: int
     zone: str
     digest: str
+    originator: Any = SETTINGS_ID
+    version: int = 1
 
 
 @dataclass(slots=True)
@@ -151,8 +156,9 @@ def read_event(raw: EventRow, decode: Decode, slugs: dict[Any, str]) -> Any:
     UUID to its slug, from the start events read so far.
     """
     notification_id, originator, version, topic, state_ = raw
-    where = slugs.get(originator, str(originator))
     try:
+        if not isinstance(version, int):
+            raise TypeError(f"its version {str(version)[:20]!r} is not a number")
         if not isinstance(state_, bytes | bytearray | memoryview):
             raise TypeError(f"its state is stored as {type(state_).__name__}, not bytes")
         if topic == STARTED_TOPIC:
@@ -166,7 +172,7 @@ def read_event(raw: EventRow, decode: Decode, slugs: dict[Any, str]) -> Any:
             zone, digest = state["time_zone"], state["digest"]
             if not isinstance(zone, str) or not isinstance(digest, str):
                 raise TypeError("its zone or digest is not text")
-            return StoredZone(notification_id, zone, digest)
+            return StoredZone(notification_id, zone, digest, originator, version)
         if topic == REGISTERED_TOPIC:
             url = decode(bytes(state_))["url"]
             if not isinstance(url, str):
@@ -185,7 +191,7 @@ def read_event(raw: EventRow, decode: Decode, slugs: dict[Any, str]) -> Any:
             return StoredTie(notification_id, originator, version, story, how, by,
                              utc_text(timestamp), digest, previous)  # fmt: skip
         if topic not in UPDATE_TOPICS:
-            return Finding(where, None, "changed content",
+            return Finding(slugs.get(originator, str(originator)), None, "changed content",
                            f"event {notification_id} has topic {str(topic)[:60]!r}, "
                            "which is none of story's events")  # fmt: skip
         state = decode(bytes(state_))
@@ -199,6 +205,7 @@ def read_event(raw: EventRow, decode: Decode, slugs: dict[Any, str]) -> Any:
         return StoredUpdate(notification_id, story, version, record,
                             utc_text(timestamp), digest, previous, originator)  # fmt: skip
     except (*MALFORMED, OverflowError, UnicodeError, RecursionError) as error:
+        where = slugs.get(originator, str(originator))
         return Finding(where, None, "changed content",
                        f"event {notification_id} cannot be read: {_first(error)}")  # fmt: skip
 
@@ -342,6 +349,7 @@ def verify(
     last_recorded, ticks, updates = "", 0, 0
     addresses: dict[Any, _Address] = {}
     ties: list[tuple[Any, ...]] = []  # what the index's story_urls must hold, in order
+    ids: dict[str, UUID] = {}  # each story's aggregate id, by slug
     for item in events:
         ticks += 1
         if ticks == 1000:
@@ -385,7 +393,7 @@ def verify(
             continue
         if only is not None and item.story != only:
             continue
-        story = stories.setdefault(item.story, _Story(item.story))
+        story = stories.get(item.story) or stories.setdefault(item.story, _Story(item.story))
         try:
             text = canonical_json({**item.record, "recorded_at": item.recorded_at})
             canonical_bytes = text.encode()  # for the digest
@@ -395,20 +403,36 @@ def verify(
                                     f"event {item.notification_id} cannot be read: "
                                     f"{_first(error)}"))  # fmt: skip
             continue
+        named = item.record.get("story")
+        if item.originator is not None and item.originator != _story_id(named, ids):
+            # Moved under another aggregate's id: not a link of its own story's sequence.
+            under = starts.get(item.originator)
+            detail = (f"event {item.notification_id} is filed under "
+                      f"{f'story {under!r}' if under else 'an id that is no story'}'s id, "
+                      "not its own story's")  # fmt: skip
+            findings.append(Finding(str(named), uid, "malformed story", detail))
+            if digest_of(canonical_bytes, item.previous) != item.digest:
+                changed = f"it no longer matches its digest {item.digest[:12]}"
+                findings.append(Finding(str(named), uid, "changed content", changed))
+            index.pop(uid, None)
+            owner = stories.setdefault(str(named), _Story(str(named)))
+            _count(owner, item.record)
+            seen.append(_Seen(item.story, uid, item.version, item.digest, item.previous))
+            recorded.append((item.recorded_at, item.story, uid))
+            updates += 1
+            continue
         if not story.started:
             story.started = True  # one finding per story
             if item.originator is not None and starts.get(item.originator) is None:
                 findings.append(Finding(item.story, None, "missing update",
-                                        "the story's start event (version 1) is gone"))  # fmt: skip
+                                        "the story's start event is gone"))  # fmt: skip
         findings.extend(_check_update(story, item, canonical_bytes, text, uid))
         if item.recorded_at < last_recorded:
             findings.append(Finding(item.story, uid, "recorded out of order",
                                     f"recorded {item.recorded_at}, before the update recorded "
                                     f"ahead of it ({last_recorded})"))  # fmt: skip
         last_recorded = max(last_recorded, item.recorded_at)
-        day = str(item.record.get("reported_at", ""))[:10]  # When.text starts with its day
-        count, first, last = story.summary
-        story.summary = (count + 1, min(first, day) if count else day, max(last, day))
+        _count(story, item.record)
         index_findings.extend(_check_index(story, item, uid, index, zone))
         seen.append(_Seen(item.story, uid, item.version, item.digest, item.previous))
         recorded.append((item.recorded_at, item.story, uid))
@@ -437,7 +461,28 @@ def verify(
     return Verification(len(stories), updates, head, findings, digests, recorded, tied)
 
 
+def _count(story: _Story, record: dict[str, Any]) -> None:
+    """Count an update in its story's summary (the story list's row)."""
+    day = str(record.get("reported_at", ""))[:10]  # When.text starts with its day
+    count, first, last = story.summary
+    story.summary = (count + 1, min(first, day) if count else day, max(last, day))
+
+
+def _story_id(slug: Any, ids: dict[str, UUID]) -> UUID | None:
+    """The aggregate id of the story ``slug`` names (None if it names none)."""
+    if not isinstance(slug, str):
+        return None
+    found = ids.get(slug)
+    if found is None:
+        found = ids[slug] = story_id(slug)
+    return found
+
+
 def _check_zone(item: StoredZone) -> Iterator[Finding]:
+    if item.originator != SETTINGS_ID or item.version != 1:
+        yield Finding(None, ZONE_LINK, "malformed story",
+                      f"event {item.notification_id} records the archive's time zone under "
+                      "another id or version than the archive's settings'")  # fmt: skip
     if zone_digest(item.zone) != item.digest:
         yield Finding(None, ZONE_LINK, "changed content",
                       f"the recorded time zone {item.zone[:40]!r} no longer matches its digest "
@@ -481,8 +526,8 @@ def _check_tie(address: _Address | None, item: StoredTie) -> list[Finding]:
     if item.version != address.version + 1:
         found.append(Finding(item.story, link, "missing update" if item.version >
                              address.version + 1 else "reordered",
-                             f"tie version {item.version} of URL {address.url[:80]} follows "
-                             f"version {address.version}"))  # fmt: skip
+                             f"tie #{item.version - 1} of URL {address.url[:80]} follows "
+                             f"tie #{address.version - 1}"))  # fmt: skip
     elif item.previous != address.head:
         found.append(Finding(item.story, link, "broken chain",
                              f"the tie of URL {address.url[:80]} links to {item.previous[:12]}, "
@@ -518,8 +563,8 @@ def _check_start(
     where = f"event {item.notification_id}"
     if item.version != 1 or item.originator in starts:
         yield Finding(item.slug, None, "malformed story",
-                      f"{where} starts the story again at version {item.version}: a story "
-                      "has one start event, at version 1, and only updates after it")  # fmt: skip
+                      f"{where} starts the story again, as its event #{item.version}: "
+                      "a story has one start event, its first, then only updates")  # fmt: skip
         return
     starts[item.originator] = item.slug
     if str(story_id(item.slug)) != str(item.originator):
@@ -592,7 +637,7 @@ def _check_update(
                 story.slug,
                 uid,
                 "changed content",
-                f"version {item.version} no longer matches its digest {item.digest[:12]}",
+                f"it no longer matches its digest {item.digest[:12]}",
             )
         )
     elif _content_id(text, item.record, item.recorded_at) != uid:  # else the long way:
@@ -611,22 +656,20 @@ def _check_update(
                 Finding(story.slug, uid, "changed content", f"unreadable record: {_first(error)}")
             )
     if item.version > story.version + 1:
-        missing = ", ".join(str(v) for v in range(story.version + 1, item.version))
-        found.append(
-            Finding(
-                story.slug,
-                uid,
-                "missing update",
-                f"version(s) {missing} before version {item.version} are gone",
-            )
-        )
+        gone = range(story.version, item.version - 1)  # by their number in recorded order
+        numbers = ", ".join(f"#{n}" for n in gone)
+        detail = (f"{counted(len(gone), 'update')} recorded before it in its story "
+                  f"({numbers}; it is #{item.version - 1}) {'is' if len(gone) == 1 else 'are'} "
+                  "gone")  # fmt: skip
+        found.append(Finding(story.slug, uid, "missing update", detail))
     elif item.version <= story.version:
         found.append(
             Finding(
                 story.slug,
                 uid,
                 "reordered",
-                f"version {item.version} was recorded after version {story.version}",
+                f"it is its story's update #{item.version - 1} in recorded order, but "
+                f"comes after #{story.version - 1}",
             )
         )
     elif item.previous != story.head:
@@ -635,8 +678,8 @@ def _check_update(
                 story.slug,
                 uid,
                 "broken chain",
-                f"version {item.version} links to {item.previous[:12]}, "
-                f"but the update before it has digest {story.head[:12]}",
+                f"it links to {item.previous[:12]}, "
+                f"but the update recorded before it has digest {story.head[:12]}",
             )
         )
     story.version = max(story.version, item.version)
@@ -662,8 +705,8 @@ def _check_reordering(
         later = stories[finding.story].links.get(item.previous)
         if later is not None and later > item.version:
             findings[n] = Finding(finding.story, finding.update_id, "reordered",
-                                  f"version {item.version} links to version {later}, "
-                                  "which should come after it")  # fmt: skip
+                                  f"it links to its story's update #{later - 1} in recorded "
+                                  "order, which should come after it")  # fmt: skip
 
 
 def _check_chain(
@@ -718,7 +761,7 @@ def _check_chain(
         story, uid, at = first
         found.append(Finding(story, uid, "broken chain",
                              f"the archive chain stops following from the events at link {at} "
-                             f"({broken} links from there on)"))  # fmt: skip
+                             f"({counted(broken, 'link')} from there on)"))  # fmt: skip
     return previous, found
 
 

@@ -61,12 +61,9 @@ def open_to_record(db: str | None, zone: str = "UTC") -> tuple[Archive, Callable
     url = archive_url(db)
     path = sqlite_path(url)
     folders: list[Path] | None = None  # set when this process created the SQLite file
-    if path is not None:
-        if not path.exists():
-            folders = make_owner_only(path)
-        new = folders is not None
-    else:
-        new = not _has_archive(url)
+    if path is not None and not path.exists():
+        folders = make_owner_only(path)
+    new_on_server = path is None and not _has_archive(url)
     try:
         archive = open_archive(db, zone, create=True)
     except BaseException:
@@ -75,7 +72,7 @@ def open_to_record(db: str | None, zone: str = "UTC") -> tuple[Archive, Callable
         raise
 
     def finish() -> None:
-        if path is None and new and _is_empty(archive):
+        if new_on_server and _is_empty(archive):
             _drop(archive)
         archive.close()
         if path is not None and folders is not None:

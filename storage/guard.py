@@ -97,10 +97,7 @@ def problems(connection: Connection) -> list[str]:
     """What is wrong with the guard, one line per trigger (or function)."""
     if connection.dialect.name == "postgresql":
         return list(_pg_problems(connection))
-    rows = connection.execute(
-        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
-    ).all()
-    have = {str(name): str(sql) for name, sql in rows}
+    have = _sqlite_triggers_now(connection)
     found = []
     for name, (table, sql) in sqlite_triggers().items():
         if name not in have:
@@ -110,23 +107,41 @@ def problems(connection: Connection) -> list[str]:
     return found
 
 
+def _sqlite_triggers_now(connection: Connection) -> dict[str, str]:
+    """Trigger name -> its CREATE statement, of the triggers SQLite has now."""
+    rows = connection.execute(
+        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+    ).all()
+    return {str(name): str(sql) for name, sql in rows}
+
+
 def _pg_problems(connection: Connection) -> Iterator[str]:
     body = connection.execute(
-        text("SELECT prosrc FROM pg_proc WHERE proname = 'story_append_only'")
+        text(
+            "SELECT prosrc FROM pg_proc"
+            f" WHERE proname = 'story_append_only' AND pronamespace = {_SCHEMA}"
+        )
     ).all()
     if not body:
         yield "function story_append_only was missing"
     elif [str(row[0]) for row in body] != [_PG_BODY]:
         yield "function story_append_only did not do what story made it do"
     wanted = _pg_triggers()
+    # Only triggers on the archive's own tables count, calling the archive's own function:
+    # a decoy of the same name in another schema guards nothing.
     rows = connection.execute(
         text(
-            "SELECT t.tgname, t.tgenabled, pg_get_triggerdef(t.oid) FROM pg_trigger t "
-            "WHERE t.tgname = ANY(:names)"
+            "SELECT t.tgname, t.tgenabled, pg_get_triggerdef(t.oid),"
+            f" (SELECT p.pronamespace = {_SCHEMA} FROM pg_proc p WHERE p.oid = t.tgfoid)"
+            " FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+            f" WHERE t.tgname = ANY(:names) AND c.relnamespace = {_SCHEMA}"
         ),
         {"names": list(wanted)},
     ).all()
-    have = {str(name): (str(state), _unqualified(str(sql))) for name, state, sql in rows}
+    have = {
+        str(name): (str(state), _unqualified(str(sql)) if own else "")
+        for name, state, sql, own in rows
+    }
     for name, (table, sql) in wanted.items():
         if name not in have:
             yield f"trigger {name} on {table} was missing"
@@ -134,6 +149,9 @@ def _pg_problems(connection: Connection) -> Iterator[str]:
             yield f"trigger {name} on {table} did not do what story made it do"
         elif have[name][0] != "O":
             yield f"trigger {name} on {table} was {_STATES.get(have[name][0], 'altered')}"
+
+
+_SCHEMA = "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())"  # the archive's
 
 
 def _unqualified(definition: str) -> str:
@@ -156,29 +174,17 @@ def install(connection: Connection, tables: tuple[str, ...] = GUARDED) -> list[s
 
 def _install(connection: Connection, tables: tuple[str, ...]) -> None:
     if connection.dialect.name == "postgresql":
-        _install_postgresql(connection, tables)
-    elif connection.dialect.name == "sqlite":
-        _install_sqlite(connection, tables)
-
-
-def _install_sqlite(connection: Connection, tables: tuple[str, ...]) -> None:
-    rows = connection.execute(
-        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
-    ).all()
-    have = {str(name): str(sql) for name, sql in rows}
+        connection.execute(text(_PG_FUNCTION))
+        for name, (table, sql) in _pg_triggers().items():
+            if table in tables:
+                connection.execute(text(f'DROP TRIGGER IF EXISTS "{name}" ON {table}'))
+                connection.execute(text(sql))
+        return
+    have = _sqlite_triggers_now(connection)
     for name, (table, sql) in sqlite_triggers().items():
         if table in tables and have.get(name) != sql:
             connection.execute(text(f'DROP TRIGGER IF EXISTS "{name}"'))
             connection.execute(text(sql))
-
-
-def _install_postgresql(connection: Connection, tables: tuple[str, ...]) -> None:
-    connection.execute(text(_PG_FUNCTION))
-    for name, (table, sql) in _pg_triggers().items():
-        if table not in tables:
-            continue
-        connection.execute(text(f'DROP TRIGGER IF EXISTS "{name}" ON {table}'))
-        connection.execute(text(sql))
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from itertools import groupby
 from operator import itemgetter
@@ -44,6 +44,7 @@ from storage.tables import (
     REBUILT,
     SELECT_ROWS,
     SELECT_TIES,
+    damaged,
     meta_table,
     row_of,
     stats_table,
@@ -109,13 +110,9 @@ class SqlIndex:
     def tidy(self) -> None:
         self.database.tidy(updates_table.name)
 
-    @contextmanager
-    def snapshot(self) -> Iterator[None]:
-        """Reads inside all see the archive at the moment of the first: they share one
-        read transaction (a deferred BEGIN on SQLite in WAL mode; REPEATABLE READ on
-        PostgreSQL). Writers are not held up."""
-        with self.database.snapshot():
-            yield
+    def snapshot(self) -> AbstractContextManager[None]:
+        """Reads inside all see the archive at the moment of the first (Database.snapshot)."""
+        return self.database.snapshot()
 
     def updates(self, slug: str, cut: Cut | None = None) -> list[Update]:
         (limit, known, _), params = queries.shape(cut)
@@ -153,7 +150,7 @@ class SqlIndex:
         version, unique = 0, {}
         for row in found:
             if row[0] is None:  # the row that carries the version number
-                version = int(row[2] if keys else row[17])
+                version = _number(row[2] if keys else row[17], "story list")
                 self._since(row[1] if keys else row[_SORT_UTC])
             else:
                 unique[row[0]] = row  # a row can answer to two parts
@@ -209,7 +206,8 @@ class SqlIndex:
         """(the version an update makes, how many versions its story has)."""
         with self._reading() as connection:
             [(total, later)] = self.database.rows(connection, PLACE, update_id)
-        return int(total) - int(later), int(total)
+        total, later = _number(total, "story list"), _number(later, "story list")
+        return total - later, total
 
     def amending(self, update_id: str) -> list[Update]:
         t = updates_table.c
@@ -273,9 +271,9 @@ class SqlIndex:
             raise ArchiveUnavailable(f"cannot read the archive: {first_line(error)}") from None
 
     def summaries(self, slug: str | None) -> dict[str, tuple[Any, Any, Any]]:
-        """The story list as stored (not parsed: a row may be garbage)."""
+        """The story list as stored (not parsed: a row may be garbage), by story."""
         s = stats_table.c
-        query = select(s.story, s.updates, s.first_day, s.last_day)
+        query = select(s.story, s.updates, s.first_day, s.last_day).order_by(s.story)
         if slug is not None:
             query = query.where(s.story == slug)
         with self._reading() as connection:
@@ -289,16 +287,12 @@ class SqlIndex:
         found = "; ".join(self.repaired)
         return [Finding(None, None, "guard tampered", f"{found} (put right on opening)")]
 
-    def stories(self, slug: str | None = None) -> list[StorySummary]:
-        s = stats_table.c
-        query = select(s.story, s.updates, s.first_day, s.last_day).order_by(s.story)
-        if slug is not None:
-            query = query.where(s.story == slug)
-        with self._reading() as connection:
-            return [
-                StorySummary(row[0], int(row[1]), row[2], row[3])
-                for row in connection.execute(query)
-            ]
+    def stories(self) -> list[StorySummary]:
+        found = self.summaries(None).items()
+        return [
+            StorySummary(story, _number(n, "story list"), first, last)
+            for story, (n, first, last) in found
+        ]
 
     def counts(self) -> tuple[int, int]:
         s = stats_table.c
@@ -306,7 +300,7 @@ class SqlIndex:
             stories, updates = connection.execute(
                 select(func.count(), func.coalesce(func.sum(s.updates), 0))
             ).one()
-        return int(stories), int(updates)
+        return _number(stories, "story list"), _number(updates, "story list")
 
     def rebuild(self, recorded: Iterable[Update | Tie], progress: Callable[[int], None]) -> int:
         """Derive the index again from the given updates and URL ties (in recorded
@@ -340,7 +334,7 @@ class SqlIndex:
                 connection.execute(meta_table.delete().where(meta_table.c.name == REBUILT))
                 connection.execute(meta_table.insert(), rebuilt)
         if count >= BULK:
-            self.database.tidy(updates_table.name)
+            self.tidy()
         return count
 
     @contextmanager
@@ -383,3 +377,11 @@ class SqlIndex:
     def recent(self, n: int) -> list[Update]:
         """The ``n`` updates recorded last (``seq`` counts in recorded order), newest first."""
         return self._updates(select(*COLUMNS).order_by(updates_table.c.seq.desc()).limit(n))
+
+
+def _number(value: Any, what: str) -> int:
+    """A count the index holds, or a one-line error if it was changed into no number."""
+    try:
+        return int(value)
+    except (ValueError, TypeError) as error:
+        raise damaged(what, error) from None

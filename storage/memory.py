@@ -132,12 +132,10 @@ class MemoryIndex:
         return list(self.store.chain)
 
     def head(self) -> tuple[int, str]:
-        last = self.store.chain[-1:]
-        if not last:
+        if not self.store.chain:
             return 0, GENESIS
-        return last[0].position, f"{last[0].chain} {self.rebuilt}" if self.rebuilt else last[
-            0
-        ].chain
+        last = self.store.chain[-1]
+        return last.position, f"{last.chain} {self.rebuilt}" if self.rebuilt else last.chain
 
     def rebuild(self, recorded: Iterable[Update | Tie], progress: Callable[[int], None]) -> int:
         items = list(recorded)
@@ -176,7 +174,7 @@ class MemoryIndex:
         pass
 
     def link(self, links: Sequence[tuple[str, str, str]]) -> None:
-        """Extend the archive's chain with links other than updates' (the zone's)."""
+        """Extend the archive's chain: (id, story, digest) each."""
         chain = self.store.chain
         position, head = (chain[-1].position, chain[-1].chain) if chain else (0, GENESIS)
         for update_id, story, digest in links:
@@ -185,14 +183,11 @@ class MemoryIndex:
 
     def add(self, updates: Sequence[Update]) -> None:
         """Record updates, and extend the archive's chain with them."""
-        chain = self.store.chain
-        position, head = (chain[-1].position, chain[-1].chain) if chain else (0, GENESIS)
         for update in updates:
             assert update.digest is not None
             if self.find(update.id) is not None:
                 raise IntegrityError(f"update {update.id} is recorded already")
-            position, head = position + 1, chain_digest(head, update.digest)
-            chain.append(ChainRow(position, update.id, update.story, update.digest, head))
+            self.link([(update.id, update.story, update.digest)])
             self.store.updates.append(update)
 
     def recent(self, n: int) -> list[Update]:

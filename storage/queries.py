@@ -2,12 +2,9 @@
 
 These statements are plain text with bound parameters, one per shape of cut (built
 once per process, then found in SQLAlchemy's statement cache); SQLite and PostgreSQL
-run them as they are.
-
-The rows a cut admits ("seen") are a story's rows reported by ``:limit``, recorded by
-``:known`` and up to the bound ``(:bs, :bq)`` on the timeline, each only when the cut
-has it. Every condition keeps ``story`` and a range on ``sort_utc`` in front, so each
-part is a range scan of one of the index's two indexes.
+run them as they are. Every condition on the rows a cut admits (``_seen``) keeps
+``story`` and a range on ``sort_utc`` in front, so each part is a range scan of one of
+the index's two indexes.
 """
 
 from __future__ import annotations
@@ -21,7 +18,7 @@ from domain.timeline import Cut
 from domain.when import utc_text
 from storage.tables import FIELDS, REBUILT
 
-_COLUMNS = ", ".join(f'{alias}."{name}"' for alias in ("t",) for name in FIELDS)
+_COLUMNS = ", ".join(f't."{name}"' for name in FIELDS)
 
 
 # The row of each fact key's latest value in force. PostgreSQL would hash the whole table
@@ -83,6 +80,9 @@ def _version(dialect: str, limit: bool, known: bool, bound: bool) -> str:
     size = "(SELECT s.updates FROM story_stats s WHERE s.story = :slug)"
     if not (limit or bound):
         return f"coalesce({size}, 0)"
+    # The rows after the cut: the complement of _seen's limit or bound, written as ranges
+    # (each an index range scan). tests/storage/test_projection.py checks the version
+    # numbers against the fold of the updates Cut.admits.
     at, after = (
         (":limit", "t.sort_utc > :limit")
         if limit

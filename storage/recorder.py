@@ -216,13 +216,10 @@ class Database:
         with self.reading() as connection:
             driver = connection.connection.dbapi_connection
             assert driver is not None
-            if self.sqlite:
-                cursor = driver.cursor()
-            else:  # a server-side cursor: rows come as they are read
-                cursor = driver.cursor(name=f"story_{id(params)}")
-                sql = sql.replace("?", "%s")
+            # On PostgreSQL a server-side cursor: rows come as they are read.
+            cursor = driver.cursor() if self.sqlite else driver.cursor(name=f"story_{id(params)}")
             try:
-                cursor.execute(sql, params)
+                cursor.execute(self.sql(sql), params)
                 while batch := cursor.fetchmany(5000):
                     yield from batch
             finally:
@@ -454,7 +451,6 @@ class SqlRecorder(ApplicationRecorder):
         *,
         inclusive_of_start: bool = True,
     ) -> list[Notification]:
-        # Plain SQL, without SQLAlchemy's result processing: verify reads every event.
         where = ["id >= ?" if inclusive_of_start else "id > ?"]
         params: list[Any] = [start or 0]
         if stop is not None:
@@ -463,32 +459,27 @@ class SqlRecorder(ApplicationRecorder):
         if topics:
             where.append(f"topic IN ({', '.join('?' for _ in topics)})")
             params.extend(topics)
-        query = (
-            "SELECT id, originator_id, originator_version, topic, state FROM archive_events "
-            f"WHERE {' AND '.join(where)} ORDER BY id LIMIT {int(limit)}"
-        )
-        uuid = _uuid_of_bytes if self.database.sqlite else _uuid
         return [
-            Notification(
-                id=row[0],
-                originator_id=uuid(row[1]),
-                originator_version=row[2],
-                topic=row[3],
-                state=_bytes(row[4]),
-            )
-            for row in self.database.raw_rows(query, *params)
+            Notification(id=n, originator_id=o, originator_version=v, topic=topic, state=state)
+            for n, o, v, topic, state in self._events(" AND ".join(where), params, limit)
         ]
 
     def event_rows(self, start: int, limit: int) -> list[tuple[int, Any, int, str, Any]]:
         """Up to ``limit`` events from notification id ``start`` on, as stored."""
-        uuid = _uuid_of_bytes if self.database.sqlite else _uuid
+        return self._events("id >= ?", [start], limit)
+
+    def _events(
+        self, where: str, params: list[Any], limit: int
+    ) -> list[tuple[int, Any, int, str, Any]]:
+        # Plain SQL, without SQLAlchemy's result processing: verify reads every event.
         query = (
             "SELECT id, originator_id, originator_version, topic, state FROM archive_events "
-            f"WHERE id >= ? ORDER BY id LIMIT {int(limit)}"
+            f"WHERE {where} ORDER BY id LIMIT {int(limit)}"
         )
+        uuid = _uuid_of_bytes if self.database.sqlite else _uuid
         return [
             (row[0], uuid(row[1]), row[2], row[3], _bytes(row[4]))
-            for row in self.database.raw_rows(query, start)
+            for row in self.database.raw_rows(query, *params)
         ]
 
     def max_notification_id(self) -> int | None:

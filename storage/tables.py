@@ -6,12 +6,10 @@ from __future__ import annotations
 import json
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
-from uuid import UUID
 
 from sqlalchemy import (
     BigInteger,
     Column,
-    Dialect,
     Index,
     Integer,
     LargeBinary,
@@ -19,15 +17,15 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    TypeDecorator,
     Uuid,
     inspect,
     select,
     text,
 )
-from sqlalchemy.types import BINARY, TypeEngine
+from sqlalchemy.types import BINARY
 
 from domain.errors import ArchiveUnavailable
+from domain.timeline import order_key
 from domain.updates import MISSING, Update
 from domain.urls import Tie
 from domain.when import stored, utc_text
@@ -44,31 +42,13 @@ GUARDED_READ_MODELS = 5
 metadata = MetaData()
 
 
-class StoryUuid(TypeDecorator[UUID]):
-    """A story's UUID: its 16 bytes on SQLite, PostgreSQL's own type there."""
-
-    impl = Uuid
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        return dialect.type_descriptor(BINARY(16) if dialect.name == "sqlite" else Uuid())
-
-    def process_bind_param(self, value: UUID | None, dialect: Dialect) -> Any:
-        if value is None or dialect.name != "sqlite":
-            return value
-        return value.bytes
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> UUID | None:
-        if value is None or isinstance(value, UUID):
-            return value
-        return UUID(bytes=bytes(value)) if dialect.name == "sqlite" else UUID(str(value))
-
-
 events_table = Table(
     "archive_events",  # the layout eventsourcing-sqlalchemy made
     metadata,
     Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
-    Column("originator_id", StoryUuid(), nullable=False),
+    # A story's UUID: its 16 bytes on SQLite. Events are read and written as plain SQL
+    # (storage.recorder), so only the column's type in CREATE TABLE matters.
+    Column("originator_id", BINARY(16).with_variant(Uuid(), "postgresql"), nullable=False),
     Column("originator_version", BigInteger().with_variant(Integer(), "sqlite"), nullable=False),
     Column("topic", Text(), nullable=False),
     Column("state", LargeBinary(), nullable=False),
@@ -165,7 +145,8 @@ COLUMNS = [updates_table.c[name] for name in FIELDS]
 
 
 def row_of(update: Update, zone: tzinfo) -> dict[str, Any]:
-    """A recorded update as an index row; its place on the timeline fixed in ``zone``."""
+    """A recorded update as an index row (its keys in the table's order: ROW_FIELDS); its
+    place on the timeline fixed in ``zone``."""
     assert update.recorded_at is not None
     reported, value = update.reported_at, update.value
     return {
@@ -174,7 +155,7 @@ def row_of(update: Update, zone: tzinfo) -> dict[str, Any]:
         "kind": update.kind,
         "reported_at": reported.text,
         "reported_day": reported.day.isoformat(),
-        "sort_utc": utc_text(reported.start(zone)),
+        "sort_utc": utc_text(order_key(update, zone)),
         "recorded_at": utc_text(update.recorded_at),
         "by": update.by,
         "source": update.source,
@@ -205,30 +186,43 @@ def tie_of(row: Any) -> Tie:
 
 
 def update_of(row: Any) -> Update:
-    """An index row (its FIELDS, in order) as the update it records."""
-    (update_id, story, kind, reported_at, by, source, outlet, headline, text_, party,
-     issued_at, fact_key, fact_value, target, note, recorded_at, _, _, digest, captured_at,
-     dated_by) = row  # fmt: skip
-    return Update.restore(
-        id=update_id,
-        story=story,
-        kind=kind,
-        reported_at=stored(reported_at),
-        by=by,
-        source=source,
-        outlet=outlet,
-        headline=headline,
-        text=text_,
-        party=party,
-        issued_at=stored(issued_at) if issued_at else None,
-        key=fact_key,
-        value=MISSING if fact_value is None else json.loads(fact_value),
-        target=target,
-        note=note,
-        captured_at=datetime.fromisoformat(captured_at) if captured_at else None,
-        dated_by=dated_by,
-        recorded_at=datetime.fromisoformat(recorded_at),
-        digest=digest,
+    """An index row (its FIELDS, in order) as the update it records; a row changed into
+    something unreadable behind story's back is a one-line ArchiveUnavailable."""
+    try:
+        (update_id, story, kind, reported_at, by, source, outlet, headline, text_, party,
+         issued_at, fact_key, fact_value, target, note, recorded_at, _, _, digest, captured_at,
+         dated_by) = row  # fmt: skip
+        return Update.restore(
+            id=update_id,
+            story=story,
+            kind=kind,
+            reported_at=stored(reported_at),
+            by=by,
+            source=source,
+            outlet=outlet,
+            headline=headline,
+            text=text_,
+            party=party,
+            issued_at=stored(issued_at) if issued_at else None,
+            key=fact_key,
+            value=MISSING if fact_value is None else json.loads(fact_value),
+            target=target,
+            note=note,
+            captured_at=datetime.fromisoformat(captured_at) if captured_at else None,
+            dated_by=dated_by,
+            recorded_at=datetime.fromisoformat(recorded_at),
+            digest=digest,
+        )
+    except (ValueError, TypeError, AttributeError) as error:
+        raise damaged(f"row of update {str(row[0])[:20]}", error) from None
+
+
+def damaged(what: str, error: BaseException) -> ArchiveUnavailable:
+    """The error for an index row that cannot be read (verify names it, rebuild cures it)."""
+    detail = str(error).splitlines()[0][:80] if str(error) else type(error).__name__
+    return ArchiveUnavailable(
+        f"the index's {what} cannot be read ({detail}): it was changed outside story; "
+        "run `story verify`, then `story rebuild`"
     )
 
 
@@ -253,29 +247,8 @@ SELECT_ENDS = (
     "(SELECT max(originator_version) FROM archive_events WHERE originator_id = ?)) "
     "ORDER BY originator_version"
 )
-ROW_FIELDS = (
-    "story",
-    "update_id",
-    "kind",
-    "reported_at",
-    "reported_day",
-    "sort_utc",
-    "recorded_at",
-    "by",
-    "source",
-    "outlet",
-    "headline",
-    "text",
-    "party",
-    "issued_at",
-    "fact_key",
-    "fact_value",
-    "target",
-    "note",
-    "digest",
-    "captured_at",
-    "dated_by",
-)  # fmt: skip (row_of's keys, in order)
+# row_of's keys, in order: every column but ``seq``, which the database numbers.
+ROW_FIELDS = tuple(column.name for column in updates_table.columns if column.name != "seq")
 INSERT_ROW = (
     f"INSERT INTO story_updates ({_quoted(ROW_FIELDS)}) "
     f"VALUES ({', '.join('?' for _ in ROW_FIELDS)})"

@@ -1,5 +1,5 @@
 """What an as-of answer depends on, read cheaply: the archive's head. From it, the
-answer's ETag (conditional GET) and the web service's one answer cache.
+answer's ETag (conditional GET) and the web service's cache of answers.
 
 An as-of answer (``/api/stories/SLUG?as_of=…``) is a function of what was asked and of
 what the archive holds; what it holds changes only by a write, and every write (an
@@ -39,7 +39,7 @@ def matches(if_none_match: str | None, tag: str) -> bool:
 
 class Answers:
     """Encoded answers at the archive's latest head, by what was asked: the web
-    service's one cache (benchmarks/results/ab_http_cache.txt).
+    service's cache of answers (benchmarks/results/ab_http_cache.txt).
 
     A process keeps the answers worked out at the newest head it has seen. A request
     that reads another head, not an older one, drops them all (they may be stale); one

@@ -115,7 +115,8 @@ class Service:
         return found
 
     def cached(self, key: Hashable, make: Callable[[], Any], size: int = 64) -> Any:
-        """A value worked out once per key (keys name immutable facts: update ids)."""
+        """A value worked out once per key (keys name immutable facts: update ids): the
+        story page's change sizes (benchmarks/results/ab_page_sizes.txt)."""
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
@@ -297,15 +298,19 @@ def create_app(service: Service) -> Starlette:
     return app
 
 
-def from_environment() -> Starlette:
-    """The app as `story serve` configures it (STORY_DB, STORY_TZ): uvicorn's factory,
-    so that each worker process opens the archive itself."""
-    from storage.archive import open_archive
-
-    db, zone = os.environ.get("STORY_DB") or None, os.environ.get("STORY_TZ") or "UTC"
+def service_at(db: str | None, zone: str) -> Service:
+    """The service over the archive at ``db`` (None: the default), with its tokens."""
     from domain.tokens import Tokens
-    from storage.tokens import SqlTokens
+    from storage.archive import open_archive
+    from storage.token_tables import SqlTokens
 
     service = Service(lambda: open_archive(db, zone, create=False), zone)
     service.tokens = Tokens(SqlTokens(lambda: service.archive))
-    return create_app(service)
+    return service
+
+
+def from_environment() -> Starlette:
+    """The app as `story serve --workers N` hands it to each worker process (STORY_DB,
+    STORY_TZ): uvicorn's factory, so that each worker opens the archive itself."""
+    db, zone = os.environ.get("STORY_DB") or None, os.environ.get("STORY_TZ") or "UTC"
+    return create_app(service_at(db, zone))

@@ -17,7 +17,9 @@ from datetime import UTC, datetime, tzinfo
 from email.utils import format_datetime, parsedate_to_datetime
 
 from domain.errors import InvalidInput
+from domain.timeline import Cut
 from domain.updates import Update
+from domain.when import When
 
 
 @dataclass(frozen=True)
@@ -61,14 +63,15 @@ def accept_datetime(header: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-def select(found: Sequence[Memento], moment: datetime | None) -> int | None:
-    """The index of the latest memento at or before ``moment`` (the last one when None);
-    None when the story had no version yet. Never a later one."""
-    if moment is None:
-        return len(found) - 1 if found else None
+def select(found: Sequence[Memento], moment: datetime | None, zone: tzinfo) -> int | None:
+    """The index of the latest memento at or before ``moment`` (the last one when None),
+    by the as-of rule every replay uses (``domain.timeline.Cut``); None when the story
+    had no version yet. Never a later one."""
+    as_of = When(moment.date(), moment) if moment is not None else None
+    cut = Cut(UTC, as_of=as_of)
     chosen = None
     for i, m in enumerate(found):
-        if m.moment > moment:
+        if not cut.admits(m.update, zone):
             break
         chosen = i
     return chosen

@@ -149,7 +149,7 @@ def timegate(request: Request) -> Response:
         return PlainTextResponse(f"{error}\n", status_code=400, headers=vary)
     archive = service(request).archive
     found = mem.mementos(archive.timeline(slug, zone(request), known), archive.zone)
-    chosen = mem.select(found, moment)
+    chosen = mem.select(found, moment, archive.zone)
     by_id = _memento_urls(request, slug, known, found)
     link = mem.links(urls["original"], urls["timegate"], urls["timemap"], by_id, found, chosen)
     if chosen is None:

@@ -48,7 +48,7 @@ EXAMPLE_IDS = [
 ]
 REPORT_ID = EXAMPLE_IDS[1]  # the first report: version 3, archive chain position 3
 # (the archive chain's first link is the archive's recorded time zone)
-VERIFY_FAILED = "Error: {n} problem(s) found: the archive was changed outside story"
+VERIFY_FAILED = "Error: {n} found: the archive was changed outside story"
 
 
 def version_of(update_id: str) -> int:
@@ -98,7 +98,7 @@ class Cli:
         result = self("verify", *args)
         assert result.exit_code == 1, result.output
         lines = result.stdout.splitlines()
-        assert result.stderr == VERIFY_FAILED.format(n=len(lines)) + "\n", result.stderr
+        assert result.stderr == VERIFY_FAILED.format(n=problems(len(lines))) + "\n", result.stderr
         return lines, one_error(result)
 
     def verifies(self, *args: str) -> str:
@@ -112,6 +112,10 @@ class Cli:
         """Append an update; its id."""
         out = self.ok("append", slug, "--kind", kind, "--reported-at", reported_at, *options)
         return out.split()[1].rstrip(":")
+
+
+def problems(n: int) -> str:
+    return f"{n} problem{'' if n == 1 else 's'}"
 
 
 def one_error(result: Result) -> str:

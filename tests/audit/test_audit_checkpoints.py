@@ -233,7 +233,7 @@ def test_verify_against_json_on_rewritten_history_lists_the_finding(
     result = archive("verify", "--against", str(tmp_path / "head.json"), "--json")
 
     assert result.exit_code == 1
-    assert result.stderr.splitlines() == [VERIFY_FAILED.format(n=1)]
+    assert result.stderr.splitlines() == [VERIFY_FAILED.format(n="1 problem")]
     data = json.loads(result.stdout)
     assert data["ok"] is False
     assert data["findings"] == [

@@ -1,6 +1,6 @@
-"""Issue 12's holes in what verify vouches for: each attack below changed what a replay
-answers, or jammed the archive, or crashed verify, while `verify` said OK. Now each is a
-finding that names what was changed (or a refusal by the database itself)."""
+"""Attacks on what verify vouches for, each one that would change what a replay answers,
+jam the archive or crash verify: each must be a finding that names what was changed (or
+a refusal by the database itself)."""
 
 from __future__ import annotations
 
@@ -164,8 +164,8 @@ def test_a_copy_of_the_first_event_at_the_next_version_is_a_malformed_story(
 
     lines, _ = archive.verify_fails()
     assert lines == [
-        finding(None, "malformed story", "event 12 starts the story again at version 11: a "
-                "story has one start event, at version 1, and only updates after it")
+        finding(None, "malformed story", "event 12 starts the story again, as its event #11: "
+                "a story has one start event, its first, then only updates")
     ]  # fmt: skip
     error = archive.fails("append", SLUG, "--kind", "report", "--reported-at", "2024-02-17",
                           "--text", "More.")  # fmt: skip
@@ -182,10 +182,45 @@ def test_a_deleted_first_event_is_found_and_the_next_append_is_one_line(
         execute("DELETE FROM archive_events WHERE topic = 'domain.model:Story.Started'")
 
     lines, _ = archive.verify_fails()
-    assert lines == [finding(None, "missing update", "the story's start event (version 1) is gone")]
+    assert lines == [finding(None, "missing update", "the story's start event is gone")]
     error = archive.fails("append", SLUG, "--kind", "report", "--reported-at", "2024-02-17",
                           "--text", "More.")  # fmt: skip
     assert error.startswith(f"story {SLUG!r} cannot take updates: its recorded events")
+
+
+def test_an_update_moved_under_another_id_is_found_and_the_next_append_is_not_blamed(
+    archive: Cli, attacker: Attacker
+) -> None:
+    from uuid import uuid4
+
+    last = attacker.events()[-1]
+    elsewhere = uuid4().bytes if isinstance(last.originator_id, bytes) else uuid4()
+    with attacker.tampering() as execute:
+        execute("UPDATE archive_events SET originator_id = ? WHERE id = ?", elsewhere, last.id)
+    moved = finding(last.update_id, "malformed story", f"event {last.id} is filed under an id "
+                    "that is no story's id, not its own story's")  # fmt: skip
+
+    lines, _ = archive.verify_fails()
+    assert lines == [moved]
+    archive.append(SLUG, "report", "2024-02-17", "--text", "Later.")
+    lines, _ = archive.verify_fails()
+    assert lines == [moved]
+
+
+def test_the_zone_moved_into_a_story_is_found(archive: Cli, attacker: Attacker) -> None:
+    from domain.model import ZONE_LINK, ZONE_TOPIC
+
+    story = next(e for e in attacker.events() if e.topic.endswith(":Story.Started"))
+    with attacker.tampering() as execute:
+        execute(
+            "UPDATE archive_events SET originator_id = ?, originator_version = 99 WHERE topic = ?",
+            story.originator_id,
+            ZONE_TOPIC,
+        )
+
+    lines, _ = archive.verify_fails()
+    detail = "event 1 records the archive's time zone under another id or version than the "
+    assert finding(ZONE_LINK, "malformed story", detail + "archive's settings'", None) in lines
 
 
 # 4. recorded_at
@@ -257,6 +292,20 @@ def test_a_malformed_event_is_a_finding_with_its_id(
     ), lines
 
 
+def test_a_version_that_is_no_number_is_a_finding(archive: Cli, attacker: Attacker) -> None:
+    if attacker.postgres:
+        pytest.skip("PostgreSQL's integer column holds numbers only")
+    event = attacker.event(THIRD)
+    with attacker.tampering() as execute:
+        execute("UPDATE archive_events SET originator_version = 'x' WHERE id = ?", event.id)
+
+    lines, _ = archive.verify_fails()
+    assert (
+        f"story {SLUG!r}: changed content: event {event.id} cannot be read: its version "
+        "'x' is not a number" in lines
+    )
+
+
 def test_a_state_stored_as_text_is_a_finding(archive: Cli, attacker: Attacker) -> None:
     if attacker.postgres:
         pytest.skip("PostgreSQL's bytea column holds bytes only")
@@ -287,6 +336,9 @@ def test_a_garbage_index_row_is_a_finding(
     lines, _ = archive.verify_fails()
     assert lines
     assert all("index mismatch: the read-side index differs" in line for line in lines)
+    assert archive.fails("log", SLUG).endswith(  # log reads every row: one line, the cure
+        "it was changed outside story; run `story verify`, then `story rebuild`"
+    )
 
 
 def test_a_garbage_story_list_row_is_a_finding(archive: Cli, attacker: Attacker) -> None:
@@ -301,6 +353,14 @@ def test_a_garbage_story_list_row_is_a_finding(archive: Cli, attacker: Attacker)
                 "to 2024-02-16, its events 9 updates reported 2024-02-12 to 2024-02-16 "
                 "(run `story rebuild`)")
     ]  # fmt: skip
+    for command in (["list"], ["replay", SLUG]):
+        assert archive.fails(*command).startswith("the index's story list cannot be read")
+
+
+def test_an_event_that_cannot_be_rebuilt_from_is_one_line(archive: Cli, attacker: Attacker) -> None:
+    attacker.change_update(THIRD, lambda update: update.update(reported_at=5))
+
+    assert archive.fails("rebuild").startswith("cannot rebuild: ")
 
 
 # 6. Topics
@@ -375,3 +435,27 @@ def test_a_trigger_enabled_for_replicas_only_is_found_and_enabled_again(
                              "opening)", None)]  # fmt: skip
     shell = attacker.shell("DELETE FROM story_chain")
     assert "recorded history cannot be deleted" in shell.stderr
+
+
+def test_a_decoy_trigger_in_another_schema_is_found_and_the_guard_put_back(
+    postgres_db: str,
+) -> None:
+    archive, attacker = Cli(postgres_db), Attacker(postgres_db)
+    archive.import_example()
+    decoy = (
+        "DROP SCHEMA IF EXISTS decoy CASCADE; CREATE SCHEMA decoy; "
+        "CREATE TABLE decoy.archive_events (LIKE public.archive_events); "
+        "DROP TRIGGER archive_events_append_only ON public.archive_events; "
+        "CREATE TRIGGER archive_events_append_only BEFORE UPDATE OR DELETE ON "
+        "decoy.archive_events FOR EACH ROW EXECUTE FUNCTION story_append_only()"
+    )
+    try:
+        assert attacker.shell(decoy).returncode == 0
+
+        lines, _ = archive.verify_fails()
+        missing = "trigger archive_events_append_only on archive_events was missing"
+        assert lines == [finding(None, "guard tampered", f"{missing} (put right on opening)", None)]
+        shell = attacker.shell("DELETE FROM public.archive_events WHERE id = 1")
+        assert "recorded history cannot be deleted" in shell.stderr
+    finally:
+        attacker.shell("DROP SCHEMA IF EXISTS decoy CASCADE")

@@ -18,7 +18,6 @@ from tamper import (
     Cli,
     encode,
     finding,
-    version_of,
 )
 
 from cli.main import story
@@ -59,7 +58,7 @@ def test_changing_one_character_of_an_update_is_changed_content_of_that_update(
 
     lines, _ = archive.verify_fails()
     assert lines[0] == finding(
-        REPORT_ID, "changed content", f"version 3 no longer matches its digest {digest[:12]}"
+        REPORT_ID, "changed content", f"it no longer matches its digest {digest[:12]}"
     )
     # The index still holds the text as recorded, so it disagrees with the event too;
     # `story rebuild` is no cure while the events do not verify, so none is suggested.
@@ -83,7 +82,7 @@ def test_verify_on_a_changed_update_prints_findings_on_stdout_and_one_error_line
     assert "shotspotter" in result.stdout
     assert REPORT_ID in result.stdout
     assert "changed content" in result.stdout
-    assert result.stderr.splitlines() == [VERIFY_FAILED.format(n=2)]
+    assert result.stderr.splitlines() == [VERIFY_FAILED.format(n="2 problems")]
 
 
 def test_changing_who_recorded_an_update_is_changed_content(
@@ -99,7 +98,7 @@ def test_changing_who_recorded_an_update_is_changed_content(
         finding(
             EXAMPLE_IDS[5],
             "changed content",
-            f"version 7 no longer matches its digest {digest[:12]}",
+            f"it no longer matches its digest {digest[:12]}",
         )
         in lines
     )
@@ -118,7 +117,7 @@ def test_changing_when_an_update_was_recorded_is_changed_content(
     assert lines[0] == finding(
         EXAMPLE_IDS[7],
         "changed content",
-        f"version 9 no longer matches its digest {event.state['digest'][:12]}",
+        f"it no longer matches its digest {event.state['digest'][:12]}",
     )
     # It now claims to be recorded before the update recorded ahead of it, too.
     assert set(whats(lines)) == {"changed content", "index mismatch", "recorded out of order"}
@@ -146,8 +145,8 @@ def test_a_change_with_its_own_digest_recomputed_is_caught_by_its_id_and_the_nex
         finding(
             EXAMPLE_IDS[2],
             "broken chain",
-            f"version 4 links to {following[:12]}, "
-            f"but the update before it has digest {digest[:12]}",
+            f"it links to {following[:12]}, "
+            f"but the update recorded before it has digest {digest[:12]}",
         )
         in lines
     )
@@ -187,7 +186,9 @@ def test_deleting_an_update_event_is_a_missing_update_naming_its_version(
 
     lines, _ = archive.verify_fails()
     assert lines[0] == finding(
-        EXAMPLE_IDS[3], "missing update", "version(s) 4 before version 5 are gone"
+        EXAMPLE_IDS[3],
+        "missing update",
+        "1 update recorded before it in its story (#3; it is #4) is gone",
     )
     assert (
         finding(
@@ -206,7 +207,9 @@ def test_deleting_two_updates_names_both_versions(archive: Cli, attacker: Attack
 
     lines, _ = archive.verify_fails()
     assert lines[0] == finding(
-        EXAMPLE_IDS[6], "missing update", "version(s) 6, 7 before version 8 are gone"
+        EXAMPLE_IDS[6],
+        "missing update",
+        "2 updates recorded before it in its story (#5, #6; it is #7) are gone",
     )
 
 
@@ -234,7 +237,9 @@ def test_swapping_two_updates_of_a_story_is_reordered(archive: Cli, attacker: At
 
     lines, _ = archive.verify_fails()
     assert lines[0] == finding(
-        second, "reordered", "version 3 links to version 4, which should come after it"
+        second,
+        "reordered",
+        "it links to its story's update #3 in recorded order, which should come after it",
     )
     flagged = {line.split(": ")[0] for line in lines}
     assert f"story {SLUG!r}, update {first}" in flagged
@@ -266,7 +271,9 @@ def test_swapping_two_distant_updates_is_reordered(archive: Cli, attacker: Attac
     lines, _ = archive.verify_fails()
     assert (
         finding(
-            EXAMPLE_IDS[8], "reordered", "version 2 links to version 9, which should come after it"
+            EXAMPLE_IDS[8],
+            "reordered",
+            "it links to its story's update #8 in recorded order, which should come after it",
         )
         in lines
     )
@@ -448,7 +455,7 @@ def test_verify_json_on_a_tampered_archive_lists_the_findings(
     result = archive("verify", "--json")
 
     assert result.exit_code == 1
-    assert result.stderr.splitlines() == [VERIFY_FAILED.format(n=2)]
+    assert result.stderr.splitlines() == [VERIFY_FAILED.format(n="2 problems")]
     data = json.loads(result.stdout)
     assert data["ok"] is False
     assert data["stories"] == 1
@@ -459,7 +466,7 @@ def test_verify_json_on_a_tampered_archive_lists_the_findings(
             "story": SLUG,
             "update": REPORT_ID,
             "what": "changed content",
-            "detail": f"version {version_of(REPORT_ID)} no longer matches its digest {digest[:12]}",
+            "detail": f"it no longer matches its digest {digest[:12]}",
         },
         {
             "story": SLUG,
@@ -484,6 +491,6 @@ def test_verify_json_names_a_missing_update_and_its_version(
         "story": SLUG,
         "update": EXAMPLE_IDS[3],
         "what": "missing update",
-        "detail": "version(s) 4 before version 5 are gone",
+        "detail": "1 update recorded before it in its story (#3; it is #4) is gone",
     }
     assert len(result.stderr.splitlines()) == 1

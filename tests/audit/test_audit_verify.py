@@ -113,7 +113,7 @@ def test_verify_a_story_finds_tampering_in_that_story_only(
 
     lines, _ = cli.verify_fails(OTHER)
     assert lines[0].startswith(
-        finding(other_ids[1], "changed content", "version 3 no longer matches its digest", OTHER)
+        finding(other_ids[1], "changed content", "it no longer matches its digest", OTHER)
     )
     assert all(f"story {OTHER!r}" in line for line in lines)
     assert cli.verifies(SLUG).startswith("Verified 10 updates in 1 story")
@@ -130,7 +130,9 @@ def test_verify_a_story_finds_a_deleted_update_of_that_story(
 
     lines, _ = cli.verify_fails(SLUG)
     assert lines[0] == finding(
-        EXAMPLE_IDS[2], "missing update", "version(s) 3 before version 4 are gone"
+        EXAMPLE_IDS[2],
+        "missing update",
+        "1 update recorded before it in its story (#2; it is #3) is gone",
     )
     assert (
         finding(

@@ -182,8 +182,9 @@ def test_diff_known_before_anything_was_recorded_is_an_error(example: Cli) -> No
         ["show", "shotspotter", "5af00ae05320"],
         ["blame", "shotspotter"],
         ["trace", "shotspotter", "extension"],
+        ["serve", "--port", "1"],
     ],
-    ids=["replay", "log", "append", "diff", "show", "blame", "trace"],
+    ids=["replay", "log", "append", "diff", "show", "blame", "trace", "serve"],
 )
 def test_an_unknown_time_zone_is_a_usage_error(example: Cli, args: list[str]) -> None:
     assert example.rejects(*args, "--tz", "Mars/Olympus") == (

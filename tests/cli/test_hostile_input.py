@@ -1,5 +1,5 @@
-"""Secrets, files and odd input from issue 12: each a one-line error, a non-zero exit and
-nothing written (no archive file, no folder), or shown safely."""
+"""Secrets, files and odd input: each a one-line error, a non-zero exit and nothing
+written (no archive file, no folder), or shown safely."""
 
 from __future__ import annotations
 
@@ -346,9 +346,8 @@ def test_a_failed_first_append_leaves_no_tables_on_postgresql(postgres_db: str) 
     assert json.loads(run("info", "--json", "--db", postgres_db).stdout)["zone"] == "UTC"
 
 
-def _meta_edit(db: Path, value: str) -> int:
-    """Set the archive's schema version behind story's back (its guard dropped first);
-    how many triggers it then has."""
+def _meta_edit(db: Path, value: str) -> None:
+    """Set the archive's schema version behind story's back (its triggers dropped first)."""
     connection = sqlite3.connect(db)
     with connection:
         for (name,) in connection.execute(
@@ -358,7 +357,6 @@ def _meta_edit(db: Path, value: str) -> int:
         connection.execute("UPDATE story_meta SET value = ? WHERE name = 'schema_version'",
                            (value,))  # fmt: skip
     connection.close()
-    return 0
 
 
 def _triggers(db: Path) -> int:

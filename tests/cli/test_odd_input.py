@@ -118,7 +118,7 @@ def test_a_mistake_only_the_archive_sees_names_its_file(cli: Cli, tmp_path: Path
     assert result.stderr.splitlines() == [
         f"Error: {folder / '2.jsonl'}: a correction cannot amend a fact update ({fact_id}): "
         "target one of the kinds report, revision, statement: nothing of it was written; "
-        "1 earlier file(s) were imported"
+        "1 earlier file was imported"
     ]
 
 

@@ -69,7 +69,7 @@ def test_author_date_is_reported_and_committer_date_is_recorded(tmp_path: Path) 
     for slug in ("council", "shotspotter"):
         dates = _git(repo, "log", "--reverse", "--format=%aI %cI", slug).splitlines()
         log = cli.json("log", slug)
-        assert len(dates) == len(log)
+        assert len(dates) == len(log) > 0
         for line, entry in zip(dates, log, strict=True):
             author, committer = (datetime.fromisoformat(d) for d in line.split())
             recorded = datetime.fromisoformat(entry["recorded_at"]).replace(microsecond=0)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -178,3 +180,44 @@ def test_known_at_makes_its_own_original_resource_without_updates_recorded_later
     assert [m["update"] for m in then["mementos"]["list"]] == IDS
     assert then["original_uri"].startswith(f"{BASE}?known_at=")
     assert gate.headers["location"].startswith(memento_url(IDS[2]) + "?known_at=")
+
+
+def test_the_timegate_picks_the_version_a_replay_as_of_the_same_moment_shows(
+    tmp_path: Path,
+) -> None:
+    """One as-of rule: around every update's moment (date-only ones at the start of their
+    day in the archive's zone, one a fraction of a second into its minute), the TimeGate
+    redirects to the version `story replay --as-of` shows, or to none before the first."""
+    from cli.web.app import Service, create_app
+    from domain.errors import StoryError
+    from domain.when import When
+
+    db, zone = str(tmp_path / "archive.db"), "America/Chicago"
+    reported = ["2024-03-01", "2024-03-01T09:30:00.500000+00:00", "2024-03-01T09:30:01-06:00",
+                "2024-03-02", "2024-03-02T05:59:59+00:00", "2024-03-02T06:00:00+00:00"]  # fmt: skip
+    archive = open_archive(db, zone, create=True)
+    archive.record(
+        [Update.draft("s", "report", r, BY, text=f"Text {n}.") for n, r in enumerate(reported)]
+    )
+    moments = sorted(
+        {
+            u.reported_at.start(archive.zone).astimezone(UTC).replace(microsecond=0)
+            + timedelta(seconds=delta)
+            for u in archive.timeline("s", UTC, None)
+            for delta in (-1, 0, 1)
+        }
+    )
+    app = create_app(Service(lambda: open_archive(db, zone, create=False), zone))
+    with TestClient(app, follow_redirects=False) as client:
+        for moment in moments:
+            answer = client.get(
+                "/stories/s/timegate", headers={"Accept-Datetime": format_datetime(moment, True)}
+            )
+            try:
+                shown = archive.replay("s", UTC, When(moment.date(), moment)).last.id
+            except StoryError:
+                assert answer.status_code == 404, moment
+                continue
+            assert answer.status_code == 302, moment
+            assert answer.headers["location"].endswith(f"/stories/s/versions/{shown}"), moment
+    archive.close()

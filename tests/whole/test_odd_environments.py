@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import story_command
+from process_helpers import story_command
 
 # Each runs the command as a process, a second or more.
 pytestmark = pytest.mark.slow

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import story_command, write_jsonl
+from process_helpers import story_command, write_jsonl
 
 from storage.archive import open_archive
 

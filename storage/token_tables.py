@@ -34,15 +34,10 @@ class SqlTokens:
         self.archive = archive
 
     def add(self, token: Token) -> None:
-        database = self._database()
-        with database.translated(), database.writing() as connection:
-            _made(connection)
-            connection.exec_driver_sql(
-                database.sql(
-                    'INSERT INTO story_tokens (name, "by", digest, created_at) VALUES (?, ?, ?, ?)'
-                ),
-                (token.name, token.by, token.digest, token.created_at.isoformat()),
-            )
+        self._insert(
+            'INSERT INTO story_tokens (name, "by", digest, created_at) VALUES (?, ?, ?, ?)',
+            (token.name, token.by, token.digest, token.created_at.isoformat()),
+        )
 
     def tokens(self) -> list[Token]:
         database = self._database()
@@ -57,15 +52,17 @@ class SqlTokens:
         ]  # fmt: skip
 
     def revoke(self, name: str, at: datetime) -> None:
+        self._insert(
+            "INSERT INTO story_token_revocations (name, revoked_at) VALUES (?, ?)",
+            (name, at.isoformat()),
+        )
+
+    def _insert(self, statement: str, row: tuple[str, ...]) -> None:
+        """One row into a token table, which is made first if missing."""
         database = self._database()
         with database.translated(), database.writing() as connection:
             _made(connection)
-            connection.exec_driver_sql(
-                database.sql(
-                    "INSERT INTO story_token_revocations (name, revoked_at) VALUES (?, ?)"
-                ),
-                (name, at.isoformat()),
-            )
+            connection.exec_driver_sql(database.sql(statement), row)
 
     def _database(self) -> Database:
         recorder = self.archive().recorder

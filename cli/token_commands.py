@@ -35,7 +35,7 @@ def create(name: str, by: str | None, db: str | None) -> None:
       story token create newsroom-bot --by "Newsroom bot" > bot.token
     """
     from domain.tokens import Tokens
-    from storage.tokens import SqlTokens
+    from storage.token_tables import SqlTokens
 
     archive = archive_at(db)
     secret = Tokens(SqlTokens(lambda: archive)).create(name, by if by is not None else user())
@@ -57,7 +57,7 @@ def list_(db: str | None, as_json: bool) -> None:
       story token list --json
     """
     from cli import safe
-    from storage.tokens import SqlTokens
+    from storage.token_tables import SqlTokens
 
     archive = archive_at(db)
     found = SqlTokens(lambda: archive).tokens()
@@ -91,7 +91,7 @@ def revoke(name: str, db: str | None) -> None:
       story token revoke newsroom-bot
     """
     from domain.tokens import Tokens
-    from storage.tokens import SqlTokens
+    from storage.token_tables import SqlTokens
 
     archive = archive_at(db)
     Tokens(SqlTokens(lambda: archive)).revoke(name)
