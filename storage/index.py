@@ -198,15 +198,15 @@ class SqlIndex:
             for start in range(0, len(wanted), 500):
                 part = tuple(wanted[start : start + 500])
                 query = f"{SELECT_ROWS} ({', '.join('?' for _ in part)})"
-                rows = connection.exec_driver_sql(self.database.sql(query), part)
+                rows = self.database.rows(connection, query, *part)
                 found.update((row[0], update_of(row)) for row in rows)
         return found
 
     def place(self, update_id: str) -> tuple[int, int]:
         """(the version an update makes, how many versions its story has)."""
         with self._reading() as connection:
-            found = connection.exec_driver_sql(self.database.sql(PLACE), (update_id,)).one()
-        total, later = _number(found[0], "story list"), _number(found[1], "story list")
+            [(total, later)] = self.database.rows(connection, PLACE, update_id)
+        total, later = _number(total, "story list"), _number(later, "story list")
         return total - later, total
 
     def amending(self, update_id: str) -> list[Update]:

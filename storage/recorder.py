@@ -16,10 +16,12 @@ mode; PostgreSQL's EXCLUSIVE lock admits ``SELECT``). Connections come from
 SQLAlchemy's pool.
 
 What a write transaction knows of the archive chain's head (the last link, and when it
-was recorded: the archive's clock never goes back) is read once and kept for the
-transaction, in one place: :class:`Head`, on the :class:`Transaction`. The lock keeps it
-true; the transaction's own links move it on. A save's inserts go to the driver's
-cursor, on PostgreSQL in one pipeline (:meth:`Database.batched`).
+was recorded: the archive's clock never goes back) is read as the write lock is taken
+(on PostgreSQL in the lock's own round trip) and kept for the transaction, in one place:
+:class:`Head`, on the :class:`Transaction`. The lock keeps it true; the transaction's
+own links move it on. An append's statements go to the driver's own cursor
+(:meth:`Database.cursor`), a save's inserts on PostgreSQL in one pipeline
+(:meth:`Database.batched`).
 
 The events table is the one eventsourcing-sqlalchemy made (``archive_events``: a
 notification id, the story's UUID, its version, the event's topic and state), so older
@@ -63,7 +65,6 @@ from domain.updates import Update
 from domain.urls import Tie
 from domain.when import time_zone
 from storage.tables import (
-    HEAD,
     HEAD_AND_CLOCK,
     INSERT_EVENT,
     INSERT_LINK,
@@ -86,9 +87,9 @@ WAIT_FOR_WRITER = 60  # seconds a writer waits for the one before it to finish
 
 @dataclass
 class Head:
-    """The archive chain's head as a write transaction sees it: read once, at the
-    transaction's first need (:meth:`SqlRecorder.head`), then moved on by the
-    transaction's own links and clock. The transaction holds the write lock, so no one
+    """The archive chain's head as a write transaction sees it: read once, as the
+    transaction takes the write lock (:meth:`SqlRecorder.transaction`), then moved on by
+    the transaction's own links and clock. The transaction holds the write lock, so no one
     else links or records meanwhile: what it holds stays true until the commit."""
 
     position: int  # the last link's position (0: no link yet)
@@ -99,9 +100,11 @@ class Head:
 
 @dataclass
 class Transaction:
-    """The write transaction in progress: its connection, and the chain's head once read."""
+    """The write transaction in progress: its connection, the rows of the read it began
+    with, and the chain's head once read."""
 
     connection: Connection
+    first: list[Any]
     head: Head | None = None
 
 
@@ -111,41 +114,64 @@ class Database:
     def __init__(self, url: str) -> None:
         self.sqlite = url.startswith("sqlite")
         options: dict[str, Any] = {"pool_use_lifo": True, "pool_reset_on_return": "rollback"}
+        # The drivers' own transaction handling is off: story sends each BEGIN itself, a
+        # writer's with the write lock (_lock), any other's from the "begin" hook (_begin).
         if self.sqlite:
-            # The driver's own transaction handling is off: the "begin" hook below
-            # sends BEGIN (IMMEDIATE, for writers) itself.
             options["connect_args"] = {"timeout": WAIT_FOR_WRITER, "isolation_level": None}
+            self.lock = "BEGIN IMMEDIATE"
         else:
-            options["pool_pre_ping"] = True
+            options.update(pool_pre_ping=True, isolation_level="AUTOCOMMIT")
+            self.lock = (
+                f"BEGIN; SET LOCAL lock_timeout = '{WAIT_FOR_WRITER}s'; "
+                "LOCK TABLE archive_events IN EXCLUSIVE MODE"
+            )  # one round trip
         self.engine: Engine = create_engine(url, **options)
+        event.listen(self.engine, "begin", self._begin)
         if self.sqlite:
             event.listen(self.engine, "connect", _sqlite_connected)
-            event.listen(self.engine, "begin", _sqlite_begin)
         self.held: list[int] = []  # files held open (locked) while the archive is open
         self._writing: ContextVar[Transaction | None] = ContextVar("writing", default=None)
         self._snapshot: ContextVar[Connection | None] = ContextVar("snapshot", default=None)
 
     @contextmanager
-    def writing(self) -> Iterator[Connection]:
+    def writing(self, first: str = "") -> Iterator[Connection]:
         """The write transaction, holding the write lock; joined if one is in progress.
-        Commits when the outermost block ends, rolls back if it raises."""
+        Commits when the outermost block ends, rolls back if it raises. ``first``: a read
+        made as the lock is taken (on PostgreSQL, in the same round trip), its rows kept
+        as the transaction's ``first``."""
         current = self._writing.get()
         if current is not None:
             yield current.connection
             return
         with self.translated(), self.engine.connect() as connection:
-            connection = connection.execution_options(story_write=True)
+            connection = connection.execution_options(story_begin="")  # begun by _lock
             with connection.begin():
-                if not self.sqlite:
-                    connection.exec_driver_sql(
-                        f"SET LOCAL lock_timeout = '{WAIT_FOR_WRITER}s'; "
-                        "LOCK TABLE archive_events IN EXCLUSIVE MODE"
-                    )
-                token = self._writing.set(Transaction(connection))
+                token = self._writing.set(Transaction(connection, self._lock(connection, first)))
                 try:
                     yield connection
                 finally:
                     self._writing.reset(token)
+
+    def _lock(self, connection: Connection, first: str) -> list[Any]:
+        """Begin a writer's transaction, taking the write lock up front (writers queue
+        instead of failing); then the rows of ``first``."""
+        with self.cursor(connection) as cursor:
+            if self.sqlite:
+                cursor.execute(self.lock)
+                return cursor.execute(first).fetchall() if first else []
+            cursor.execute(f"{self.lock}; {first}" if first else self.lock)
+            while cursor.nextset():  # to the last statement's rows
+                pass
+            return cursor.fetchall() if first else []
+
+    def _begin(self, connection: Connection) -> None:
+        """A transaction begins as its connection's ``story_begin`` option says (a
+        snapshot's in REPEATABLE READ, settle's with its own lock); a plain ``BEGIN`` by
+        default; nothing (autocommit) when it is empty."""
+        begin = connection.get_execution_options().get("story_begin", "BEGIN")
+        if begin:
+            with self.cursor(connection) as cursor:
+                cursor.execute(begin)
 
     def transaction(self) -> Transaction | None:
         """The write transaction in progress (in this context), if any."""
@@ -160,7 +186,7 @@ class Database:
         if current is not None:
             yield current
             return
-        with self.translated(), self.engine.connect() as connection:
+        with self.translated(), self.engine.connect() as connection, connection.begin():
             yield connection
 
     @contextmanager
@@ -173,7 +199,9 @@ class Database:
             return
         with self.translated(), self.engine.connect() as connection:
             if not self.sqlite:
-                connection = connection.execution_options(isolation_level="REPEATABLE READ")
+                connection = connection.execution_options(
+                    story_begin="BEGIN ISOLATION LEVEL REPEATABLE READ"
+                )
             with connection.begin():
                 token = self._snapshot.set(connection)
                 try:
@@ -197,26 +225,41 @@ class Database:
             finally:
                 cursor.close()
 
+    def rows(self, connection: Connection, statement: str, *params: Any) -> list[Any]:
+        """The rows of one small query, on the driver's own cursor: an append's reads,
+        where SQLAlchemy's result handling would cost more than the query (see
+        :meth:`cursor`)."""
+        with self.cursor(connection) as cursor:
+            cursor.execute(self.sql(statement), params)
+            found: list[Any] = cursor.fetchall()
+        return found
+
     @contextmanager
     def batched(self, connection: Connection) -> Iterator[Write]:
         """``write(statement, rows)`` for a run of writes whose results nobody reads, each
         an ``executemany`` on the driver's own cursor (SQLAlchemy would only build results
         for them). On PostgreSQL they all go in one psycopg pipeline: one round trip where
-        each would take its own. ``?`` placeholders; no rows, no statement; a failure is
-        SQLAlchemy's error, as from any other statement (on PostgreSQL, raised as the
-        block ends)."""
-        driver: Any = connection.connection.dbapi_connection
-        try:
-            with (
-                closing(driver.cursor()) as cursor,
-                nullcontext() if self.sqlite else driver.pipeline(),
-            ):
+        each would take its own; a failure is raised as the block ends. No rows, no
+        statement."""
+        with self.cursor(connection) as cursor:
+            driver = cursor.connection
+            with nullcontext() if self.sqlite else driver.pipeline():
 
                 def write(statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
                     if rows:
                         cursor.executemany(self.sql(statement), rows)
 
                 yield write
+
+    @contextmanager
+    def cursor(self, connection: Connection) -> Iterator[Any]:
+        """The driver's own cursor on a connection, for statements written with ``?``
+        placeholders (:meth:`sql`); a failure is SQLAlchemy's error, as from any other
+        statement."""
+        driver: Any = connection.connection.dbapi_connection
+        try:
+            with closing(driver.cursor()) as cursor:
+                yield cursor
         except driver.Error as error:
             raise exc.DBAPIError.instance(
                 None, None, error, driver.Error, dialect=connection.dialect
@@ -230,7 +273,7 @@ class Database:
             return
         try:
             with self.engine.connect() as connection:
-                connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                connection.execution_options(story_begin="").exec_driver_sql(
                     f"VACUUM (ANALYZE, SKIP_LOCKED) {table}"
                 )
         except exc.SQLAlchemyError:
@@ -273,17 +316,12 @@ def _sqlite_connected(dbapi_connection: Any, _: Any) -> None:
     dbapi_connection.execute("PRAGMA cache_size = -32768")
 
 
-def _sqlite_begin(connection: Connection) -> None:
-    """Writers take SQLite's write lock up front, so they queue instead of failing."""
-    writer = connection.get_execution_options().get("story_write", False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
-
-
 class SqlRecorder(ApplicationRecorder):
     """Stored events in ``archive_events``; with them, the index rows of their updates."""
 
     def __init__(self, database: Database, zone: str, repaired: Sequence[str] = ()) -> None:
         self.database = database
+        self._head = HEAD_AND_CLOCK.format(clock="NULL" if database.sqlite else "clock_timestamp()")
         self.zone = time_zone(zone)  # where a date-only update sits on the timeline
         self.zone_name = zone
         self.repaired = list(repaired)  # what was wrong with the guard on opening
@@ -308,18 +346,12 @@ class SqlRecorder(ApplicationRecorder):
         transaction = self.database.transaction()
         assert transaction is not None, "only a write transaction keeps the chain's head"
         if transaction.head is None:
-            transaction.head = self._read_head(transaction.connection)
+            found = transaction.first or self.database.rows(transaction.connection, self._head)
+            transaction.head = _head(found)
         return transaction.head
 
     def _read_head(self, connection: Connection) -> Head:
-        """The chain's head, and when it was recorded; on PostgreSQL, with the clock."""
-        if self.database.sqlite:
-            found = connection.exec_driver_sql(HEAD).first() or (0, GENESIS, None)
-            return Head(found[0], found[1], _recorded(found[2]), None)
-        position, chain, recorded, clock = connection.exec_driver_sql(HEAD_AND_CLOCK).one()
-        if position is None:  # no link yet
-            return Head(0, GENESIS, None, clock)
-        return Head(position, chain, _recorded(recorded), clock)
+        return _head(self.database.rows(connection, self._head))
 
     def _clock(self, connection: Connection) -> datetime:
         if self.database.sqlite:
@@ -329,8 +361,9 @@ class SqlRecorder(ApplicationRecorder):
 
     def transaction(self) -> AbstractContextManager[Connection]:
         """The archive's write transaction, holding its write lock: everything saved
-        inside commits together at its end, or nothing does."""
-        return self.database.writing()
+        inside commits together at its end, or nothing does. The chain's head is read as
+        the lock is taken."""
+        return self.database.writing(first=self._head)
 
     def insert_events(
         self,
@@ -406,7 +439,7 @@ class SqlRecorder(ApplicationRecorder):
         """An aggregate's first and last events (one, if it has one; none, if none)."""
         key = self._key(originator_id)
         with self.database.reading() as connection:
-            rows = connection.exec_driver_sql(self.database.sql(SELECT_ENDS), (key, key)).all()
+            rows = self.database.rows(connection, SELECT_ENDS, key, key)
         return [StoredEvent(originator_id, v, topic, _bytes(state)) for v, topic, state in rows]
 
     def select_notifications(
@@ -472,6 +505,14 @@ def _bytes(state: Any) -> Any:
 def _uuid_of_bytes(value: Any) -> Any:
     """A story's UUID from SQLite's 16 bytes (anything else as it is, for verify)."""
     return UUID(bytes=value) if isinstance(value, bytes) and len(value) == 16 else value
+
+
+def _head(rows: list[Any]) -> Head:
+    """The chain's head, when it was recorded and the clock, from HEAD_AND_CLOCK's row."""
+    [(position, chain, recorded, clock)] = rows
+    if position is None:  # no link yet
+        return Head(0, GENESIS, None, clock)
+    return Head(position, chain, _recorded(recorded), clock)
 
 
 def _recorded(found: Any) -> datetime | None:

@@ -270,10 +270,9 @@ HEAD = (
     "(SELECT recorded_at FROM story_urls WHERE link = c.update_id)) "
     "FROM story_chain c ORDER BY c.position DESC LIMIT 1"
 )
-# On PostgreSQL, with the server's clock: one row, a link or not.
-HEAD_AND_CLOCK = (
-    f"SELECT h.*, clock_timestamp() FROM (SELECT 1) AS one LEFT JOIN ({HEAD}) AS h ON true"
-)
+# With the clock (PostgreSQL's: SQL's clock_timestamp(); NULL: this machine's): one row,
+# a link or not.
+HEAD_AND_CLOCK = "SELECT h.*, {clock} FROM (SELECT 1) AS one LEFT JOIN (" + HEAD + ") AS h ON true"
 TIE_FIELDS = ("url", "story", "how", "by", "recorded_at", "link")
 INSERT_TIE = (
     f"INSERT INTO story_urls ({_quoted(TIE_FIELDS)}) VALUES ({', '.join('?' for _ in TIE_FIELDS)})"
@@ -330,11 +329,12 @@ def settle(database: Database, zone: str, create: bool) -> tuple[str, list[str]]
     if found is None or not guard.installed(database.engine):
         # As a writer (BEGIN IMMEDIATE on SQLite; an advisory lock on PostgreSQL), so
         # that processes opening a new archive at once take turns rather than fail.
+        lock = "BEGIN; SELECT pg_advisory_xact_lock(727371)"
         with database.translated(), database.engine.connect() as connection:
-            connection = connection.execution_options(story_write=True)
+            connection = connection.execution_options(
+                story_begin="BEGIN IMMEDIATE" if database.sqlite else lock
+            )
             with connection.begin():
-                if not database.sqlite:
-                    connection.exec_driver_sql("SELECT pg_advisory_xact_lock(727371)")
                 metadata.create_all(connection, checkfirst=True)
                 wrong = guard.install(connection)
                 if found is not None:  # a new archive had no guard yet: nothing was wrong
