@@ -463,6 +463,7 @@ class Archive(Application[UUID]):
         All digits are a version number if the story has that version, else the start of
         an update id (ids are hex: 9267757 may begin 9267757de05e); neither is an error
         that names both readings."""
+        timeline = None
         if _NUMBER.match(ref):
             timeline = self._updates(slug, cut)
             if 1 <= int(ref) <= len(timeline):
@@ -479,7 +480,9 @@ class Archive(Application[UUID]):
                 )
         if not _PREFIX.match(ref):
             return ref
-        matches = [u.id for u in self._updates(slug, cut) if u.id.startswith(ref.lower())]
+        if timeline is None:
+            timeline = self._updates(slug, cut)
+        matches = [u.id for u in timeline if u.id.startswith(ref.lower())]
         if len(matches) > 1:
             raise UnknownUpdate(
                 f"{ref!r} begins {len(matches)} update ids of story {slug!r} "
