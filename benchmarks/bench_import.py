@@ -126,7 +126,7 @@ def raw_same_rows(archive: Path, path: Path) -> float:
         db.close()
 
 
-_STATS = (  # an append's one-row change to story_stats (storage.tables.upsert_stats)
+_STATS = (  # an append's one-row change to story_stats (storage.recorder.upsert_stats)
     "INSERT INTO story_stats (story, updates, first_day, last_day) VALUES (?, 1, ?, ?) "
     "ON CONFLICT (story) DO UPDATE SET updates = story_stats.updates + 1, "
     "first_day = min(story_stats.first_day, excluded.first_day), "

@@ -32,12 +32,11 @@ from domain.urls import Tie
 from domain.verification import ChainRow, Finding, row_entry
 from domain.when import utc_text
 from storage import guard, queries
-from storage.recorder import Database, SqlRecorder
+from storage.recorder import INSERT_TIE, Database, SqlRecorder, row_of, tie_row
 from storage.tables import (
     COLUMNS,
     DERIVE_STATS,
     FIELDS,
-    INSERT_TIE,
     LATEST_TIES,
     PLACE,
     READ_STATE,
@@ -46,10 +45,8 @@ from storage.tables import (
     SELECT_TIES,
     damaged,
     meta_table,
-    row_of,
     stats_table,
     tie_of,
-    tie_row,
     update_of,
     updates_table,
     urls_table,

@@ -32,12 +32,13 @@ archives keep working. ``PERSISTENCE_MODULE=storage.recorder`` selects this modu
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, closing, contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from uuid import UUID
 
@@ -61,28 +62,105 @@ from eventsourcing.utils import strtobool
 from sqlalchemy import Connection, Engine, create_engine, event, exc, func, select
 
 from domain.digests import GENESIS, chain_digest
-from domain.updates import Update
+from domain.timeline import order_key
+from domain.updates import MISSING, Update
 from domain.urls import Tie
-from domain.when import time_zone
-from storage.tables import (
-    HEAD_AND_CLOCK,
-    INSERT_EVENT,
-    INSERT_LINK,
-    INSERT_ROW,
-    INSERT_TIE,
-    SELECT_ENDS,
-    SELECT_EVENTS,
-    events_table,
-    row_of,
-    settle,
-    tie_row,
-    upsert_stats,
-)
+from domain.when import time_zone, utc_text
+from storage.tables import TIE_FIELDS, events_table, quoted, settle, updates_table
 
 URL, ZONE, CREATE = "STORY_DATABASE_URL", "STORY_ZONE", "STORY_CREATE"
 
 
 WAIT_FOR_WRITER = 60  # seconds a writer waits for the one before it to finish
+
+
+# The write path's statements, as plain SQL run with the driver's own paramstyle (``?``;
+# ``%s`` on PostgreSQL: Database.sql). An append runs about ten; SQLAlchemy's
+# construction and cache lookup of each cost more than running them
+# (benchmarks/results/ab_driver_sql.txt).
+INSERT_EVENT = (
+    "INSERT INTO archive_events (originator_id, originator_version, topic, state) "
+    "VALUES (?, ?, ?, ?)"
+)
+SELECT_EVENTS = (
+    "SELECT originator_version, topic, state FROM archive_events WHERE originator_id = ?"
+)
+# A story's first and last events (the same one, for a story of one event).
+SELECT_ENDS = (
+    SELECT_EVENTS + " AND (originator_version = 1 OR originator_version = "
+    "(SELECT max(originator_version) FROM archive_events WHERE originator_id = ?)) "
+    "ORDER BY originator_version"
+)
+# row_of's keys, in order: every column but ``seq``, which the database numbers.
+ROW_FIELDS = tuple(column.name for column in updates_table.columns if column.name != "seq")
+INSERT_ROW = (
+    f"INSERT INTO story_updates ({quoted(ROW_FIELDS)}) "
+    f"VALUES ({', '.join('?' for _ in ROW_FIELDS)})"
+)
+# The archive chain's head: its last link (position, chain digest) and when that link
+# (an update, or a URL's tie) was recorded, for the archive's clock never to go back;
+# with the clock (PostgreSQL's: SQL's clock_timestamp(); NULL: this machine's). One row,
+# a link or not.
+HEAD_AND_CLOCK = (
+    "SELECT h.*, {clock} FROM (SELECT 1) AS one LEFT JOIN ("
+    "SELECT c.position, c.chain, coalesce("
+    "(SELECT recorded_at FROM story_updates WHERE update_id = c.update_id), "
+    "(SELECT recorded_at FROM story_urls WHERE link = c.update_id)) "
+    "FROM story_chain c ORDER BY c.position DESC LIMIT 1) AS h ON true"
+)
+INSERT_TIE = (
+    f"INSERT INTO story_urls ({quoted(TIE_FIELDS)}) VALUES ({', '.join('?' for _ in TIE_FIELDS)})"
+)
+INSERT_LINK = (
+    "INSERT INTO story_chain (position, update_id, story, digest, chain) VALUES (?, ?, ?, ?, ?)"
+)
+
+
+def upsert_stats(dialect: str) -> str:
+    """Add (story, updates, first day, last day) rows to story_stats."""
+    least, greatest = ("min", "max") if dialect == "sqlite" else ("least", "greatest")
+    return (
+        "INSERT INTO story_stats (story, updates, first_day, last_day) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (story) DO UPDATE SET updates = story_stats.updates + excluded.updates, "
+        f"first_day = {least}(story_stats.first_day, excluded.first_day), "
+        f"last_day = {greatest}(story_stats.last_day, excluded.last_day)"
+    )
+
+
+def row_of(update: Update, zone: tzinfo) -> dict[str, Any]:
+    """A recorded update as an index row (its keys in the table's order: ROW_FIELDS); its
+    place on the timeline fixed in ``zone``."""
+    assert update.recorded_at is not None
+    reported, value = update.reported_at, update.value
+    return {
+        "story": update.story,
+        "update_id": update.id,
+        "kind": update.kind,
+        "reported_at": reported.text,
+        "reported_day": reported.day.isoformat(),
+        "sort_utc": utc_text(order_key(update, zone)),
+        "recorded_at": utc_text(update.recorded_at),
+        "by": update.by,
+        "source": update.source,
+        "outlet": update.outlet,
+        "headline": update.headline,
+        "text": update.text,
+        "party": update.party,
+        "issued_at": update.issued_at.text if update.issued_at else None,
+        "fact_key": update.key,
+        "fact_value": None if value is MISSING else json.dumps(value, ensure_ascii=False),
+        "target": update.target,
+        "note": update.note,
+        "digest": update.digest,
+        "captured_at": utc_text(update.captured_at) if update.captured_at else None,
+        "dated_by": update.dated_by,
+    }
+
+
+def tie_row(tie: Tie) -> tuple[Any, ...]:
+    """A tie as its row of story_urls (TIE_FIELDS)."""
+    assert tie.recorded_at is not None
+    return (tie.url, tie.story, tie.how, tie.by, utc_text(tie.recorded_at), tie.link)
 
 
 @dataclass

@@ -1,10 +1,11 @@
-"""The archive's tables, how an update becomes a row and a row an update, and setting up
-(or upgrading) an archive's schema."""
+"""The archive's tables, how an index row becomes an update again, and setting up (or
+upgrading) an archive's schema. What an update's rows are is storage.recorder's, which
+writes them."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, tzinfo
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -25,10 +26,9 @@ from sqlalchemy import (
 from sqlalchemy.types import BINARY
 
 from domain.errors import ArchiveUnavailable
-from domain.timeline import order_key
 from domain.updates import MISSING, Update
 from domain.urls import Tie
-from domain.when import stored, utc_text
+from domain.when import stored
 from storage import guard
 
 if TYPE_CHECKING:
@@ -144,42 +144,6 @@ FIELDS = (
 COLUMNS = [updates_table.c[name] for name in FIELDS]
 
 
-def row_of(update: Update, zone: tzinfo) -> dict[str, Any]:
-    """A recorded update as an index row (its keys in the table's order: ROW_FIELDS); its
-    place on the timeline fixed in ``zone``."""
-    assert update.recorded_at is not None
-    reported, value = update.reported_at, update.value
-    return {
-        "story": update.story,
-        "update_id": update.id,
-        "kind": update.kind,
-        "reported_at": reported.text,
-        "reported_day": reported.day.isoformat(),
-        "sort_utc": utc_text(order_key(update, zone)),
-        "recorded_at": utc_text(update.recorded_at),
-        "by": update.by,
-        "source": update.source,
-        "outlet": update.outlet,
-        "headline": update.headline,
-        "text": update.text,
-        "party": update.party,
-        "issued_at": update.issued_at.text if update.issued_at else None,
-        "fact_key": update.key,
-        "fact_value": None if value is MISSING else json.dumps(value, ensure_ascii=False),
-        "target": update.target,
-        "note": update.note,
-        "digest": update.digest,
-        "captured_at": utc_text(update.captured_at) if update.captured_at else None,
-        "dated_by": update.dated_by,
-    }
-
-
-def tie_row(tie: Tie) -> tuple[Any, ...]:
-    """A tie as its row of story_urls (TIE_FIELDS)."""
-    assert tie.recorded_at is not None
-    return (tie.url, tie.story, tie.how, tie.by, utc_text(tie.recorded_at), tie.link)
-
-
 def tie_of(row: Any) -> Tie:
     url, story, how, by, recorded_at, link = row
     return Tie(url, story, how, by, datetime.fromisoformat(recorded_at), link)
@@ -226,34 +190,14 @@ def damaged(what: str, error: BaseException) -> ArchiveUnavailable:
     )
 
 
-# The statements of the write path and of its reads, as plain SQL run with the driver's
-# own paramstyle (``?``; ``%s`` on PostgreSQL: Database.sql). An append runs about ten;
-# SQLAlchemy's construction and cache lookup of each cost more than running them
-# (benchmarks/results/ab_driver_sql.txt).
-def _quoted(names: tuple[str, ...] | list[str]) -> str:
+# The index's statements that the read queries (storage.queries) do not cover, as plain
+# SQL run with the driver's own paramstyle (``?``; ``%s`` on PostgreSQL: Database.sql);
+# the write path's are storage.recorder's.
+def quoted(names: tuple[str, ...] | list[str]) -> str:
     return ", ".join(f'"{name}"' for name in names)  # "by" is an SQL keyword
 
 
-INSERT_EVENT = (
-    "INSERT INTO archive_events (originator_id, originator_version, topic, state) "
-    "VALUES (?, ?, ?, ?)"
-)
-SELECT_EVENTS = (
-    "SELECT originator_version, topic, state FROM archive_events WHERE originator_id = ?"
-)
-# A story's first and last events (the same one, for a story of one event).
-SELECT_ENDS = (
-    SELECT_EVENTS + " AND (originator_version = 1 OR originator_version = "
-    "(SELECT max(originator_version) FROM archive_events WHERE originator_id = ?)) "
-    "ORDER BY originator_version"
-)
-# row_of's keys, in order: every column but ``seq``, which the database numbers.
-ROW_FIELDS = tuple(column.name for column in updates_table.columns if column.name != "seq")
-INSERT_ROW = (
-    f"INSERT INTO story_updates ({_quoted(ROW_FIELDS)}) "
-    f"VALUES ({', '.join('?' for _ in ROW_FIELDS)})"
-)
-SELECT_ROWS = f"SELECT {_quoted(FIELDS)} FROM story_updates WHERE update_id IN"  # + (?, …)
+SELECT_ROWS = f"SELECT {quoted(FIELDS)} FROM story_updates WHERE update_id IN"  # + (?, …)
 # The chain's head and when the index was last rebuilt (Archive.head: what a read's
 # answer depends on).
 REBUILT = "index_rebuilt_at"  # its row in story_meta
@@ -262,27 +206,10 @@ READ_STATE = (
     " (SELECT chain FROM story_chain ORDER BY position DESC LIMIT 1),"
     f" (SELECT value FROM story_meta WHERE name = '{REBUILT}')"
 )
-# The archive chain's head: its last link (position, chain digest) and when that link
-# (an update, or a URL's tie) was recorded, for the archive's clock never to go back.
-HEAD = (
-    "SELECT c.position, c.chain, coalesce("
-    "(SELECT recorded_at FROM story_updates WHERE update_id = c.update_id), "
-    "(SELECT recorded_at FROM story_urls WHERE link = c.update_id)) "
-    "FROM story_chain c ORDER BY c.position DESC LIMIT 1"
-)
-# With the clock (PostgreSQL's: SQL's clock_timestamp(); NULL: this machine's): one row,
-# a link or not.
-HEAD_AND_CLOCK = "SELECT h.*, {clock} FROM (SELECT 1) AS one LEFT JOIN (" + HEAD + ") AS h ON true"
 TIE_FIELDS = ("url", "story", "how", "by", "recorded_at", "link")
-INSERT_TIE = (
-    f"INSERT INTO story_urls ({_quoted(TIE_FIELDS)}) VALUES ({', '.join('?' for _ in TIE_FIELDS)})"
-)
-SELECT_TIES = f"SELECT {_quoted(TIE_FIELDS)} FROM story_urls"
+SELECT_TIES = f"SELECT {quoted(TIE_FIELDS)} FROM story_urls"
 # Each URL's latest tie (``story`` NULL: untied since).
 LATEST_TIES = f"{SELECT_TIES} WHERE seq IN (SELECT max(seq) FROM story_urls GROUP BY url)"
-INSERT_LINK = (
-    "INSERT INTO story_chain (position, update_id, story, digest, chain) VALUES (?, ?, ?, ?, ?)"
-)
 # An update's story's size, and how many of its updates come after it (a row value
 # comparison, so that the timeline index answers it rather than a scan of the story).
 PLACE = """SELECT
@@ -290,17 +217,6 @@ PLACE = """SELECT
     (SELECT count(*) FROM story_updates s WHERE s.story = u.story
         AND (s.sort_utc, s.seq) > (u.sort_utc, u.seq))
 FROM story_updates u WHERE update_id = ?"""
-
-
-def upsert_stats(dialect: str) -> str:
-    """Add (story, updates, first day, last day) rows to story_stats."""
-    least, greatest = ("min", "max") if dialect == "sqlite" else ("least", "greatest")
-    return (
-        "INSERT INTO story_stats (story, updates, first_day, last_day) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (story) DO UPDATE SET updates = story_stats.updates + excluded.updates, "
-        f"first_day = {least}(story_stats.first_day, excluded.first_day), "
-        f"last_day = {greatest}(story_stats.last_day, excluded.last_day)"
-    )
 
 
 # story_stats derived afresh from the index (schema 1 -> 2, and rebuild).

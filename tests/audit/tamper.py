@@ -28,7 +28,7 @@ from domain.digests import GENESIS, chain_digest, update_digest
 from domain.updates import Update
 from domain.when import utc_text
 from storage.guard import GUARDED, sqlite_triggers
-from storage.tables import row_of
+from storage.recorder import row_of
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "shotspotter"
 SLUG = "shotspotter"
