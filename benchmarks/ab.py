@@ -1,12 +1,15 @@
 """A/B: run_all.py's figures for two checkouts of the code, alternately, as one table.
 
-Usage: python benchmarks/ab.py BEFORE_TREE AFTER_TREE [--rounds N]   (N = 2 by default)
+Usage: python benchmarks/ab.py BEFORE_TREE AFTER_TREE [--rounds N] [--own]   (N = 2 by default)
 
 Each tree is a checkout of this repository (a `git worktree` of the commit to compare).
 Its code is measured by running *these* scripts (this folder's run_all.py) with
 STORY_BENCH_TREE and PYTHONPATH set to the tree, under the tree's own interpreter
 (TREE/.venv/bin/python if there is one, else the one running ab.py); the baselines are
-the scripts' own, so they are the same on both sides. Runs alternate B, A, B, A, ...
+the scripts' own, so they are the same on both sides. With --own, each tree runs its own
+benchmarks/run_all.py instead (for a commit whose API these scripts no longer speak): then
+each side's baselines are its own scripts', and a figure compares only where both name it
+alike. Runs alternate B, A, B, A, ...
 A figure's ratio is its median over the rounds; the table gives after/before (the issue
 allows at most 1.5x) and, for the figures with a standing floor, whether AFTER meets it.
 Each run's full output goes to stderr.
@@ -50,11 +53,12 @@ def ratios(output: str) -> dict[str, float]:
     return found
 
 
-def run(tree: Path) -> dict[str, float]:
+def run(tree: Path, own: bool = False) -> dict[str, float]:
     python = tree / ".venv" / "bin" / "python"
     env = {**os.environ, "STORY_BENCH_TREE": str(tree), "PYTHONPATH": str(tree)}
+    scripts = tree / "benchmarks" if own else HERE
     done = subprocess.run(
-        [str(python) if python.exists() else sys.executable, str(HERE / "run_all.py")],
+        [str(python) if python.exists() else sys.executable, str(scripts / "run_all.py")],
         env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     sys.stderr.write(done.stdout + done.stderr)
@@ -71,12 +75,13 @@ def main() -> int:
     parser.add_argument("before", type=Path)
     parser.add_argument("after", type=Path)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--own", action="store_true", help="each tree runs its own scripts")
     args = parser.parse_args()
     runs: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
     for n in range(1, args.rounds + 1):
         for side in ("before", "after"):
             began = time.perf_counter()
-            runs[side].append(run(getattr(args, side).resolve()))
+            runs[side].append(run(getattr(args, side).resolve(), args.own))
             print(f"round {n}, {side}: {time.perf_counter() - began:.0f} s", file=sys.stderr)
 
     def median(side: str, figure: str) -> float | None:
