@@ -43,17 +43,29 @@ _FACT_KEYS = (
 )
 
 
+def _upto(alias: str, place: str, after: bool = False) -> str:
+    """Whether row ``alias`` is up to a place on the timeline: the cut's report-date
+    ``"limit"`` (``:limit``), or the ``"bound"`` (``:bs``, ``:bq``) that a version already
+    read sets; ``after``: whether it is past it, the same comparison the other way. Both
+    are written as ranges of (sort_utc, seq), so that the timeline index answers either."""
+    sort_utc, seq = f"{alias}.sort_utc", f"{alias}.seq"
+    most, less = (">", ">") if after else ("<=", "<")  # the place itself, then before it
+    if place == "limit":
+        return f"{sort_utc} {most} :limit"
+    return f"{sort_utc} {less}= :bs AND ({sort_utc} {less} :bs OR {seq} {most} :bq)"
+
+
 def _seen(alias: str, limit: bool, known: bool, bound: bool, story: bool = True) -> str:
     """The as-of rule, the SQL twin of ``domain.timeline.Cut.admits`` (the only one): the
     rows of story ``:slug`` reported by ``:limit`` and recorded by ``:known``, and up to
     the bound ``(:bs, :bq)`` on the timeline, each only when the cut has it."""
     parts = [f"{alias}.story = :slug" if story else "1 = 1"]
     if limit:
-        parts.append(f"{alias}.sort_utc <= :limit")
+        parts.append(_upto(alias, "limit"))
     if known:
         parts.append(f"{alias}.recorded_at <= :known")
     if bound:
-        parts.append(f"{alias}.sort_utc <= :bs AND ({alias}.sort_utc < :bs OR {alias}.seq <= :bq)")
+        parts.append(_upto(alias, "bound"))
     return " AND ".join(parts)
 
 
@@ -80,14 +92,9 @@ def _version(dialect: str, limit: bool, known: bool, bound: bool) -> str:
     size = "(SELECT s.updates FROM story_stats s WHERE s.story = :slug)"
     if not (limit or bound):
         return f"coalesce({size}, 0)"
-    # The rows after the cut: the complement of _seen's limit or bound, written as ranges
-    # (each an index range scan). tests/storage/test_projection.py checks the version
-    # numbers against the fold of the updates Cut.admits.
-    at, after = (
-        (":limit", "t.sort_utc > :limit")
-        if limit
-        else (":bs", "t.sort_utc >= :bs AND (t.sort_utc > :bs OR t.seq > :bq)")
-    )
+    # The rows after the cut: _seen's limit or bound, on its other side.
+    at, place = (":limit", "limit") if limit else (":bs", "bound")
+    after = _upto("t", place, after=True)
     later = f"(SELECT count(*) FROM story_updates t WHERE t.story = :slug AND {after})"
     middle = f"(SELECT {_MIDDLE[dialect]} FROM story_stats s WHERE s.story = :slug)"
     return f"CASE WHEN {at} > {middle} THEN {size} - {later} ELSE {counted} END"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -22,6 +23,7 @@ from domain.timeline import Cut, StoryVersion, as_of, at_update
 from domain.updates import Update
 from domain.when import When, time_zone
 from storage.archive import open_archive
+from storage.queries import _upto
 
 ZONES = ["UTC", "America/Chicago", "Pacific/Kiritimati"]
 
@@ -233,3 +235,29 @@ def test_the_rows_a_cut_admits_in_sql_are_those_cut_admits_admits(zoned: Archive
         assert [u.id for u in zoned.index.updates("alpha", cut)] == admitted
         checked += 0 < len(admitted) < len(every)
     assert checked > 20  # most cuts fall inside the story, not before or after it
+
+
+def test_the_rows_after_a_place_are_exactly_those_not_up_to_it() -> None:
+    """storage.queries counts the rows after a cut (a version number from the story's
+    size) with _upto's other side: each row is on exactly one side, as (sort_utc, seq)
+    compared in order says."""
+    rng = random.Random(5)
+    days = [f"2024-02-{d:02}" for d in (1, 2, 2, 3, 5)]  # ties on sort_utc, so seq decides
+    rows = [(rng.choice(days), seq) for seq in range(1, 40)]
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE t (sort_utc TEXT, seq INTEGER)")
+    db.executemany("INSERT INTO t VALUES (?, ?)", rows)
+
+    def side(place: str, after: bool, params: dict[str, Any]) -> set[tuple[str, int]]:
+        query = f"SELECT sort_utc, seq FROM t WHERE {_upto('t', place, after)}"
+        return set(db.execute(query, params).fetchall())
+
+    for _ in range(30):
+        bs, bq = rng.choice(days), rng.randrange(0, 41)
+        params = {"limit": bs, "bs": bs, "bq": bq}
+        for place, up_to in (
+            ("limit", {r for r in rows if r[0] <= bs}),
+            ("bound", {r for r in rows if r <= (bs, bq)}),
+        ):
+            assert side(place, False, params) == up_to
+            assert side(place, True, params) == set(rows) - up_to
