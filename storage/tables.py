@@ -25,10 +25,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import BINARY
 
-from domain.errors import ArchiveUnavailable
+from domain.errors import ArchiveUnavailable, InvalidInput
 from domain.updates import MISSING, Update
 from domain.urls import Tie
-from domain.when import stored
+from domain.when import stored, time_zone
 from storage import guard
 
 if TYPE_CHECKING:
@@ -261,7 +261,7 @@ def settle(database: Database, zone: str, create: bool) -> tuple[str, list[str]]
     if version < SCHEMA_VERSION or any(name not in found for name in wanted):
         with database.writing() as connection:
             found = _upgrade(connection, wanted)
-    return found["time_zone"], repaired
+    return _zone(found["time_zone"]), repaired
 
 
 def _new_guard(problem: str, version: int) -> bool:
@@ -332,6 +332,18 @@ def _version(found: dict[str, str]) -> int:
             f"(reads {SCHEMA_VERSION}): upgrade story"
         )
     return version
+
+
+def _zone(name: str) -> str:
+    """The archive's zone, if it is one."""
+    try:
+        time_zone(name)
+    except InvalidInput:
+        raise ArchiveUnavailable(
+            f"this archive's time zone {name[:40]!r} is unknown: its settings (story_meta) "
+            "are damaged: restore the archive from a copy"
+        ) from None
+    return name
 
 
 def _meta(database: Database) -> dict[str, str] | None:

@@ -346,16 +346,16 @@ def test_a_failed_first_append_leaves_no_tables_on_postgresql(postgres_db: str) 
     assert json.loads(run("info", "--json", "--db", postgres_db).stdout)["zone"] == "UTC"
 
 
-def _meta_edit(db: Path, value: str) -> None:
-    """Set the archive's schema version behind story's back (its triggers dropped first)."""
+def _meta_edit(db: Path, value: str, name: str = "schema_version") -> None:
+    """Set one of the archive's settings (its schema version unless told) behind story's
+    back, its triggers dropped first."""
     connection = sqlite3.connect(db)
     with connection:
-        for (name,) in connection.execute(
+        for (trigger,) in connection.execute(
             "SELECT name FROM sqlite_master WHERE type = 'trigger'"
         ).fetchall():
-            connection.execute(f'DROP TRIGGER "{name}"')
-        connection.execute("UPDATE story_meta SET value = ? WHERE name = 'schema_version'",
-                           (value,))  # fmt: skip
+            connection.execute(f'DROP TRIGGER "{trigger}"')
+        connection.execute("UPDATE story_meta SET value = ? WHERE name = ?", (value, name))
     connection.close()
 
 
@@ -392,6 +392,24 @@ def test_a_schema_version_that_is_not_a_number_is_one_line(tmp_path: Path) -> No
         "this archive's schema version 'three' is not a number: its settings (story_meta) "
         "are damaged: restore the archive from a copy"
     )
+
+
+def test_a_time_zone_setting_that_is_no_zone_is_one_line_naming_the_archive(
+    tmp_path: Path,
+) -> None:
+    """Not the error for a bad --tz: the user gave no zone, the archive's settings hold it."""
+    db = tmp_path / "archive.db"
+    run("append", "s", *REPORT, "--text", "x", "--db", str(db))
+    _meta_edit(db, "Not/AZone", "time_zone")
+
+    for command in (("list",), ("verify",), ("append", "s", *REPORT, "--text", "y")):
+        assert one_error(run(*command, "--db", str(db))) == (
+            "this archive's time zone 'Not/AZone' is unknown: its settings (story_meta) "
+            "are damaged: restore the archive from a copy"
+        )
+    connection = sqlite3.connect(db)
+    assert connection.execute("SELECT count(*) FROM story_updates").fetchone() == (1,)
+    connection.close()
 
 
 def test_a_nul_in_imported_text_is_refused_with_its_line_on_every_backend(
