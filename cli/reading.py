@@ -1,4 +1,4 @@
-"""Commands for readers: list, log, replay, diff, show, info."""
+"""Commands for readers: list, log, replay, diff, show, info; and rebuild."""
 
 from __future__ import annotations
 

@@ -155,15 +155,17 @@ def _head(value: str, width: int = 40) -> str:
 def import_(
     paths: tuple[str, ...], slug: str | None, by: str | None, db: str | None, as_json: bool
 ) -> None:
-    """Import updates from text captures, JSON Lines files, or folders of them.
+    """Import updates from captures, JSON Lines files, or folders of them.
 
     A text file is one capture of an article: first line `date YYYY-MM-DD Headline`,
-    then paragraphs; it becomes a revision. A .jsonl file holds one update per line.
+    then paragraphs; it becomes a revision. So does each article found in a saved web
+    page (.html, .htm) or a WARC file (.warc, .warc.gz). A .jsonl file holds one update
+    per line.
     Each file is imported whole or not at all; content already in the archive is
     counted, not appended again.
 
-    A folder gives its .txt and .jsonl files, by name, and says what else it held; a
-    file named itself must be one of those. `-` reads one of them from standard input.
+    A folder gives those files, by name, and says what else it held; a file named
+    itself must be one of them. `-` reads one of them from standard input.
     A capture's story is printed (made from its headline unless --story names it).
 
     \b

@@ -3,9 +3,10 @@
 :class:`Archive` is an eventsourcing ``Application``. Appending an update loads its
 story (``_load``), records the update on it (``Story.record``) and saves the story with
 ``Application.save``; the recorder writes the events and the update's index row in one
-transaction (storage.recorder). Everything else reads the index (``self.index``, the
-:class:`~domain.ports.Index` port) and folds what it reads (domain.timeline,
-domain.provenance, domain.diffing, domain.verification).
+transaction (storage.recorder). Reads go to the index (``self.index``, the
+:class:`~domain.ports.Index` port) and fold what they read (domain.timeline,
+domain.provenance, domain.diffing); verify and rebuild read the events themselves
+(domain.verification).
 
 Persistence is configuration: this module never names a database.
 """

@@ -1,5 +1,6 @@
-"""What an import reads: the files a path names (folders give their .txt captures and
-.jsonl updates, by name), each checked whole before anything is written.
+"""What an import reads: the files a path names (folders give their captures, .txt,
+saved web pages and WARC files, and their .jsonl updates, by name), each checked whole
+before anything is written.
 
 JSON Lines files are streamed, never held whole: a first pass (``scan``) checks every
 line of every file, a second (``Source.read``, from ``Archive.import_files``) reads them
@@ -107,7 +108,7 @@ def read_file(path: str | os.PathLike[str]) -> bytes:
 
 
 def expand(paths: tuple[str, ...]) -> list[Path]:
-    """The files to import, folders expanded to their .jsonl and .txt files, by name."""
+    """The files to import, folders expanded to the files an import reads, by name."""
     files: list[Path] = []
     for given in paths:
         path = Path(given)
@@ -171,7 +172,7 @@ def capture_bytes(paths: tuple[str, ...]) -> int:
     return sum(path.stat().st_size for path in expand(paths) if _captured(path))
 
 
-NOT_IMPORTED = "not a .txt capture or a .jsonl file"
+NOT_IMPORTED = "not a capture (.txt, .html, .htm, .warc, .warc.gz) or a .jsonl file"
 
 
 def skipped(paths: tuple[str, ...]) -> list[tuple[Path, str]]:

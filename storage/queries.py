@@ -4,7 +4,7 @@ These statements are plain text with bound parameters, one per shape of cut (bui
 once per process, then found in SQLAlchemy's statement cache); SQLite and PostgreSQL
 run them as they are. Every condition on the rows a cut admits (``_seen``) keeps
 ``story`` and a range on ``sort_utc`` in front, so each part is a range scan of one of
-the index's two indexes.
+the index's indexes (by timeline, by kind, facts by key).
 """
 
 from __future__ import annotations

@@ -29,6 +29,8 @@ LAST_HEADLINE = (
 LAST_PARAGRAPH = "SoundThinking released a statement Thursday night that said:"
 CAMPAIGN_PARAGRAPH = "Ending ShotSpotter was one of Mayor Johnson's campaign promises."
 
+NOT_CAPTURE = "not a capture (.txt, .html, .htm, .warc, .warc.gz) or a .jsonl file"
+
 
 def ids(cli: Cli, slug: str, *options: str) -> list[str]:
     return [u["id"] for u in cli.json("log", slug, *options)]
@@ -121,7 +123,7 @@ def test_append_reads_the_text_from_a_file(cli: Cli, tmp_path: Path) -> None:
 def test_import_of_the_example_appends_its_nine_updates(cli: Cli) -> None:
     assert cli.lines("import", str(EXAMPLE)) == [
         f"{EXAMPLE_FILE}: 9 new, 0 already present",
-        f"Skipped {EXAMPLE / 'README.md'}: not a .txt capture or a .jsonl file",
+        f"Skipped {EXAMPLE / 'README.md'}: {NOT_CAPTURE}",
         "Imported 9 new updates (0 already present) from 1 file",
     ]
     assert ids(cli, "shotspotter") == EXAMPLE_IDS
@@ -130,7 +132,7 @@ def test_import_of_the_example_appends_its_nine_updates(cli: Cli) -> None:
 def test_importing_the_example_again_finds_all_nine_already_present(example: Cli) -> None:
     assert example.lines("import", str(EXAMPLE)) == [
         f"{EXAMPLE_FILE}: 0 new, 9 already present",
-        f"Skipped {EXAMPLE / 'README.md'}: not a .txt capture or a .jsonl file",
+        f"Skipped {EXAMPLE / 'README.md'}: {NOT_CAPTURE}",
         "Imported 0 new updates (9 already present) from 1 file",
     ]
     assert example.updates() == 9
@@ -184,9 +186,9 @@ def test_import_of_a_folder_reads_its_jsonl_and_text_files_by_name(
     assert cli.lines("import", "--story", "budget", str(folder)) == [
         f"{folder / 'a.jsonl'}: 1 new, 0 already present",
         f"{folder / 'b.txt'}: 1 new, 0 already present (story budget)",
-        f"Skipped {folder / 'feed.json'}: not a .txt capture or a .jsonl file",
+        f"Skipped {folder / 'feed.json'}: {NOT_CAPTURE}",
         f"Skipped {folder / 'inner'}: a folder (folders inside are not searched)",
-        f"Skipped {folder / 'notes.md'}: not a .txt capture or a .jsonl file",
+        f"Skipped {folder / 'notes.md'}: {NOT_CAPTURE}",
         "Imported 2 new updates (0 already present) from 2 files",
     ]
     assert cli.json("import", str(folder))["skipped"][1] == {
@@ -201,9 +203,7 @@ def test_import_of_a_file_named_that_is_neither_capture_nor_jsonl_is_refused(
     path = tmp_path / name
     path.write_text('date 2024-03-01 Looks like a capture\n\n{"but": "is not"}\n', encoding="utf-8")
 
-    assert cli.fails("import", str(path)) == (
-        f"{path}: not a .txt capture or a .jsonl file: story imports those only"
-    )
+    assert cli.fails("import", str(path)) == (f"{path}: {NOT_CAPTURE}: story imports those only")
 
 
 def test_import_dash_reads_json_lines_from_standard_input(cli: Cli) -> None:

@@ -18,6 +18,8 @@ UPDATE_KEYS = {
     "digest",
 }
 
+NOT_CAPTURE = "not a capture (.txt, .html, .htm, .warc, .warc.gz) or a .jsonl file"
+
 
 def is_utc(value: str) -> bool:
     """Whether an ISO 8601 datetime is in UTC (how `recorded_at` is given)."""
@@ -51,7 +53,7 @@ def test_import_json_lists_new_and_already_present_ids_per_file(cli: Cli) -> Non
     first = cli.json("import", str(EXAMPLE))
     again = cli.json("import", str(EXAMPLE))
 
-    skipped = [{"file": str(EXAMPLE / "README.md"), "why": "not a .txt capture or a .jsonl file"}]
+    skipped = [{"file": str(EXAMPLE / "README.md"), "why": NOT_CAPTURE}]
     assert first == {
         "files": [
             {
