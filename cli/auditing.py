@@ -70,7 +70,7 @@ def verify(
             checkpoints.check_signer(checkpoint, read(public_key), against, public_key)
     elif public_key is not None:
         raise InvalidInput("--public-key checks a checkpoint's signer: give --against too")
-    archive = archive_at(db)
+    archive = archive_at(db, audit=True)
     hidden = not sys.stderr.isatty()
     with click.progressbar(
         length=archive.event_count(), label="Verifying", file=sys.stderr, hidden=hidden
@@ -104,7 +104,7 @@ def checkpoint(key: str | None, db: str | None) -> None:
     from storage.locate import archive_url, display_url
 
     private = read(key) if key else None
-    document = archive_at(db).checkpoint(display_url(archive_url(db)))
+    document = archive_at(db, audit=True).checkpoint(display_url(archive_url(db)))
     if private is not None and key is not None:
         document = checkpoints.sign(document, private, key)
     emit(document)

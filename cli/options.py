@@ -249,12 +249,16 @@ def ignore_trivial_option(f: F) -> F:
     )(f)
 
 
-def archive_at(db: str | None, zone: tzinfo | None = None, create: bool = False) -> Archive:
+def archive_at(
+    db: str | None, zone: tzinfo | None = None, create: bool = False, audit: bool = False
+) -> Archive:
     """The archive, closed when the command ends (on error too).
 
     Only writing commands ``create`` one (reading a path that holds no archive is an
     error, not a new empty file), and it is kept only if they record something; it takes
-    ``zone``, else the zone given before the command, else UTC.
+    ``zone``, else the zone given before the command, else UTC. A guard found tampered
+    with on opening (and put right) is a warning on stderr, but for an ``audit``
+    command, which reports it among its findings.
     """
     from domain.when import zone_name
     from storage.archive import open_archive, open_to_record
@@ -265,10 +269,23 @@ def archive_at(db: str | None, zone: tzinfo | None = None, create: bool = False)
     if create:  # a new archive that ends up holding nothing is removed when the command ends
         archive, finish = open_to_record(db, name)
         ctx.call_on_close(finish)
-        return archive
-    archive = open_archive(db, name, create=False)
-    ctx.call_on_close(archive.close)
+    else:
+        archive = open_archive(db, name, create=False)
+        ctx.call_on_close(archive.close)
+    if not audit:
+        warn_of_guard(archive)
     return archive
+
+
+def warn_of_guard(archive: Archive) -> None:
+    """A warning on stderr for each thing found wrong with the guard on opening (and put
+    right then)."""
+    for finding in archive.index.guard_problems():
+        click.echo(
+            f"Warning: the archive's append-only guard was tampered with: {finding.detail}; "
+            "run `story verify` to check nothing recorded was changed meanwhile",
+            err=True,
+        )
 
 
 def emit(data: Any) -> None:

@@ -7,7 +7,7 @@ from datetime import tzinfo
 
 import click
 
-from cli.options import db_option, tz_option
+from cli.options import db_option, tz_option, warn_of_guard
 
 
 @click.command()
@@ -50,7 +50,9 @@ def serve(host: str, port: int, workers: int, db: str | None, tz: tzinfo | None)
     from storage.locate import archive_url, display_url
 
     zone = zone_name(tz) if tz is not None else "UTC"
-    open_archive(db, zone, create=False).close()  # no archive: one line now, not per request
+    archive = open_archive(db, zone, create=False)  # no archive: one line now, not per request
+    warn_of_guard(archive)
+    archive.close()
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"Serving {display_url(archive_url(db))} at http://{shown}:{port}/ (Ctrl-C stops)")
     if workers == 1:

@@ -437,6 +437,30 @@ def test_a_trigger_enabled_for_replicas_only_is_found_and_enabled_again(
     assert "recorded history cannot be deleted" in shell.stderr
 
 
+def test_any_command_that_finds_the_guard_tampered_with_says_so_on_stderr(db: str) -> None:
+    """Opening the archive puts the guard right: a reading command says it did, so that
+    the tampering is not known to verify alone (which reports it among its findings)."""
+    archive, attacker = Cli(db), Attacker(db)
+    archive.import_example()
+    untouched = archive.ok("list")
+    if attacker.postgres:
+        statement = "DROP TRIGGER story_chain_append_only ON story_chain"
+        missing = "trigger story_chain_append_only on story_chain was missing"
+    else:
+        statement = "DROP TRIGGER story_chain_no_delete"
+        missing = "trigger story_chain_no_delete on story_chain was missing"
+    assert attacker.shell(statement).returncode == 0
+
+    listed = archive("list")
+    assert (listed.exit_code, listed.stdout) == (0, untouched)
+    assert listed.stderr == (
+        f"Warning: the archive's append-only guard was tampered with: {missing} (put right "
+        "on opening); run `story verify` to check nothing recorded was changed meanwhile\n"
+    )
+    assert archive.ok("list") == untouched  # put right: no warning again
+    archive.verifies()
+
+
 def test_a_decoy_trigger_in_another_schema_is_found_and_the_guard_put_back(
     postgres_db: str,
 ) -> None:
