@@ -145,7 +145,11 @@ def _head(value: str, width: int = 40) -> str:
 @click.command("import")
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option(
-    "--story", "slug", metavar="SLUG", help="The story for text files (default: from the headline)."
+    "--story",
+    "slug",
+    metavar="SLUG",
+    help="The story for captures (default: a text capture's headline; a web page's tied "
+    "URL, else its canonical URL).",
 )
 @click.option(
     "--by", envvar="STORY_BY", help="The archivist, where a record names none. [env: STORY_BY]"
@@ -165,8 +169,9 @@ def import_(
     counted, not appended again.
 
     A folder gives those files, by name, and says what else it held; a file named
-    itself must be one of them. `-` reads one of them from standard input.
-    A capture's story is printed (made from its headline unless --story names it).
+    itself must be one of them. `-` reads a text capture or JSON Lines from standard
+    input. A text capture's story is printed (made from its headline unless --story
+    names it).
 
     \b
     Example:
@@ -177,7 +182,7 @@ def import_(
     import tempfile
 
     from cli import render
-    from domain.importing import capture_bytes, scan, skipped
+    from domain.importing import capture_bytes, scan, skipped, suffix
 
     hidden = as_json or not sys.stderr.isatty()
     with tempfile.TemporaryDirectory() as spool:
@@ -196,7 +201,7 @@ def import_(
                 done = archive.import_files(sources, bar.update)
         except InvalidInput as error:
             raise InvalidInput(_renamed(str(error), names)) from None
-    captures = {s.name for s in sources if s.path.suffix == ".txt"}  # their story is named
+    captures = {s.name for s in sources if suffix(s.path) == ".txt"}  # their story is named
     results = [
         (
             names.get(name, name),

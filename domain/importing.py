@@ -77,7 +77,7 @@ class Source:
 
     def read(self) -> Iterator[Update]:
         """The file's updates, read afresh (each call streams the file again)."""
-        if self.path.suffix != ".jsonl":
+        if suffix(self.path) != ".jsonl":
             yield read_seed(decode(read_file(self.path), self.name), self.name, self.story, self.by)
             return
         try:
@@ -114,17 +114,17 @@ def expand(paths: tuple[str, ...]) -> list[Path]:
         path = Path(given)
         if path.is_dir():
             found = sorted(
-                p for p in path.iterdir() if (p.suffix in SUFFIXES or _captured(p)) and p.is_file()
+                p for p in path.iterdir() if (suffix(p) in SUFFIXES or _captured(p)) and p.is_file()
             )
             if not found:
-                raise InvalidInput(f"{path}: the folder has no .jsonl or .txt files to import")
+                raise InvalidInput(f"{path}: the folder has nothing to import: {NOTHING}")
             for file in found:
                 _inside(file, path)
             files.extend(found)
         elif path.is_file():
             files.append(path)
         elif path.exists():
-            raise InvalidInput(f"{path}: not a file or a folder: import .txt or .jsonl files")
+            raise InvalidInput(f"{path}: not a file or a folder: import {WHAT}")
         else:
             raise InvalidInput(f"{path}: no such file or folder")
     return files
@@ -152,7 +152,7 @@ def scan(
 
             sources.append(captures.scan(path, story, by, progress))
             continue
-        if path.suffix not in SUFFIXES:  # named itself: a folder gives only these
+        if suffix(path) not in SUFFIXES:  # named itself: a folder gives only these
             raise InvalidInput(f"{path}: {NOT_IMPORTED}: story imports those only")
         source = Source(path, story, by, 0, frozenset(), frozenset())
         defines, targets, count = set(), set(), 0
@@ -172,7 +172,9 @@ def capture_bytes(paths: tuple[str, ...]) -> int:
     return sum(path.stat().st_size for path in expand(paths) if _captured(path))
 
 
+WHAT = "captures (.txt, .html, .htm, .warc, .warc.gz) or .jsonl files"
 NOT_IMPORTED = "not a capture (.txt, .html, .htm, .warc, .warc.gz) or a .jsonl file"
+NOTHING = f"no {WHAT}"
 
 
 def skipped(paths: tuple[str, ...]) -> list[tuple[Path, str]]:
@@ -183,9 +185,14 @@ def skipped(paths: tuple[str, ...]) -> list[tuple[Path, str]]:
             for path in sorted(folder.iterdir()):
                 if path.is_dir():
                     left.append((path, "a folder (folders inside are not searched)"))
-                elif path.suffix not in SUFFIXES and not _captured(path):
+                elif suffix(path) not in SUFFIXES and not _captured(path):
                     left.append((path, NOT_IMPORTED))
     return left
+
+
+def suffix(path: Path) -> str:
+    """A file's suffix as an import tells files apart by it: in lower case."""
+    return path.suffix.lower()
 
 
 def _captured(path: Path) -> bool:

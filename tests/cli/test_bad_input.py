@@ -429,7 +429,8 @@ def test_importing_a_path_that_does_not_exist_is_an_error(cli: Cli, tmp_path: Pa
 
 def test_importing_a_folder_without_updates_is_an_error(cli: Cli, tmp_path: Path) -> None:
     assert cli.fails("import", str(tmp_path)) == (
-        f"{tmp_path}: the folder has no .jsonl or .txt files to import"
+        f"{tmp_path}: the folder has nothing to import: no captures (.txt, .html, .htm, .warc, "
+        ".warc.gz) or .jsonl files"
     )
 
 

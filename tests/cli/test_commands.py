@@ -196,6 +196,24 @@ def test_import_of_a_folder_reads_its_jsonl_and_text_files_by_name(
     }  # fmt: skip
 
 
+def test_an_import_tells_files_apart_by_suffix_in_any_case(cli: Cli, tmp_path: Path) -> None:
+    """As it does web pages (.HTML): a .TXT or .JSONL file saved elsewhere is one too."""
+    folder = tmp_path / "updates"
+    folder.mkdir()
+    (folder / "B.TXT").write_text("date 2024-03-02 Budget\n\nIt passed.\n", encoding="utf-8")
+    (folder / "A.JSONL").write_text(
+        '{"story": "budget", "kind": "report", "reported_at": "2024-03-01", "text": "Vote due."}\n',
+        encoding="utf-8",
+    )
+
+    assert cli.lines("import", "--story", "budget", str(folder)) == [
+        f"{folder / 'A.JSONL'}: 1 new, 0 already present",
+        f"{folder / 'B.TXT'}: 1 new, 0 already present (story budget)",
+        "Imported 2 new updates (0 already present) from 2 files",
+    ]
+    assert cli.lines("import", str(folder / "A.JSONL"))[0].endswith(": 0 new, 1 already present")
+
+
 @pytest.mark.parametrize("name", ["story.json", "feed.xml", "notes"])
 def test_import_of_a_file_named_that_is_neither_capture_nor_jsonl_is_refused(
     cli: Cli, tmp_path: Path, name: str

@@ -248,7 +248,8 @@ def test_a_checkpoint_file_nested_too_deeply_is_not_a_checkpoint(
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
 def test_importing_a_device_is_refused_without_reading_it(cli: Cli, tmp_path: Path) -> None:
     assert cli.fails("import", "/dev/zero") == (
-        "/dev/zero: not a file or a folder: import .txt or .jsonl files"
+        "/dev/zero: not a file or a folder: import captures (.txt, .html, .htm, .warc, .warc.gz) "
+        "or .jsonl files"
     )
     assert cli.fails("append", "s", *REPORT, "--file", "/dev/zero").startswith(
         "/dev/zero: larger than 64 MB"
