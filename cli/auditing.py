@@ -104,7 +104,7 @@ def checkpoint(key: str | None, db: str | None) -> None:
     from storage.locate import archive_url, display_url
 
     private = read(key) if key else None
-    document = archive_at(db, audit=True).checkpoint(display_url(archive_url(db)))
+    document = archive_at(db).checkpoint(display_url(archive_url(db)))
     if private is not None and key is not None:
         document = checkpoints.sign(document, private, key)
     emit(document)

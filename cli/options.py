@@ -258,7 +258,7 @@ def archive_at(
     error, not a new empty file), and it is kept only if they record something; it takes
     ``zone``, else the zone given before the command, else UTC. A guard found tampered
     with on opening (and put right) is a warning on stderr, but for an ``audit``
-    command, which reports it among its findings.
+    command (verify), which reports it among its findings.
     """
     from domain.when import zone_name
     from storage.archive import open_archive, open_to_record

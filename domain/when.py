@@ -104,7 +104,7 @@ def time_zone(name: str) -> tzinfo:
         return UTC
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder ("America")
         raise InvalidInput(
             f"time zone {name!r} is unknown: use an IANA name such as UTC or America/Chicago"
         ) from None

@@ -460,6 +460,11 @@ def test_any_command_that_finds_the_guard_tampered_with_says_so_on_stderr(db: st
     assert archive.ok("list") == untouched  # put right: no warning again
     archive.verifies()
 
+    assert attacker.shell(statement).returncode == 0
+    refused = archive("checkpoint")  # it verifies first, and stops at the finding
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines()[0] == listed.stderr.rstrip("\n")
+
 
 def test_a_decoy_trigger_in_another_schema_is_found_and_the_guard_put_back(
     postgres_db: str,

@@ -186,9 +186,10 @@ def test_diff_known_before_anything_was_recorded_is_an_error(example: Cli) -> No
     ],
     ids=["replay", "log", "append", "diff", "show", "blame", "trace", "serve"],
 )
-def test_an_unknown_time_zone_is_a_usage_error(example: Cli, args: list[str]) -> None:
-    assert example.rejects(*args, "--tz", "Mars/Olympus") == (
-        "Invalid value for '--tz': time zone 'Mars/Olympus' is unknown: use an IANA name "
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "America"])  # America: a folder of zones
+def test_an_unknown_time_zone_is_a_usage_error(example: Cli, args: list[str], zone: str) -> None:
+    assert example.rejects(*args, "--tz", zone) == (
+        f"Invalid value for '--tz': time zone {zone!r} is unknown: use an IANA name "
         f"such as UTC or America/Chicago (see `story {args[0]} --help`)"
     )
 

@@ -395,17 +395,18 @@ def test_a_schema_version_that_is_not_a_number_is_one_line(tmp_path: Path) -> No
     )
 
 
+@pytest.mark.parametrize("zone", ["Not/AZone", "America"])  # America: a folder of zones
 def test_a_time_zone_setting_that_is_no_zone_is_one_line_naming_the_archive(
-    tmp_path: Path,
+    tmp_path: Path, zone: str
 ) -> None:
     """Not the error for a bad --tz: the user gave no zone, the archive's settings hold it."""
     db = tmp_path / "archive.db"
     run("append", "s", *REPORT, "--text", "x", "--db", str(db))
-    _meta_edit(db, "Not/AZone", "time_zone")
+    _meta_edit(db, zone, "time_zone")
 
     for command in (("list",), ("verify",), ("append", "s", *REPORT, "--text", "y")):
         assert one_error(run(*command, "--db", str(db))) == (
-            "this archive's time zone 'Not/AZone' is unknown: its settings (story_meta) "
+            f"this archive's time zone {zone!r} is unknown: its settings (story_meta) "
             "are damaged: restore the archive from a copy"
         )
     connection = sqlite3.connect(db)

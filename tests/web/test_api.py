@@ -82,6 +82,10 @@ def test_errors_are_one_line_of_json_with_a_status_that_says_whose_fault(
     assert bad.json()["error"].startswith("as_of 'yesterday' is not a date")
     assert no_from.status_code == 400
     assert "\n" not in no_from.json()["error"]
+    for zone in ("Mars/Olympus", "America"):  # America: a folder of zones, not one
+        wrong = client.get("/api/stories/shotspotter", params={"tz": zone})
+        assert wrong.status_code == 400
+        assert wrong.json()["error"].startswith(f"time zone {zone!r} is unknown")
 
 
 def test_replay_of_every_story_before_any_was_reported_is_an_empty_list(
