@@ -117,7 +117,7 @@ def expand(paths: tuple[str, ...]) -> list[Path]:
                 p for p in path.iterdir() if (suffix(p) in SUFFIXES or _captured(p)) and p.is_file()
             )
             if not found:
-                raise InvalidInput(f"{path}: the folder has nothing to import: {NOTHING}")
+                raise InvalidInput(f"{path}: the folder has nothing to import: no {WHAT}")
             for file in found:
                 _inside(file, path)
             files.extend(found)
@@ -172,9 +172,9 @@ def capture_bytes(paths: tuple[str, ...]) -> int:
     return sum(path.stat().st_size for path in expand(paths) if _captured(path))
 
 
-WHAT = "captures (.txt, .html, .htm, .warc, .warc.gz) or .jsonl files"
-NOT_IMPORTED = "not a capture (.txt, .html, .htm, .warc, .warc.gz) or a .jsonl file"
-NOTHING = f"no {WHAT}"
+_CAPTURES = ", ".join((".txt", *CAPTURE_SUFFIXES))
+WHAT = f"captures ({_CAPTURES}) or .jsonl files"  # what an import reads
+NOT_IMPORTED = f"not a capture ({_CAPTURES}) or a .jsonl file"
 
 
 def skipped(paths: tuple[str, ...]) -> list[tuple[Path, str]]:

@@ -169,16 +169,22 @@ def test_import_story_puts_a_text_capture_in_the_story_named(cli: Cli, tmp_path:
     assert [s["slug"] for s in cli.json("list")] == ["budget"]
 
 
-def test_import_of_a_folder_reads_its_jsonl_and_text_files_by_name(
-    cli: Cli, tmp_path: Path
-) -> None:
+def budget_folder(tmp_path: Path, capture: str, jsonl: str) -> Path:
+    """A folder holding a text capture and a JSON Lines file of story "budget", so named."""
     folder = tmp_path / "updates"
     folder.mkdir()
-    (folder / "b.txt").write_text("date 2024-03-02 Budget\n\nIt passed.\n", encoding="utf-8")
-    (folder / "a.jsonl").write_text(
+    (folder / capture).write_text("date 2024-03-02 Budget\n\nIt passed.\n", encoding="utf-8")
+    (folder / jsonl).write_text(
         '{"story": "budget", "kind": "report", "reported_at": "2024-03-01", "text": "Vote due."}\n',
         encoding="utf-8",
     )
+    return folder
+
+
+def test_import_of_a_folder_reads_its_jsonl_and_text_files_by_name(
+    cli: Cli, tmp_path: Path
+) -> None:
+    folder = budget_folder(tmp_path, "b.txt", "a.jsonl")
     (folder / "notes.md").write_text("not imported", encoding="utf-8")
     (folder / "feed.json").write_text('{"not": "imported"}', encoding="utf-8")
     (folder / "inner").mkdir()
@@ -198,13 +204,7 @@ def test_import_of_a_folder_reads_its_jsonl_and_text_files_by_name(
 
 def test_an_import_tells_files_apart_by_suffix_in_any_case(cli: Cli, tmp_path: Path) -> None:
     """As it does web pages (.HTML): a .TXT or .JSONL file saved elsewhere is one too."""
-    folder = tmp_path / "updates"
-    folder.mkdir()
-    (folder / "B.TXT").write_text("date 2024-03-02 Budget\n\nIt passed.\n", encoding="utf-8")
-    (folder / "A.JSONL").write_text(
-        '{"story": "budget", "kind": "report", "reported_at": "2024-03-01", "text": "Vote due."}\n',
-        encoding="utf-8",
-    )
+    folder = budget_folder(tmp_path, "B.TXT", "A.JSONL")
 
     assert cli.lines("import", "--story", "budget", str(folder)) == [
         f"{folder / 'A.JSONL'}: 1 new, 0 already present",
